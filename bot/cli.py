@@ -1,0 +1,216 @@
+"""The `tokenbot` command: parse arguments, load settings, bootstrap, run one thing."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot import __version__
+from bot.bootstrap import advice_context, bootstrap
+from bot.config import Settings, SettingsError, describe, load_settings, reference_markdown
+from bot.db.migrate import current_revision, head_revision, upgrade
+from bot.domain.advice import Recommendation
+from bot.domain.diagram import render_mermaid
+from bot.domain.walk import AnswerError
+from bot.services.advisor import Advice, advise
+from bot.shell.chat import ShellChat
+from bot.shell.text import render_prompt, render_recommendation
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """Bad command-line input; the message is shown as it is."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tokenbot",
+        description="Pick, request and keep track of the right GitLab access token.",
+    )
+    parser.add_argument(
+        "--config",
+        type=Path,
+        metavar="FILE",
+        help="TOML config file (default: $TOKENBOT_CONFIG, if set)",
+    )
+    parser.add_argument("--version", action="version", version=f"tokenbot {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    advise_cmd = commands.add_parser(
+        "advise",
+        help="which token should I use? (answers on the command line)",
+        description="Prints the next question, or the recommendation once every answer on"
+        " the path is given.",
+    )
+    advise_cmd.add_argument(
+        "--answer",
+        "-a",
+        action="append",
+        default=[],
+        metavar="ID=VALUE",
+        help="answer a question; repeat for more (capabilities=clone,push)",
+    )
+    advise_cmd.add_argument("--json", action="store_true", help="print JSON")
+
+    shell_cmd = commands.add_parser("shell", help="chat with tokenbot in the terminal")
+    shell_cmd.add_argument("--user", default=None, help="who you are in the chat")
+
+    commands.add_parser("tree", help="print the advisor's decision tree as a Mermaid chart")
+
+    settings_cmd = commands.add_parser("settings", help="show the effective settings")
+    settings_cmd.add_argument(
+        "--reference", action="store_true", help="print the settings reference (Markdown) instead"
+    )
+
+    db_cmd = commands.add_parser("db", help="database schema")
+    db_sub = db_cmd.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    db_sub.add_parser("upgrade", help="apply pending migrations")
+    db_sub.add_parser("current", help="show the schema revision")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings(args.config)
+        logging.basicConfig(level=settings.tokenbot_log_level, stream=sys.stderr,
+                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        return _dispatch(args, settings)
+    except (SettingsError, UsageError, AnswerError) as exc:
+        print(f"tokenbot: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except SQLAlchemyError as exc:
+        print(
+            f"tokenbot: database error: {exc.__class__.__name__}: {_first_line(exc)}",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+
+
+def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    if args.command == "advise":
+        return _advise(args.answer, as_json=args.json, settings=settings)
+    if args.command == "shell":
+        container = bootstrap(settings)
+        try:
+            user = args.user or getpass.getuser() or "you"
+            return ShellChat(container.conversations, user=user).run()
+        finally:
+            container.close()
+    if args.command == "settings":
+        if args.reference:
+            print(reference_markdown(), end="")
+        else:
+            for name, value in describe(settings):
+                print(f"{name}={value}")
+        return EXIT_OK
+    if args.command == "tree":
+        print(render_mermaid(advice_context(settings).tree), end="")
+        return EXIT_OK
+    return _db(args.db_command, settings)
+
+
+def _advise(raw_answers: list[str], *, as_json: bool, settings: Settings) -> int:
+    answers = _parse_answers(raw_answers)
+    result = advise(answers, context=advice_context(settings))
+    if as_json:
+        print(json.dumps(advice_json(result), indent=2))
+    elif result.recommendation is not None:
+        for ignored in result.walk.ignored:
+            print(f"(ignored '{ignored}': that question is not on this path)")
+        print(render_recommendation(result.recommendation))
+    elif result.prompt is not None:
+        print(f"Next question [{result.prompt.question_id}]:")
+        print(render_prompt(result.prompt, numbered=False))
+        print(
+            f"\nAnswer with: tokenbot advise {_as_args(answers)}--answer"
+            f" {result.prompt.question_id}=VALUE"
+        )
+    return EXIT_OK
+
+
+def advice_json(result: Advice) -> dict[str, Any]:
+    """The `advise --json` document; field names are a public contract."""
+    base: dict[str, Any] = {
+        "complete": result.complete,
+        "path": list(result.walk.path),
+        "ignored_answers": list(result.walk.ignored),
+    }
+    if result.recommendation is not None:
+        return base | recommendation_json(result.recommendation)
+    prompt = result.prompt
+    assert prompt is not None  # noqa: S101 - an incomplete walk always has a prompt
+    base["next_question"] = {
+        "id": prompt.question_id,
+        "text": prompt.text,
+        "multiple": prompt.multiple,
+        "choices": [{"value": c.value, "label": c.label} for c in prompt.choices],
+        "help": prompt.help,
+    }
+    return base
+
+
+def recommendation_json(rec: Recommendation) -> dict[str, Any]:
+    return {
+        "token_type": rec.token_type.value,
+        "title": rec.title,
+        "summary": rec.summary,
+        "target": rec.target.value,
+        "capabilities": [c.value for c in rec.capabilities],
+        "scopes": [s.value for s in rec.scopes],
+        "access_level": int(rec.access_level) if rec.access_level else None,
+        "role": rec.access_level.label if rec.access_level else None,
+        "lifetime_days": rec.lifetime_days,
+        "risk": rec.risk,
+        "reasons": list(rec.reasons),
+        "warnings": list(rec.warnings),
+        "how_to": list(rec.how_to),
+        "first_choice": rec.first_choice.value if rec.first_choice else None,
+        "fallback": rec.fallback.value if rec.fallback else None,
+        "seed_node": rec.seed_node,
+    }
+
+
+def _parse_answers(raw: list[str]) -> dict[str, str]:
+    answers: dict[str, str] = {}
+    for item in raw:
+        question_id, sep, value = item.partition("=")
+        question_id, value = question_id.strip(), value.strip()
+        if not sep or not question_id or not value:
+            raise UsageError(f"--answer expects ID=VALUE, got '{item}'")
+        if question_id in answers:
+            raise UsageError(f"--answer {question_id} is given twice")
+        answers[question_id] = value
+    return answers
+
+
+def _as_args(answers: dict[str, str]) -> str:
+    return "".join(f"--answer {qid}={value} " for qid, value in answers.items())
+
+
+def _db(action: str, settings: Settings) -> int:
+    container = bootstrap(settings, migrate=False)
+    try:
+        if action == "upgrade":
+            upgrade(container.db)
+        print(
+            f"schema revision: {current_revision(container.db) or 'none'}"
+            f" (latest: {head_revision()})"
+        )
+        return EXIT_OK
+    finally:
+        container.close()
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", None) or exc)
+    return text.strip().splitlines()[0] if text.strip() else exc.__class__.__name__

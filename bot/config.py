@@ -1,0 +1,259 @@
+"""Settings from the environment and an optional TOML config file (environment wins).
+
+Nothing is read at import time: the CLI calls `load_settings()`. Every failure becomes a
+`SettingsError` whose one-line message names the setting and never shows a secret's value.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from bot.domain.platform import Offering, Platform, Tier
+from bot.domain.policy import GITLAB_MAX_LIFETIME_DAYS, LifetimePolicy
+
+CONFIG_ENV = "TOKENBOT_CONFIG"
+SLACK_DEFAULT_API_URL = "https://slack.com/api/"
+
+
+class SettingsError(ValueError):
+    """A missing or malformed setting; str() is the one line to show the person."""
+
+
+def _default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "tokenbot"
+
+
+def _prefixed(prefix: str) -> Any:
+    def check(value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith(prefix):
+            raise ValueError(f"must start with {prefix}")
+        return value
+
+    return check
+
+
+class Settings(BaseSettings):
+    """Every setting; the environment variable is the field name in capitals."""
+
+    model_config = SettingsConfigDict(case_sensitive=False, extra="ignore", frozen=True)
+
+    database_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL of the database. Default: a SQLite file"
+        " `tokenbot.db` in TOKENBOT_DATA_DIR. PostgreSQL: `postgresql://user@host/db`.",
+    )
+    tokenbot_data_dir: Path = Field(
+        default_factory=_default_data_dir,
+        description="Directory for the SQLite database"
+        " and other local state. Default: `$XDG_DATA_HOME/tokenbot` or"
+        " `~/.local/share/tokenbot`.",
+    )
+    gitlab_url: str | None = Field(
+        None, description="Base URL of your GitLab, e.g. `https://gitlab.example.com`."
+    )
+    gitlab_token: SecretStr | None = Field(
+        None, description="The bot's own GitLab credential (a service-account token)."
+    )
+    slack_bot_token: SecretStr | None = Field(None, description="Slack bot token (`xoxb-...`).")
+    slack_signing_secret: SecretStr | None = Field(
+        None, description="Slack signing secret, used to verify requests in HTTP mode."
+    )
+    slack_app_token: SecretStr | None = Field(
+        None, description="Slack app-level token (`xapp-...`); when set, Socket Mode is used."
+    )
+    slack_api_url: str = Field(SLACK_DEFAULT_API_URL, description="Base URL of Slack's Web API.")
+    tokenbot_gitlab_offering: Literal["auto", "gitlab_com", "self_managed", "dedicated"] = Field(
+        "auto",
+        description="Which GitLab you run: `gitlab_com`, `self_managed`, `dedicated`,"
+        " or `auto` (GitLab.com if GITLAB_URL is gitlab.com, Self-Managed if it is another"
+        " host, unknown if unset).",
+    )
+    tokenbot_gitlab_tier: Tier = Field(
+        Tier.UNKNOWN,
+        description="Your GitLab tier: `free`, `premium`, `ultimate` or"
+        " `unknown`. The advisor uses it to say which credentials you can have.",
+    )
+    tokenbot_default_lifetime_days: Annotated[int, Field(ge=1, le=GITLAB_MAX_LIFETIME_DAYS)] = (
+        Field(
+            90,
+            description="Lifetime the advisor recommends for credentials with an expiry"
+            " date, in days.",
+        )
+    )
+    tokenbot_max_lifetime_days: Annotated[int, Field(ge=1, le=GITLAB_MAX_LIFETIME_DAYS)] = Field(
+        GITLAB_MAX_LIFETIME_DAYS,
+        description="Longest lifetime policy allows, in days (GitLab's own maximum is 365).",
+    )
+    tokenbot_log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        "INFO", description="Log level."
+    )
+
+    _check_bot = field_validator("slack_bot_token")(_prefixed("xoxb-"))
+    _check_app = field_validator("slack_app_token")(_prefixed("xapp-"))
+
+    @field_validator("gitlab_url", "slack_api_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in {"http", "https"} or not parts.netloc:
+            raise ValueError("must be an http:// or https:// URL")
+        return value
+
+    @field_validator("tokenbot_log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _lifetimes(self) -> Settings:
+        if self.tokenbot_default_lifetime_days > self.tokenbot_max_lifetime_days:
+            raise ValueError(
+                "TOKENBOT_DEFAULT_LIFETIME_DAYS must not exceed TOKENBOT_MAX_LIFETIME_DAYS"
+            )
+        return self
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The environment beats the config file, which arrives as init arguments.
+        return (env_settings, init_settings)
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.tokenbot_data_dir / 'tokenbot.db'}"
+
+    @property
+    def platform(self) -> Platform:
+        offering = self.tokenbot_gitlab_offering
+        if offering == "auto":
+            if self.gitlab_url is None:
+                return Platform(Offering.UNKNOWN, self.tokenbot_gitlab_tier)
+            host = (urlsplit(self.gitlab_url).hostname or "").lower()
+            com = host == "gitlab.com" or host.endswith(".gitlab.com")
+            offering = "gitlab_com" if com else "self_managed"
+        return Platform(Offering(offering), self.tokenbot_gitlab_tier)
+
+    @property
+    def lifetime_policy(self) -> LifetimePolicy:
+        return LifetimePolicy(self.tokenbot_default_lifetime_days, self.tokenbot_max_lifetime_days)
+
+    def require(self, *names: str) -> None:
+        """Fail with a one-line error for the first of `names` that is not set."""
+        for name in names:
+            if getattr(self, name.lower()) is None:
+                raise SettingsError(f"{name.upper()} is not set: {_describe(name.lower())}")
+
+
+def _describe(field: str) -> str:
+    return Settings.model_fields[field].description or "see docs/configuration.md"
+
+
+def load_settings(config_file: Path | None = None) -> Settings:
+    """Read the config file (if any: argument, else TOKENBOT_CONFIG) and the environment."""
+    env = os.environ
+    path = config_file or (Path(env[CONFIG_ENV]) if env.get(CONFIG_ENV) else None)
+    file_values = _read_config_file(path) if path else {}
+    file_values.update(_secret_files(file_values, env))
+    try:
+        return Settings(**file_values)
+    except ValidationError as exc:
+        raise SettingsError(_one_line(exc)) from None
+
+
+def _read_config_file(path: Path) -> dict[str, Any]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SettingsError(f"config file {path} does not exist") from None
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise SettingsError(f"config file {path}: {exc}") from None
+    known = set(Settings.model_fields) | {f"{n}_file" for n in _secret_fields()}
+    values = {key.lower(): value for key, value in data.items()}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise SettingsError(f"config file {path}: unknown setting {unknown[0].upper()}")
+    return values
+
+
+def _secret_fields() -> list[str]:
+    return [n for n, f in Settings.model_fields.items() if "SecretStr" in str(f.annotation)]
+
+
+def _secret_files(file_values: dict[str, Any], env: Mapping[str, str]) -> dict[str, str]:
+    """SECRET_FILE=/path settings (Docker and Kubernetes secrets) read into SECRET."""
+    lowered = {key.lower(): value for key, value in env.items()}
+    from_file = {n: file_values.pop(f"{n}_file", None) for n in _secret_fields()}
+    found: dict[str, str] = {}
+    for name in _secret_fields():
+        source = lowered.get(f"{name}_file") or from_file[name]
+        if not source:
+            continue
+        if lowered.get(name) or file_values.get(name):
+            raise SettingsError(f"{name.upper()} and {name.upper()}_FILE are both set; keep one")
+        try:
+            found[name] = Path(source).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            message = f"{name.upper()}_FILE: cannot read {source}: {exc.strerror}"
+            raise SettingsError(message) from None
+    return found
+
+
+def _one_line(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    field = str(error["loc"][0]).upper() if error["loc"] else "settings"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if field in {n.upper() for n in _secret_fields()} or not error["loc"]:
+        return f"{field}: {message}"
+    return f"{field}: {message} (got {error.get('input')!r})"
+
+
+def reference_markdown() -> str:
+    """The settings table for docs/configuration.md, generated so it cannot drift."""
+    secret = set(_secret_fields())
+    rows = ["| Setting | Default | What it is |", "|---|---|---|"]
+    for name, field in Settings.model_fields.items():
+        if field.default_factory is not None:
+            default = "see description"
+        elif field.default is None:
+            default = "unset"
+        else:
+            default = f"`{getattr(field.default, 'value', field.default)}`"
+        note = (
+            f" Secret; can also be read from the file named by `{name.upper()}_FILE`."
+            if (name in secret)
+            else ""
+        )
+        rows.append(f"| `{name.upper()}` | {default} | {field.description}{note} |")
+    return "\n".join(rows) + "\n"
+
+
+def describe(settings: Settings) -> list[tuple[str, str]]:
+    """Each setting's effective value for display; secrets show only whether they are set."""
+    shown = []
+    for name in Settings.model_fields:
+        value = getattr(settings, name)
+        if isinstance(value, SecretStr):
+            text = "(set)"
+        elif value is None:
+            text = "(unset)"
+        else:
+            text = str(getattr(value, "value", value))
+        shown.append((name.upper(), text))
+    return shown

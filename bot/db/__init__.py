@@ -1,0 +1,1 @@
+"""Storage adapter: sqlmodel tables, repositories, the unit of work and migrations."""

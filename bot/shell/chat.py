@@ -1,0 +1,121 @@
+"""The terminal chat loop: the same conversation engine as Slack, typed instead of clicked."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+
+from bot.domain.walk import AnswerError
+from bot.services.conversations import (
+    ConversationDeps,
+    Turn,
+    answer_question,
+    current_turn,
+    go_back,
+    start_conversation,
+)
+from bot.services.intents import Intent, match_answer, recognise
+from bot.shell.text import render_prompt, render_recommendation
+
+QUIT_WORDS = frozenset({"quit", "exit", "bye", r"\q"})
+HELP = """I help you choose the right GitLab credential, with the least scopes and role.
+  which token should I use?   start choosing (any similar question works)
+  1, 2, ... or an id          answer the current question (several: 1,3)
+  back                        change your last answer
+  start over                  begin again
+  quit                        leave (your answers are kept for next time)"""
+
+
+class ShellChat:
+    def __init__(
+        self,
+        deps: ConversationDeps,
+        *,
+        user: str,
+        read: Callable[[str], str] = input,
+        write: Callable[[str], None] = print,
+    ) -> None:
+        self._deps = deps
+        self._key = f"shell:{user}"
+        self._user = user
+        self._read = read
+        self._write = write
+
+    def run(self) -> int:
+        if sys.stdin.isatty():
+            import readline  # noqa: F401, PLC0415 - line editing and history for people typing
+        self._say(
+            f'Hi {self._user}, I\'m tokenbot. Ask me "which token should I use?", or type help.'
+        )
+        turn = current_turn(self._key, deps=self._deps)
+        if turn is not None and turn.advice.prompt is not None:
+            self._say("We were in the middle of choosing a token; here is where we stopped.")
+            self._show(turn)
+        while True:
+            try:
+                line = self._read("you> ")
+            except (EOFError, KeyboardInterrupt):
+                self._say("Bye.")
+                return 0
+            if not self.handle(line):
+                self._say("Bye. Your answers are kept; run `tokenbot shell` to pick up again.")
+                return 0
+
+    def handle(self, text: str) -> bool:
+        """React to one line; False means the person wants to leave."""
+        text = text.strip()
+        if not text:
+            return True
+        if text.lower() in QUIT_WORDS:
+            return False
+        turn = current_turn(self._key, deps=self._deps)
+        prompt = turn.advice.prompt if turn else None
+        value = match_answer(prompt, text) if prompt else None
+        if prompt is not None and value is not None:
+            self._answer(prompt.question_id, value)
+            return True
+        self._command(recognise(text), turn)
+        return True
+
+    def _command(self, intent: Intent, turn: Turn | None) -> None:
+        if intent is Intent.ADVISE or intent is Intent.START_OVER:
+            self._show(start_conversation(self._key, deps=self._deps))
+        elif intent is Intent.BACK and turn is not None and turn.can_go_back:
+            self._show(go_back(self._key, deps=self._deps))
+        elif intent is Intent.BACK:
+            self._say("There is nothing to go back to.")
+        elif intent is Intent.HELP:
+            self._say(HELP)
+        elif turn is not None and turn.advice.prompt is not None:
+            count = len(turn.advice.prompt.choices)
+            self._say(
+                f"I didn't get that. Type a number from 1 to {count}, 'back',"
+                " 'start over' or 'help'."
+            )
+        else:
+            self._say(
+                'I can help you choose a GitLab token: ask "which token should I use?"'
+                " or type help."
+            )
+
+    def _answer(self, question_id: str, value: str) -> None:
+        try:
+            turn = answer_question(self._key, question_id, value, deps=self._deps)
+        except AnswerError as exc:
+            self._say(f"That answer doesn't fit: {exc}")
+            return
+        self._show(turn)
+
+    def _show(self, turn: Turn) -> None:
+        if turn.notice:
+            self._say(turn.notice)
+        advice = turn.advice
+        if advice.prompt is not None:
+            step = len(turn.history) + 1
+            self._say(f"({step}) {render_prompt(advice.prompt)}")
+        elif advice.recommendation is not None:
+            self._say(render_recommendation(advice.recommendation))
+            self._say("Type 'back' to change your last answer, or 'start over'.")
+
+    def _say(self, text: str) -> None:
+        self._write(f"tokenbot> {text}\n")
