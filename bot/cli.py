@@ -82,8 +82,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = load_settings(args.config)
-        logging.basicConfig(level=settings.tokenbot_log_level, stream=sys.stderr,
-                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        logging.basicConfig(
+            level=settings.tokenbot_log_level,
+            stream=sys.stderr,
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        )
         return _dispatch(args, settings)
     except (SettingsError, UsageError, AnswerError) as exc:
         print(f"tokenbot: {exc}", file=sys.stderr)

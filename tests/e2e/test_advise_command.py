@@ -6,8 +6,16 @@ import json
 
 from tests.cli_runner import run_tokenbot
 
-ONE_PROJECT = ["-a", "need=gitlab_api", "-a", "in_ci=no", "-a", "single_project=yes",
-               "-a", "admin_actions=no"]
+ONE_PROJECT = [
+    "-a",
+    "need=gitlab_api",
+    "-a",
+    "in_ci=no",
+    "-a",
+    "single_project=yes",
+    "-a",
+    "admin_actions=no",
+]
 
 
 def test_without_answers_it_prints_the_first_question_and_how_to_answer() -> None:
@@ -70,8 +78,7 @@ def test_a_malformed_answer_exits_2() -> None:
 
 def test_the_configured_tier_changes_the_advice() -> None:
     env = {"GITLAB_URL": "https://gitlab.com", "TOKENBOT_GITLAB_TIER": "free"}
-    result = run_tokenbot("advise", "--json", *ONE_PROJECT, "-a", "capabilities=write_api",
-                          env=env)
+    result = run_tokenbot("advise", "--json", *ONE_PROJECT, "-a", "capabilities=write_api", env=env)
     document = json.loads(result.out)
     assert document["token_type"] == "bot_user_pat"
     assert document["first_choice"] == "project_access_token"

@@ -8,17 +8,24 @@ from tests.cli_runner import run_tokenbot
 
 
 def test_a_fresh_machine_can_chat_to_a_recommendation(tmp_path: Path) -> None:
-    script = "\n".join([
-        "which token should I use?",
-        "1",          # automation that calls the API
-        "no",         # not in CI
-        "yes",        # single project
-        "2",          # no admin actions
-        "1, 3",       # clone, pull images
-        "quit",
-    ])
-    result = run_tokenbot("shell", "--user", "ada", stdin=script + "\n",
-                          env={"TOKENBOT_DATA_DIR": str(tmp_path / "fresh")})
+    script = "\n".join(
+        [
+            "which token should I use?",
+            "1",  # automation that calls the API
+            "no",  # not in CI
+            "yes",  # single project
+            "2",  # no admin actions
+            "1, 3",  # clone, pull images
+            "quit",
+        ]
+    )
+    result = run_tokenbot(
+        "shell",
+        "--user",
+        "ada",
+        stdin=script + "\n",
+        env={"TOKENBOT_DATA_DIR": str(tmp_path / "fresh")},
+    )
     assert result.code == 0, result.err
     assert "Hi ada, I'm tokenbot." in result.out
     assert "(1) What do you need the credential for?" in result.out
@@ -29,10 +36,12 @@ def test_a_fresh_machine_can_chat_to_a_recommendation(tmp_path: Path) -> None:
 
 
 def test_back_and_start_over_in_the_shell(tmp_path: Path) -> None:
-    script = "\n".join(["which token?", "1", "yes", "back", "no", "start over", "8",
-                        "read_api", "quit"])
-    result = run_tokenbot("shell", "--user", "bo", stdin=script + "\n",
-                          env={"TOKENBOT_DATA_DIR": str(tmp_path)})
+    script = "\n".join(
+        ["which token?", "1", "yes", "back", "no", "start over", "8", "read_api", "quit"]
+    )
+    result = run_tokenbot(
+        "shell", "--user", "bo", stdin=script + "\n", env={"TOKENBOT_DATA_DIR": str(tmp_path)}
+    )
     assert result.code == 0, result.err
     assert result.out.count("(2) Will it run inside a GitLab CI/CD pipeline?") == 2
     assert "(3) Is the automation about a single project only?" in result.out
@@ -51,8 +60,9 @@ def test_the_shell_picks_up_where_it_stopped_after_a_restart(tmp_path: Path) -> 
 
 def test_the_shell_explains_what_it_expects(tmp_path: Path) -> None:
     script = "hello\nwhich token?\nbanana\nhelp\nback\nback\nquit\n"
-    result = run_tokenbot("shell", "--user", "di", stdin=script,
-                          env={"TOKENBOT_DATA_DIR": str(tmp_path)})
+    result = run_tokenbot(
+        "shell", "--user", "di", stdin=script, env={"TOKENBOT_DATA_DIR": str(tmp_path)}
+    )
     assert 'ask "which token should I use?"' in result.out
     assert "Type a number from 1 to 8" in result.out
     assert "start over                  begin again" in result.out

@@ -11,7 +11,8 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "configuration.md"
 
 def test_the_settings_table_in_the_docs_is_generated_from_the_model() -> None:
     assert reference_markdown() in DOC.read_text(encoding="utf-8"), (
-        "regenerate it with `tokenbot settings --reference`")
+        "regenerate it with `tokenbot settings --reference`"
+    )
 
 
 def test_every_setting_has_a_description() -> None:
