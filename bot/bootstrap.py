@@ -12,6 +12,9 @@ from bot.config import Settings
 from bot.db.engine import create_db_engine
 from bot.db.migrate import upgrade
 from bot.db.unit_of_work import SqlUnitOfWork
+from bot.gitlab.client import ClientOptions
+from bot.gitlab.gateway import PythonGitlabGateway, build_gateway
+from bot.gitlab.http import RetryPolicy
 from bot.services.advisor import AdviceContext
 from bot.services.conversations import ConversationDeps
 from bot.services.ports import Clock, UnitOfWork
@@ -37,6 +40,23 @@ class Container:
 def advice_context(settings: Settings) -> AdviceContext:
     """What the stateless advisor needs; no database involved."""
     return AdviceContext(platform=settings.platform, policy=settings.lifetime_policy)
+
+
+def gitlab_gateway(settings: Settings) -> PythonGitlabGateway:
+    """The GitLab gateway for GITLAB_URL and GITLAB_TOKEN (SettingsError if either is unset)."""
+    settings.require("GITLAB_URL", "GITLAB_TOKEN")
+    assert settings.gitlab_url is not None  # noqa: S101 - require() checked it
+    assert settings.gitlab_token is not None  # noqa: S101
+    options = ClientOptions(
+        url=settings.gitlab_url,
+        token=settings.gitlab_token.get_secret_value(),
+        ca_bundle=str(settings.tokenbot_gitlab_ca_bundle or "") or None,
+        timeout_seconds=settings.tokenbot_gitlab_timeout_seconds,
+        requests_per_second=settings.tokenbot_gitlab_requests_per_second,
+        retry=RetryPolicy(total_seconds=settings.tokenbot_gitlab_retry_seconds),
+        pool_size=max(10, settings.tokenbot_inventory_concurrency * 2),
+    )
+    return build_gateway(options, inventory_workers=settings.tokenbot_inventory_concurrency)
 
 
 def bootstrap(settings: Settings, *, clock: Clock = utc_now, migrate: bool = True) -> Container:

@@ -7,21 +7,27 @@ import getpass
 import json
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot import __version__
-from bot.bootstrap import advice_context, bootstrap
+from bot.bootstrap import advice_context, bootstrap, gitlab_gateway, utc_now
 from bot.config import Settings, SettingsError, describe, load_settings, reference_markdown
 from bot.db.migrate import current_revision, head_revision, upgrade
 from bot.domain.advice import Recommendation
+from bot.domain.credentials import InventoryProgress, TokenRecord
 from bot.domain.diagram import render_mermaid
+from bot.domain.expiry import days_left
 from bot.domain.walk import AnswerError
+from bot.sandbox import serve_sandbox
 from bot.services.advisor import Advice, advise
+from bot.services.gitlab_errors import GitLabError
 from bot.shell.chat import ShellChat
+from bot.shell.tables import inventory_rows, render_table, state
 from bot.shell.text import render_prompt, render_recommendation
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -71,6 +77,31 @@ def build_parser() -> argparse.ArgumentParser:
         "--reference", action="store_true", help="print the settings reference (Markdown) instead"
     )
 
+    inventory_cmd = commands.add_parser(
+        "inventory",
+        help="list every credential in GitLab groups (read-only)",
+        description="Lists group, project, service-account, deploy and trigger tokens of the"
+        " groups given (default: TOKENBOT_WATCHED_GROUPS), with expiry and last use.",
+    )
+    inventory_cmd.add_argument("groups", nargs="*", metavar="GROUP", help="group paths")
+    inventory_cmd.add_argument("--json", action="store_true", help="print JSON lines")
+
+    sandbox_cmd = commands.add_parser("sandbox", help="local stand-ins for trying tokenbot")
+    sandbox_sub = sandbox_cmd.add_subparsers(dest="sandbox_command", required=True, metavar="WHAT")
+    gitlab_sandbox = sandbox_sub.add_parser(
+        "gitlab", help="serve a simulated GitLab API with demo data on this machine"
+    )
+    gitlab_sandbox.add_argument("--port", type=int, default=8929, help="default: 8929")
+    gitlab_sandbox.add_argument(
+        "--host", default="127.0.0.1", help="loopback address to listen on (default: 127.0.0.1)"
+    )
+    gitlab_sandbox.add_argument(
+        "--no-demo", action="store_true", help="start empty instead of with the demo company"
+    )
+    gitlab_sandbox.add_argument(
+        "--latency-ms", type=int, default=0, help="answer every request this much later"
+    )
+
     db_cmd = commands.add_parser("db", help="database schema")
     db_sub = db_cmd.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     db_sub.add_parser("upgrade", help="apply pending migrations")
@@ -91,6 +122,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (SettingsError, UsageError, AnswerError) as exc:
         print(f"tokenbot: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except GitLabError as exc:
+        print(f"tokenbot: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     except SQLAlchemyError as exc:
         print(
             f"tokenbot: database error: {exc.__class__.__name__}: {_first_line(exc)}",
@@ -100,26 +134,49 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
-    if args.command == "advise":
-        return _advise(args.answer, as_json=args.json, settings=settings)
-    if args.command == "shell":
-        container = bootstrap(settings)
-        try:
-            user = args.user or getpass.getuser() or "you"
-            return ShellChat(container.conversations, user=user).run()
-        finally:
-            container.close()
-    if args.command == "settings":
-        if args.reference:
-            print(reference_markdown(), end="")
-        else:
-            for name, value in describe(settings):
-                print(f"{name}={value}")
-        return EXIT_OK
-    if args.command == "tree":
-        print(render_mermaid(advice_context(settings).tree), end="")
-        return EXIT_OK
-    return _db(args.db_command, settings)
+    handlers: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
+        "advise": lambda a, s: _advise(a.answer, as_json=a.json, settings=s),
+        "shell": _shell,
+        "settings": _settings,
+        "inventory": lambda a, s: _inventory(
+            a.groups or list(s.tokenbot_watched_groups), as_json=a.json, settings=s
+        ),
+        "sandbox": _sandbox,
+        "tree": _tree,
+        "db": lambda a, s: _db(a.db_command, s),
+    }
+    return handlers[args.command](args, settings)
+
+
+def _shell(args: argparse.Namespace, settings: Settings) -> int:
+    container = bootstrap(settings)
+    try:
+        user = args.user or getpass.getuser() or "you"
+        return ShellChat(container.conversations, user=user).run()
+    finally:
+        container.close()
+
+
+def _settings(args: argparse.Namespace, settings: Settings) -> int:
+    if args.reference:
+        print(reference_markdown(), end="")
+    else:
+        for name, value in describe(settings):
+            print(f"{name}={value}")
+    return EXIT_OK
+
+
+def _sandbox(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        serve_sandbox(args.host, args.port, demo=not args.no_demo, latency_ms=args.latency_ms)
+    except (ValueError, OSError) as exc:
+        raise UsageError(f"cannot start the GitLab sandbox: {exc}") from None
+    return EXIT_OK
+
+
+def _tree(args: argparse.Namespace, settings: Settings) -> int:
+    print(render_mermaid(advice_context(settings).tree), end="")
+    return EXIT_OK
 
 
 def _advise(raw_answers: list[str], *, as_json: bool, settings: Settings) -> int:
@@ -180,6 +237,58 @@ def recommendation_json(rec: Recommendation) -> dict[str, Any]:
         "first_choice": rec.first_choice.value if rec.first_choice else None,
         "fallback": rec.fallback.value if rec.fallback else None,
         "seed_node": rec.seed_node,
+    }
+
+
+def _inventory(groups: list[str], *, as_json: bool, settings: Settings) -> int:
+    if not groups:
+        raise UsageError("name at least one group, or set TOKENBOT_WATCHED_GROUPS")
+    gateway = gitlab_gateway(settings)
+    show_progress = sys.stderr.isatty()
+
+    def progress(step: InventoryProgress) -> None:
+        if show_progress:
+            print(
+                f"\rprojects {step.projects_done}/{step.projects_total},"
+                f" credentials {step.tokens_found}",
+                end="",
+                file=sys.stderr,
+                flush=True,
+            )
+
+    skipped: tuple[str, ...] = ()
+
+    def remember(step: InventoryProgress) -> None:
+        nonlocal skipped
+        skipped = step.errors
+        progress(step)
+
+    records = list(gateway.inventory(groups, progress=remember))
+    if show_progress:
+        print(file=sys.stderr)
+    today = utc_now().date()
+    if as_json:
+        for record in records:
+            print(json.dumps(record_json(record, today)))
+    else:
+        print(render_table(inventory_rows(records, today)))
+    for note in skipped:
+        print(f"skipped {note}", file=sys.stderr)
+    return EXIT_OK
+
+
+def record_json(record: TokenRecord, today: date) -> dict[str, Any]:
+    return {
+        "token_type": record.token_type.value,
+        "gitlab_id": record.gitlab_id,
+        "name": record.name,
+        "where": record.namespace.path if record.namespace else None,
+        "scopes": list(record.scopes),
+        "access_level": int(record.access_level) if record.access_level else None,
+        "expires_on": record.expires_on.isoformat() if record.expires_on else None,
+        "days_left": days_left(record.expires_on, today),
+        "last_used_at": record.last_used_at.isoformat() if record.last_used_at else None,
+        "state": state(record, today),
     }
 
 

@@ -14,7 +14,12 @@ from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 from bot.domain.platform import Offering, Platform, Tier
 from bot.domain.policy import GITLAB_MAX_LIFETIME_DAYS, LifetimePolicy
@@ -96,6 +101,32 @@ class Settings(BaseSettings):
     tokenbot_log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", description="Log level."
     )
+    tokenbot_watched_groups: Annotated[tuple[str, ...], NoDecode] = Field(
+        (),
+        description="Comma-separated GitLab group paths whose credentials tokenbot"
+        " inventories, e.g. `acme,partners/shared`.",
+    )
+    tokenbot_gitlab_ca_bundle: Path | None = Field(
+        None,
+        description="PEM file with the CA certificates of a self-managed GitLab behind"
+        " a private CA.",
+    )
+    tokenbot_gitlab_timeout_seconds: Annotated[float, Field(gt=0, le=300)] = Field(
+        10.0, description="Timeout of one GitLab API request, in seconds."
+    )
+    tokenbot_gitlab_retry_seconds: Annotated[float, Field(ge=0, le=600)] = Field(
+        30.0,
+        description="How long one GitLab call may keep retrying 429s, 5xx answers and"
+        " dropped connections (honouring Retry-After), in seconds.",
+    )
+    tokenbot_gitlab_requests_per_second: Annotated[float, Field(gt=0, le=10000)] = Field(
+        20.0,
+        description="Most GitLab API requests tokenbot starts per second, across all"
+        " its threads (GitLab.com allows about 33 per second per user).",
+    )
+    tokenbot_inventory_concurrency: Annotated[int, Field(ge=1, le=64)] = Field(
+        8, description="How many projects an inventory reads at the same time."
+    )
 
     _check_bot = field_validator("slack_bot_token")(_prefixed("xoxb-"))
     _check_app = field_validator("slack_app_token")(_prefixed("xapp-"))
@@ -108,6 +139,20 @@ class Settings(BaseSettings):
         parts = urlsplit(value)
         if parts.scheme not in {"http", "https"} or not parts.netloc:
             raise ValueError("must be an http:// or https:// URL")
+        return value
+
+    @field_validator("tokenbot_watched_groups", mode="before")
+    @classmethod
+    def _comma_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip().strip("/") for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("tokenbot_gitlab_ca_bundle")
+    @classmethod
+    def _readable(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"{value} is not a readable file")
         return value
 
     @field_validator("tokenbot_log_level", mode="before")
@@ -251,6 +296,8 @@ def describe(settings: Settings) -> list[tuple[str, str]]:
         value = getattr(settings, name)
         if isinstance(value, SecretStr):
             text = "(set)"
+        elif isinstance(value, tuple):
+            text = ",".join(value) or "(none)"
         elif value is None:
             text = "(unset)"
         else:

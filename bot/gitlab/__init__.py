@@ -1,0 +1,1 @@
+"""GitLab adapter: python-gitlab behind the `GitLabGateway` port."""

@@ -1,0 +1,40 @@
+"""Building the python-gitlab client: URL, credential, CA bundle, timeout, retries, budget."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import gitlab
+import requests
+
+from bot.gitlab.http import BudgetedAdapter, RateBudget, RetryPolicy
+
+
+@dataclass(frozen=True, slots=True)
+class ClientOptions:
+    url: str
+    token: str
+    ca_bundle: str | None = None  # a PEM file for self-managed GitLab behind a private CA
+    timeout_seconds: float = 10.0
+    requests_per_second: float | None = None  # None: no budget
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    pool_size: int = 32
+
+
+def build_client(options: ClientOptions) -> tuple[gitlab.Gitlab, RateBudget | None]:
+    """A python-gitlab client whose every request goes through the budgeted adapter."""
+    budget = RateBudget(options.requests_per_second) if options.requests_per_second else None
+    session = requests.Session()
+    adapter = BudgetedAdapter(budget=budget, retry=options.retry, pool_maxsize=options.pool_size)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    client = gitlab.Gitlab(
+        options.url,
+        private_token=options.token,
+        ssl_verify=options.ca_bundle or True,
+        timeout=options.timeout_seconds,
+        retry_transient_errors=False,
+        session=session,
+        per_page=100,
+    )
+    return client, budget

@@ -1,0 +1,286 @@
+"""`PythonGitlabGateway`: the GitLabGateway port over python-gitlab."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from datetime import date
+from functools import partial
+from typing import Any, TypeVar
+
+import gitlab
+import gitlab.exceptions as gle
+import requests
+from gitlab.v4.objects import GroupServiceAccount
+
+from bot.domain.credentials import (
+    BotCredential,
+    GitLabUser,
+    IssuedToken,
+    Namespace,
+    NamespaceKind,
+    Secret,
+    TokenRecord,
+    TokenRef,
+    TokenSpec,
+)
+from bot.domain.tokens import AccessLevel, TokenType
+from bot.gitlab import mapping
+from bot.gitlab.client import ClientOptions, build_client
+from bot.gitlab.errors import translate
+from bot.gitlab.inventory import walk_inventory
+from bot.services.gitlab_errors import NotFoundError, ValidationError
+from bot.services.gitlab_port import ProgressCallback
+
+T = TypeVar("T")
+_RESOURCE_TOKENS = {TokenType.PROJECT_ACCESS_TOKEN, TokenType.GROUP_ACCESS_TOKEN}
+_PERSONAL = {TokenType.PERSONAL_ACCESS_TOKEN, TokenType.BOT_USER_PAT}
+
+
+class PythonGitlabGateway:
+    def __init__(self, client: gitlab.Gitlab, *, inventory_workers: int = 16) -> None:
+        self._gl = client
+        self._workers = inventory_workers
+
+    # ---------------------------------------------------------------- plumbing
+    def call(self, what: str, operation: Callable[[], T]) -> T:
+        """Run one GitLab operation, turning library failures into the project's errors."""
+        try:
+            return operation()
+        except (gle.GitlabError, requests.RequestException) as exc:
+            raise translate(exc, what=what, credential_ok=self._credential_ok) from None
+
+    def _credential_ok(self) -> bool:
+        try:
+            self._gl.http_get("/user")
+        except (gle.GitlabError, requests.RequestException):
+            return False
+        return True
+
+    # ---------------------------------------------------------------- look-ups
+    def namespace(self, path: str) -> Namespace:
+        for kind, manager in (
+            (NamespaceKind.PROJECT, self._gl.projects),
+            (NamespaceKind.GROUP, self._gl.groups),
+        ):
+            try:
+                found = self.call(f"{kind.value} '{path}'", partial(manager.get, path))
+            except NotFoundError:
+                continue
+            return mapping.namespace(found.attributes, kind)
+        raise NotFoundError(f"project or group '{path}'")
+
+    def effective_role(self, user_id: int, where: str) -> AccessLevel | None:
+        ns = self.namespace(where)
+        owner = self._owner(ns)
+        try:
+            member = self.call("membership", lambda: owner.members_all.get(user_id))
+        except NotFoundError:
+            return None
+        return mapping.role(member.attributes.get("access_level"))
+
+    def find_user(
+        self, *, username: str | None = None, email: str | None = None
+    ) -> GitLabUser | None:
+        if username:
+            found = self.call("user", lambda: self._gl.users.list(username=username))
+            return mapping.user(found[0].attributes) if found else None
+        if email:
+            found = self.call("user", lambda: self._gl.users.list(search=email))
+            users = [mapping.user(u.attributes) for u in found]
+            exact = [u for u in users if (u.email or "").lower() == email.lower()]
+            return exact[0] if exact else (users[0] if len(users) == 1 else None)
+        raise ValueError("give a username or an email")
+
+    def bot_credential(self) -> BotCredential:
+        attrs = self.call(
+            "the bot's own token", lambda: self._gl.personal_access_tokens.get("self")
+        ).attributes
+        record = mapping.access_token(attrs, TokenType.SERVICE_ACCOUNT_PAT, None)
+        return BotCredential(
+            record.gitlab_id,
+            record.name,
+            record.scopes,
+            record.expires_on,
+            record.user_id or 0,
+            record.active,
+        )
+
+    # ---------------------------------------------------------------- create
+    def create_token(self, spec: TokenSpec) -> IssuedToken:
+        ns = self.namespace(spec.where)
+        data = _token_data(spec)
+        if spec.token_type in _RESOURCE_TOKENS:
+            _expect(
+                ns,
+                NamespaceKind.PROJECT
+                if spec.token_type is TokenType.PROJECT_ACCESS_TOKEN
+                else NamespaceKind.GROUP,
+                spec.token_type,
+            )
+            made = self.call(spec.where, lambda: self._owner(ns).access_tokens.create(data))
+            return _issued(mapping.access_token(made.attributes, spec.token_type, ns), made)
+        if spec.token_type is TokenType.SERVICE_ACCOUNT_PAT:
+            _expect(ns, NamespaceKind.GROUP, spec.token_type)
+            account = self._service_account(ns, spec.service_account or spec.name)
+            made = self.call(spec.where, lambda: account.access_tokens.create(data))
+            return _issued(mapping.access_token(made.attributes, spec.token_type, ns), made)
+        if spec.token_type is TokenType.DEPLOY_TOKEN:
+            data.pop("access_level", None)
+            data.pop("description", None)
+            if spec.deploy_username:
+                data["username"] = spec.deploy_username
+            made = self.call(spec.where, lambda: self._owner(ns).deploytokens.create(data))
+            return _issued(mapping.deploy_token(made.attributes, ns), made)
+        if spec.token_type is TokenType.PIPELINE_TRIGGER_TOKEN:
+            _expect(ns, NamespaceKind.PROJECT, spec.token_type)
+            made = self.call(
+                spec.where,
+                lambda: self._gl.projects.get(ns.id, lazy=True).triggers.create(
+                    {"description": spec.name}
+                ),
+            )
+            return _issued(mapping.trigger_token(made.attributes, ns), made)
+        raise ValidationError(f"tokenbot cannot create a {spec.token_type.value} through the API")
+
+    def _service_account(self, ns: Namespace, username: str) -> GroupServiceAccount:
+        group = self._gl.groups.get(ns.id, lazy=True)
+        accounts = self.call("service accounts", lambda: group.service_accounts.list(iterator=True))
+        for account in accounts:
+            if account.attributes.get("username") == username:
+                return GroupServiceAccount(group.service_accounts, account.attributes)
+        created = self.call(
+            "service account",
+            lambda: group.service_accounts.create({"name": username, "username": username}),
+        )
+        return GroupServiceAccount(group.service_accounts, created.attributes)
+
+    # ---------------------------------------------------------------- rotate / revoke
+    def rotate_token(self, ref: TokenRef, *, expires_on: date | None = None) -> IssuedToken:
+        expires = expires_on.isoformat() if expires_on else None
+        what = f"{ref.token_type.value} {ref.gitlab_id}"
+        if ref.token_type in _RESOURCE_TOKENS | {TokenType.SERVICE_ACCOUNT_PAT} | _PERSONAL:
+            manager = self._token_manager(ref)
+            data = self.call(what, lambda: manager.rotate(ref.gitlab_id, expires_at=expires))
+            record = mapping.access_token(data, ref.token_type, ref.namespace)
+            return IssuedToken(record, Secret(str(data["token"])))
+        if ref.token_type in {TokenType.DEPLOY_TOKEN, TokenType.PIPELINE_TRIGGER_TOKEN}:
+            return self._replace(ref, expires_on)
+        raise ValidationError(f"tokenbot cannot rotate a {ref.token_type.value}")
+
+    def _replace(self, ref: TokenRef, expires_on: date | None) -> IssuedToken:
+        """Deploy and trigger tokens have no rotate API: create a twin, then revoke the old."""
+        ns = _need_namespace(ref)
+        manager = self._token_manager(ref)
+        old = self.call(
+            f"{ref.token_type.value} {ref.gitlab_id}", lambda: manager.get(ref.gitlab_id)
+        ).attributes
+        spec = TokenSpec(
+            ref.token_type,
+            str(ns.id),
+            str(old.get("name") or old.get("description") or "rotated"),
+            tuple(old.get("scopes") or ()),
+            expires_on=expires_on or mapping.to_date(old.get("expires_at")),
+            deploy_username=_custom_username(old),
+        )
+        issued = self.create_token(spec)
+        self.revoke_token(ref)
+        return issued
+
+    def revoke_token(self, ref: TokenRef) -> None:
+        manager = self._token_manager(ref)
+        self.call(f"{ref.token_type.value} {ref.gitlab_id}", lambda: manager.delete(ref.gitlab_id))
+
+    def _token_manager(self, ref: TokenRef) -> Any:
+        if ref.token_type in _PERSONAL:
+            return self._gl.personal_access_tokens
+        ns = _need_namespace(ref)
+        owner = self._owner(ns)
+        if ref.token_type in _RESOURCE_TOKENS:
+            return owner.access_tokens
+        if ref.token_type is TokenType.SERVICE_ACCOUNT_PAT:
+            if ref.user_id is None:
+                raise ValidationError("a service-account token needs its account's user id")
+            account = GroupServiceAccount(owner.service_accounts, {"id": ref.user_id})
+            return account.access_tokens
+        if ref.token_type is TokenType.DEPLOY_TOKEN:
+            return owner.deploytokens
+        if ref.token_type is TokenType.PIPELINE_TRIGGER_TOKEN:
+            return owner.triggers
+        raise ValidationError(f"tokenbot does not manage {ref.token_type.value} tokens")
+
+    # ---------------------------------------------------------------- no-secret paths
+    def allow_job_token(self, project: str, *, from_project: str) -> None:
+        target, source = self.namespace(project), self.namespace(from_project)
+        scope = self.call(project, self._gl.projects.get(target.id, lazy=True).job_token_scope.get)
+        listed = self.call(project, lambda: list(scope.allowlist.list(iterator=True)))
+        if any(int(p.get_id() or 0) == source.id for p in listed):
+            return
+        self.call(project, lambda: scope.allowlist.create({"target_project_id": source.id}))
+
+    def set_ci_variable(
+        self, project: str, key: str, value: Secret, *, environment_scope: str = "*"
+    ) -> None:
+        ns = self.namespace(project)
+        variables = self._gl.projects.get(ns.id, lazy=True).variables
+        data = {
+            "value": value.reveal(),
+            "masked": True,
+            "protected": True,
+            "environment_scope": environment_scope,
+        }
+        try:
+            self.call(key, lambda: variables.get(key))
+        except NotFoundError:
+            self.call(project, lambda: variables.create({"key": key, **data}))
+            return
+        self.call(project, lambda: variables.update(key, data))
+
+    # ---------------------------------------------------------------- inventory
+    def inventory(
+        self, groups: Sequence[str], *, progress: ProgressCallback | None = None
+    ) -> Iterator[TokenRecord]:
+        return walk_inventory(self, self._gl, groups, workers=self._workers, progress=progress)
+
+    def _owner(self, ns: Namespace) -> Any:
+        if ns.kind is NamespaceKind.PROJECT:
+            return self._gl.projects.get(ns.id, lazy=True)
+        return self._gl.groups.get(ns.id, lazy=True)
+
+
+def _token_data(spec: TokenSpec) -> dict[str, Any]:
+    data: dict[str, Any] = {"name": spec.name, "scopes": [str(s) for s in spec.scopes]}
+    if spec.access_level is not None:
+        data["access_level"] = int(spec.access_level)
+    if spec.expires_on is not None:
+        data["expires_at"] = spec.expires_on.isoformat()
+    if spec.description:
+        data["description"] = spec.description
+    return data
+
+
+def _issued(record: TokenRecord, made: Any) -> IssuedToken:
+    return IssuedToken(record, Secret(str(made.attributes["token"])))
+
+
+def _expect(ns: Namespace, kind: NamespaceKind, token_type: TokenType) -> None:
+    if ns.kind is not kind:
+        raise ValidationError(
+            f"a {token_type.value} belongs to a {kind.value}, and '{ns.path}' is a {ns.kind.value}"
+        )
+
+
+def _need_namespace(ref: TokenRef) -> Namespace:
+    if ref.namespace is None:
+        raise ValidationError(f"{ref.token_type.value} {ref.gitlab_id} has no project or group")
+    return ref.namespace
+
+
+def _custom_username(attrs: dict[str, Any]) -> str | None:
+    username = str(attrs.get("username") or "")
+    return None if not username or username.startswith("gitlab+deploy-token-") else username
+
+
+def build_gateway(options: ClientOptions, *, inventory_workers: int = 16) -> PythonGitlabGateway:
+    """The gateway over a client built from `options` (URL, token, CA bundle, budget)."""
+    client, _budget = build_client(options)
+    return PythonGitlabGateway(client, inventory_workers=inventory_workers)

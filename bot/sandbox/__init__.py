@@ -1,0 +1,49 @@
+"""A GitLab REST API (v4) simulator for trying the bot and for tests."""
+
+from __future__ import annotations
+
+from bot.sandbox.app import GitlabSimulator
+from bot.sandbox.bench_tree import TreeInfo, generate_tree
+from bot.sandbox.demo import DemoInfo, load_demo_data
+from bot.sandbox.faults import FaultInjector, FaultKind, FaultRule
+from bot.sandbox.models import AccessLevel, Group, Project, User, UserType
+from bot.sandbox.request_log import RequestLog, RequestRecord
+from bot.sandbox.seed import (
+    add_deploy_token,
+    add_personal_token,
+    add_resource_token,
+    add_service_account,
+    add_trigger,
+    add_variable,
+)
+from bot.sandbox.serve import serve_sandbox
+from bot.sandbox.server import SandboxServer
+from bot.sandbox.state import Clock, SandboxState
+
+__all__ = [
+    "AccessLevel",
+    "Clock",
+    "DemoInfo",
+    "FaultInjector",
+    "FaultKind",
+    "FaultRule",
+    "GitlabSimulator",
+    "Group",
+    "Project",
+    "RequestLog",
+    "RequestRecord",
+    "SandboxServer",
+    "SandboxState",
+    "TreeInfo",
+    "User",
+    "UserType",
+    "add_deploy_token",
+    "add_personal_token",
+    "add_resource_token",
+    "add_service_account",
+    "add_trigger",
+    "add_variable",
+    "generate_tree",
+    "load_demo_data",
+    "serve_sandbox",
+]

@@ -1,0 +1,39 @@
+"""The simulator's endpoint families, each registering its routes on one router."""
+
+from __future__ import annotations
+
+from bot.sandbox.endpoints import (
+    deploy_tokens,
+    job_token_scope,
+    members,
+    namespaces,
+    personal_tokens,
+    resource_token_rotation,
+    resource_tokens,
+    service_accounts,
+    triggers,
+    users,
+    variables,
+)
+from bot.sandbox.routing import Router
+
+_FAMILIES = (
+    users,
+    namespaces,
+    members,
+    resource_tokens,
+    resource_token_rotation,
+    personal_tokens,
+    service_accounts,
+    deploy_tokens,
+    triggers,
+    job_token_scope,
+    variables,
+)
+
+
+def build_router() -> Router:
+    router = Router()
+    for family in _FAMILIES:
+        family.register(router)
+    return router

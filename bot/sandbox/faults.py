@@ -1,0 +1,163 @@
+"""Programmable faults: latency, 429 rate limits, 5xx errors and dropped connections."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from dataclasses import dataclass
+from email.utils import formatdate
+from enum import StrEnum
+from fnmatch import fnmatchcase
+
+from bot.sandbox.messages import ApiResponse
+
+
+class FaultKind(StrEnum):
+    LATENCY = "latency"
+    RATE_LIMIT = "rate_limit"
+    ERROR = "error"
+    DROP = "drop"
+
+
+@dataclass
+class FaultRule:
+    """One rule; `path` is a glob on the request path (`/api/v4/...`), `count=None` is forever."""
+
+    kind: FaultKind
+    path: str = "*"
+    method: str | None = None
+    count: int | None = 1
+    status: int = 500
+    retry_after: int = 1
+    min_ms: float = 0.0
+    max_ms: float = 0.0
+
+    def matches(self, method: str, path: str) -> bool:
+        if self.method is not None and self.method.upper() != method:
+            return False
+        return fnmatchcase(path, self.path)
+
+
+@dataclass(frozen=True)
+class FaultPlan:
+    """What to do to one request: sleep first, then maybe fail."""
+
+    delay_s: float
+    failure: FaultRule | None
+
+
+class FaultInjector:
+    """Thread-safe rule list, changeable while the server runs."""
+
+    def __init__(self, *, seed: int | None = None) -> None:
+        self._rules: list[FaultRule] = []
+        self._lock = threading.Lock()
+        self._random = random.Random(seed)  # noqa: S311 - latency jitter, not secrets
+
+    def add(self, rule: FaultRule) -> FaultRule:
+        with self._lock:
+            self._rules.append(rule)
+        return rule
+
+    def latency(
+        self,
+        ms: float = 0.0,
+        *,
+        max_ms: float | None = None,
+        path: str = "*",
+        method: str | None = None,
+        count: int | None = None,
+    ) -> FaultRule:
+        """Fixed latency `ms`, or uniform random in [ms, max_ms]."""
+        high = ms if max_ms is None else max_ms
+        rule = FaultRule(FaultKind.LATENCY, path, method, count, min_ms=ms, max_ms=high)
+        return self.add(rule)
+
+    def rate_limit(
+        self,
+        *,
+        path: str = "*",
+        method: str | None = None,
+        count: int | None = 1,
+        retry_after: int = 1,
+    ) -> FaultRule:
+        return self.add(
+            FaultRule(FaultKind.RATE_LIMIT, path, method, count, retry_after=retry_after)
+        )
+
+    def error(
+        self,
+        status: int = 500,
+        *,
+        path: str = "*",
+        method: str | None = None,
+        count: int | None = 1,
+    ) -> FaultRule:
+        return self.add(FaultRule(FaultKind.ERROR, path, method, count, status=status))
+
+    def drop_connection(
+        self, *, path: str = "*", method: str | None = None, count: int | None = 1
+    ) -> FaultRule:
+        return self.add(FaultRule(FaultKind.DROP, path, method, count))
+
+    def clear(self) -> None:
+        with self._lock:
+            self._rules.clear()
+
+    def rules(self) -> list[FaultRule]:
+        with self._lock:
+            return list(self._rules)
+
+    def plan(self, method: str, path: str) -> FaultPlan:
+        """Consume the first matching latency rule and the first matching failure rule."""
+        with self._lock:
+            delay = self._take(method, path, latency=True)
+            failure = self._take(method, path, latency=False)
+            seconds = 0.0
+            if delay is not None:
+                seconds = self._random.uniform(delay.min_ms, delay.max_ms) / 1000
+            return FaultPlan(seconds, failure)
+
+    def _take(self, method: str, path: str, *, latency: bool) -> FaultRule | None:
+        for rule in self._rules:
+            if (rule.kind is FaultKind.LATENCY) != latency or not rule.matches(method, path):
+                continue
+            if rule.count is not None:
+                rule.count -= 1
+                if rule.count <= 0:
+                    self._rules.remove(rule)
+            return rule
+        return None
+
+
+def failure_response(rule: FaultRule) -> ApiResponse:
+    """The response a failure rule produces (drops are handled by the server)."""
+    if rule.kind is FaultKind.RATE_LIMIT:
+        return rate_limited(rule.retry_after)
+    if rule.status == 500:
+        return ApiResponse(500, {"message": "500 Internal Server Error"})
+    # 502/503/504 come from the proxy in front of Rails, as HTML.
+    return ApiResponse(
+        rule.status,
+        headers={"Content-Type": "text/html; charset=utf-8"},
+        text=f"<html><body><h1>{rule.status}</h1></body></html>\n",
+    )
+
+
+def rate_limited(retry_after: int, *, limit: int = 2000) -> ApiResponse:
+    reset = int(time.time()) + retry_after
+    return ApiResponse(
+        429,
+        headers={
+            "Content-Type": "text/plain",
+            "Retry-After": str(retry_after),
+            "RateLimit-Name": "throttle_authenticated_api",
+            "RateLimit-Limit": str(limit),
+            "RateLimit-Observed": str(limit + 1),
+            "RateLimit-Remaining": "0",
+            "RateLimit-Reset": str(reset),
+            "RateLimit-ResetTime": formatdate(reset, usegmt=True),
+        },
+        text="Retry later\n",
+    )

@@ -1,0 +1,106 @@
+"""`tokenbot sandbox gitlab` and `tokenbot inventory`, as a person tries them."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+
+import pytest
+
+from bot.sandbox import GitlabSimulator, SandboxServer, load_demo_data
+from tests.cli_runner import run_tokenbot
+
+
+@pytest.fixture
+def demo() -> Iterator[tuple[str, str]]:
+    sim = GitlabSimulator()
+    info = load_demo_data(sim)
+    with SandboxServer(sim) as server:
+        yield server.url, info.admin_token
+
+
+def test_inventory_lists_the_demo_companys_credentials(demo: tuple[str, str]) -> None:
+    url, token = demo
+    result = run_tokenbot("inventory", "acme", env={"GITLAB_URL": url, "GITLAB_TOKEN": token})
+    assert result.code == 0, result.err
+    header, *rows = result.out.splitlines()
+    assert header.split()[:3] == ["TYPE", "NAME", "WHERE"]
+    kinds = {row.split()[0] for row in rows}
+    assert {
+        "project_access_token",
+        "group_access_token",
+        "service_account_pat",
+        "deploy_token",
+        "pipeline_trigger_token",
+    } <= kinds
+    assert token not in result.out + result.err
+
+
+def test_inventory_as_json_lines_uses_the_watched_groups(demo: tuple[str, str]) -> None:
+    url, token = demo
+    env = {"GITLAB_URL": url, "GITLAB_TOKEN": token, "TOKENBOT_WATCHED_GROUPS": "acme"}
+    result = run_tokenbot("inventory", "--json", env=env)
+    records = [json.loads(line) for line in result.out.splitlines()]
+    assert any(r["state"] == "revoked" for r in records)
+    assert any(r["state"] == "expired" for r in records)
+    assert all("token" not in r for r in records)
+
+
+def test_inventory_with_a_bad_credential_is_one_line(demo: tuple[str, str]) -> None:
+    url, _ = demo
+    result = run_tokenbot(
+        "inventory", "acme", env={"GITLAB_URL": url, "GITLAB_TOKEN": "glpat-not-valid"}
+    )
+    assert result.code == 1
+    assert result.err.strip() == (
+        "tokenbot: tokenbot's GitLab credential is not accepted by GitLab: replace GITLAB_TOKEN"
+        " with a valid service-account token (see docs/getting-started.md)."
+    )
+
+
+def test_inventory_without_gitlab_settings_names_the_missing_one() -> None:
+    result = run_tokenbot("inventory", "acme")
+    assert result.code == 2
+    assert result.err.startswith("tokenbot: GITLAB_URL is not set")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_the_sandbox_command_serves_gitlab_and_prints_how_to_use_it() -> None:
+    port = _free_port()
+    child = subprocess.Popen(
+        [sys.executable, "-m", "bot", "sandbox", "gitlab", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ),
+    )
+    try:
+        assert child.stdout is not None
+        lines = [child.stdout.readline() for _ in range(8)]
+        assert lines[0].strip() == f"GitLab sandbox listening on http://127.0.0.1:{port}"
+        token = next(line.split()[-1] for line in lines if line.startswith("Admin token:"))
+        users = run_tokenbot(
+            "inventory",
+            "acme/payments",
+            env={"GITLAB_URL": f"http://127.0.0.1:{port}", "GITLAB_TOKEN": token},
+        )
+        assert "checkout-api" in users.out
+    finally:
+        child.send_signal(signal.SIGINT)
+        child.wait(timeout=10)
+
+
+def test_the_sandbox_refuses_a_non_loopback_address() -> None:
+    result = run_tokenbot("sandbox", "gitlab", "--host", "0.0.0.0", "--port", "0")  # noqa: S104
+    assert result.code == 2
+    assert "loopback" in result.err
