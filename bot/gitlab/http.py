@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -33,46 +34,55 @@ class RetryPolicy:
 
 
 class RateBudget:
-    """At most `per_second` request starts per second across all threads (a token bucket).
+    """At most `per_second` request starts in any one-second window, across all threads.
 
-    The default burst of 1 paces requests evenly, so no one-second window ever holds more
-    than `per_second` starts; a larger burst trades that guarantee for latency.
+    Two steps: each caller first reserves the next pacing slot (slots are 1/per_second apart)
+    and sleeps until it outside the lock, so capacity is not lost while threads wake; then a
+    sliding window of actual starts is checked under the lock, so a thread that overslept its
+    slot cannot bunch up with the next one and break the limit. The window is one second plus
+    `jitter` (the spread between a start here and its arrival at GitLab), so requests arriving
+    at GitLab within any one second stay within the budget too.
     """
 
     def __init__(
         self,
         per_second: float,
         *,
-        burst: int | None = None,
+        jitter: float = 0.05,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         if per_second <= 0:
             raise ValueError("per_second must be positive")
+        self._window = 1.0 + jitter
         self.per_second = per_second
-        self.capacity = float(burst if burst is not None else 1)
-        self._tokens = self.capacity
+        self._interval = 1.0 / per_second
+        self._cap = max(1, int(per_second))
         self._clock = clock
         self._sleep = sleep
-        self._updated = clock()
+        self._next = clock()
+        self._recent: deque[float] = deque()
         self._lock = threading.Lock()
         self.requests = 0
 
     def acquire(self) -> None:
+        with self._lock:
+            now = self._clock()
+            slot = max(self._next, now)
+            self._next = slot + self._interval
+        if slot > now:
+            self._sleep(slot - now)
         while True:
             with self._lock:
                 now = self._clock()
-                self._tokens = min(
-                    self.capacity, self._tokens + (now - self._updated) * self.per_second
-                )
-                self._updated = now
-                # A tolerance: float rounding can leave 0.999..., whose wait would be too
-                # small to move the clock, and the loop would spin.
-                if self._tokens >= 1 - 1e-9:
-                    self._tokens = max(0.0, self._tokens - 1)
+                # The epsilon: a wait rounded to nothing could not move the clock on.
+                while self._recent and self._recent[0] <= now - self._window + 1e-9:
+                    self._recent.popleft()
+                if len(self._recent) < self._cap:
+                    self._recent.append(now)
                     self.requests += 1
                     return
-                wait = (1 - self._tokens) / self.per_second
+                wait = self._recent[0] + self._window - now
             self._sleep(wait)
 
 

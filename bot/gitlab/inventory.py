@@ -1,15 +1,17 @@
 """Listing every credential of a group tree: lazily paginated, concurrent, within a budget.
 
-Group-level credentials are read first; then each project's tokens, deploy tokens and trigger
-tokens are read by a bounded pool of workers. A place the bot may not read (401/403/404) is
-skipped and reported through progress; an outage or a bad bot credential stops the walk, so
-callers can keep their previous inventory.
+First the tree's shape is read (each watched group, its subgroups, its projects). Then every
+place's credentials are read by one bounded pool of workers: each group's access and deploy
+tokens, each top group's service-account tokens, each project's access, deploy and trigger
+tokens. A place the bot may not read (401/403/404) is skipped and reported through progress;
+an outage or a bad bot credential stops the walk, so callers can keep their previous inventory.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
 from functools import partial
 from typing import Any, Protocol, TypeVar
 
@@ -25,150 +27,125 @@ T = TypeVar("T")
 _SKIPPABLE = (NotFoundError, PermissionDeniedError)
 
 
-class _Caller(Protocol):
+class Caller(Protocol):
     def call(self, what: str, operation: Callable[[], T]) -> T: ...
 
 
+@dataclass(frozen=True, slots=True)
+class _Place:
+    namespace: Namespace
+    top: bool = False  # a watched group: service accounts live there
+
+
 def walk_inventory(
-    caller: _Caller,
+    caller: Caller,
     gl: gitlab.Gitlab,
     groups: Sequence[str],
     *,
     workers: int,
     progress: ProgressCallback | None,
 ) -> Iterator[TokenRecord]:
+    places = _places(caller, gl, groups)
+    projects_total = sum(1 for p in places if p.namespace.kind is NamespaceKind.PROJECT)
     errors: list[str] = []
-    found = 0
-    projects: dict[int, Namespace] = {}
-    for path in groups:
-        group = caller.call(f"group '{path}'", partial(gl.groups.get, path))
-        top = mapping.namespace(group.attributes, NamespaceKind.GROUP)
-        for record in _group_level(caller, gl, top, errors):
-            found += 1
-            yield record
-        listed = caller.call(
-            path,
-            partial(_all_projects, group),
-        )
-        for project in listed:
-            projects.setdefault(
-                int(project.id), mapping.namespace(project.attributes, NamespaceKind.PROJECT)
-            )
-    done = 0
+    found = projects_done = 0
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="inventory") as pool:
-        pending: set[Future[list[TokenRecord]]] = {
-            pool.submit(_project_level, caller, gl, ns, errors) for ns in projects.values()
+        pending: dict[Future[list[TokenRecord]], _Place] = {
+            pool.submit(_credentials_of, caller, gl, place, errors): place for place in places
         }
         try:
             while pending:
-                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for future in finished:
+                    place = pending.pop(future)
                     records = future.result()
-                    done += 1
                     found += len(records)
+                    projects_done += place.namespace.kind is NamespaceKind.PROJECT
                     yield from records
                     if progress:
                         progress(
-                            InventoryProgress(done, len(projects), found, errors=tuple(errors))
+                            InventoryProgress(
+                                projects_done, projects_total, found, errors=tuple(errors)
+                            )
                         )
         finally:
             for future in pending:
                 future.cancel()
 
 
-def _group_level(
-    caller: _Caller, gl: gitlab.Gitlab, top: Namespace, errors: list[str]
-) -> Iterator[TokenRecord]:
-    group = gl.groups.get(top.id, lazy=True)
-    subgroups = _listed(
-        caller,
-        f"subgroups of {top.path}",
-        errors,
-        lambda: group.descendant_groups.list(iterator=True),
-    )
-    namespaces = [top, *(mapping.namespace(g.attributes, NamespaceKind.GROUP) for g in subgroups)]
-    for ns in namespaces:
-        lazy = gl.groups.get(ns.id, lazy=True)
-        yield from (
-            mapping.access_token(t.attributes, TokenType.GROUP_ACCESS_TOKEN, ns)
-            for t in _listed(
-                caller,
-                f"tokens of {ns.path}",
-                errors,
-                partial(lazy.access_tokens.list, iterator=True),
-            )
-        )
-        yield from (
-            mapping.deploy_token(t.attributes, ns)
-            for t in _listed(
-                caller,
-                f"deploy tokens of {ns.path}",
-                errors,
-                partial(lazy.deploytokens.list, iterator=True),
-            )
-        )
-    accounts = _listed(
-        caller,
-        f"service accounts of {top.path}",
-        errors,
-        lambda: group.service_accounts.list(iterator=True),
-    )
-    for account in accounts:
-        yield from (
-            mapping.access_token(t.attributes, TokenType.SERVICE_ACCOUNT_PAT, top)
-            for t in _listed(
-                caller,
-                f"tokens of {account.attributes.get('username')}",
-                errors,
-                partial(account.access_tokens.list, iterator=True),
-            )
-        )
+def _places(caller: Caller, gl: gitlab.Gitlab, groups: Sequence[str]) -> list[_Place]:
+    """Every group and project under the watched groups, each once."""
+    seen: dict[tuple[NamespaceKind, int], _Place] = {}
+    for path in groups:
+        group = caller.call(f"group '{path}'", partial(gl.groups.get, path))
+        top = mapping.namespace(group.attributes, NamespaceKind.GROUP)
+        seen.setdefault((top.kind, top.id), _Place(top, top=True))
+        lazy = gl.groups.get(top.id, lazy=True)
+        subgroups = caller.call(path, partial(_all, lazy.descendant_groups.list))
+        projects = caller.call(path, partial(_all, lazy.projects.list, include_subgroups=True))
+        for item, kind in [
+            *((g, NamespaceKind.GROUP) for g in subgroups),
+            *((p, NamespaceKind.PROJECT) for p in projects),
+        ]:
+            ns = mapping.namespace(item.attributes, kind)
+            seen.setdefault((kind, ns.id), _Place(ns))
+    return list(seen.values())
 
 
-def _project_level(
-    caller: _Caller, gl: gitlab.Gitlab, ns: Namespace, errors: list[str]
+def _credentials_of(
+    caller: Caller, gl: gitlab.Gitlab, place: _Place, errors: list[str]
 ) -> list[TokenRecord]:
-    project = gl.projects.get(ns.id, lazy=True)
+    ns = place.namespace
+    if ns.kind is NamespaceKind.PROJECT:
+        project = gl.projects.get(ns.id, lazy=True)
+        return [
+            *(
+                mapping.access_token(t.attributes, TokenType.PROJECT_ACCESS_TOKEN, ns)
+                for t in _listed(caller, f"tokens of {ns.path}", errors, project.access_tokens)
+            ),
+            *(
+                mapping.deploy_token(t.attributes, ns)
+                for t in _listed(
+                    caller, f"deploy tokens of {ns.path}", errors, project.deploytokens
+                )
+            ),
+            *(
+                mapping.trigger_token(t.attributes, ns)
+                for t in _listed(caller, f"trigger tokens of {ns.path}", errors, project.triggers)
+            ),
+        ]
+    group = gl.groups.get(ns.id, lazy=True)
     records = [
-        mapping.access_token(t.attributes, TokenType.PROJECT_ACCESS_TOKEN, ns)
-        for t in _listed(
-            caller,
-            f"tokens of {ns.path}",
-            errors,
-            lambda: project.access_tokens.list(iterator=True),
-        )
+        *(
+            mapping.access_token(t.attributes, TokenType.GROUP_ACCESS_TOKEN, ns)
+            for t in _listed(caller, f"tokens of {ns.path}", errors, group.access_tokens)
+        ),
+        *(
+            mapping.deploy_token(t.attributes, ns)
+            for t in _listed(caller, f"deploy tokens of {ns.path}", errors, group.deploytokens)
+        ),
     ]
-    records += [
-        mapping.deploy_token(t.attributes, ns)
-        for t in _listed(
-            caller,
-            f"deploy tokens of {ns.path}",
-            errors,
-            lambda: project.deploytokens.list(iterator=True),
-        )
-    ]
-    records += [
-        mapping.trigger_token(t.attributes, ns)
-        for t in _listed(
-            caller,
-            f"trigger tokens of {ns.path}",
-            errors,
-            lambda: project.triggers.list(iterator=True),
-        )
-    ]
+    if place.top:
+        for account in _listed(
+            caller, f"service accounts of {ns.path}", errors, group.service_accounts
+        ):
+            name = account.attributes.get("username")
+            records += [
+                mapping.access_token(t.attributes, TokenType.SERVICE_ACCOUNT_PAT, ns)
+                for t in _listed(caller, f"tokens of {name}", errors, account.access_tokens)
+            ]
     return records
 
 
-def _all_projects(group: Any) -> list[Any]:
-    return list(group.projects.list(iterator=True, include_subgroups=True, with_shared=False))
+def _all(list_method: Callable[..., Iterable[Any]], **filters: Any) -> list[Any]:
+    """Every page, fetched lazily one after another (python-gitlab follows `Link: next`)."""
+    return list(list_method(iterator=True, **filters))
 
 
-def _listed(
-    caller: _Caller, what: str, errors: list[str], operation: Callable[[], Iterable[Any]]
-) -> list[Any]:
+def _listed(caller: Caller, what: str, errors: list[str], manager: Any) -> list[Any]:
     """All pages of one listing; a place the bot may not read is noted and skipped."""
     try:
-        return caller.call(what, lambda: list(operation()))
+        return caller.call(what, partial(_all, manager.list))
     except _SKIPPABLE as exc:
         errors.append(f"{what}: {exc}")
         return []

@@ -37,6 +37,9 @@ class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
 class _DroppingServerHandler(ServerHandler):
     """Closes the socket without a response when a fault asks for it."""
 
+    # Answer as HTTP/1.1 so clients keep connections alive, as they do with GitLab.
+    http_version = "1.1"
+
     def finish_response(self) -> None:
         environ: dict[str, Any] = getattr(self, "environ", {})
         if environ.get(DROP_CONNECTION_KEY):
@@ -49,7 +52,15 @@ class _DroppingServerHandler(ServerHandler):
 
 
 class _QuietRequestHandler(WSGIRequestHandler):
-    """No request logging: request lines can carry `private_token=`."""
+    """No request logging: request lines can carry `private_token=`. Keeps connections alive."""
+
+    protocol_version = "HTTP/1.1"
+
+    def setup(self) -> None:
+        super().setup()
+        # wsgiref writes headers and body separately; without this, Nagle's algorithm and
+        # the client's delayed ACK stall every kept-alive response by about 40 ms.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def log_message(self, format: str, *args: Any) -> None:
         return
@@ -60,8 +71,19 @@ class _QuietRequestHandler(WSGIRequestHandler):
         return environ
 
     def handle(self) -> None:
+        # One connection, many requests (HTTP/1.1 keep-alive) until the client or a fault
+        # closes it.
+        self.close_connection = True
+        self._handle_one()
+        while not self.close_connection:
+            self._handle_one()
+
+    def _handle_one(self) -> None:
         # wsgiref's own handle(), with the drop-aware ServerHandler and multithread=True.
         self.raw_requestline = self.rfile.readline(_MAX_REQUEST_LINE + 1)
+        if not self.raw_requestline:
+            self.close_connection = True
+            return
         if len(self.raw_requestline) > _MAX_REQUEST_LINE:
             self.send_error(414)
             return
