@@ -42,7 +42,8 @@ def main() -> None:
         stdout=subprocess.PIPE,
         text=True,
     )
-    assert server.stdin is not None and server.stdout is not None
+    assert server.stdin is not None
+    assert server.stdout is not None
     try:
         hello = json.loads(server.stdout.readline())
         gateway = build_gateway(
@@ -74,10 +75,9 @@ def main() -> None:
     print(f"inventory time:      {elapsed:.2f} s   (target: under 20 s)")
     print(f"requests made:       {stats['requests']}")
     print(f"mean request rate:   {stats['requests'] / elapsed:.1f} per second")
-    print(
-        f"peak rate (1 s):     {stats['peak_rate_1s']:.0f} per second"
-        f"   (budget {args.rate:.0f}: {'kept' if stats['peak_rate_1s'] <= args.rate + 1 else 'EXCEEDED'})"
-    )
+    # The simulator counts a window closed at both ends, so one more start is within budget.
+    verdict = "kept" if stats["peak_rate_1s"] <= args.rate + 1 else "EXCEEDED"
+    print(f"peak rate (1 s):     {stats['peak_rate_1s']:.0f} per second   (budget: {verdict})")
     print(f"peak in flight:      {stats['peak_in_flight']}")
 
 

@@ -50,7 +50,7 @@ def test_a_late_start_cannot_break_the_one_second_window() -> None:
     budget.acquire()  # t=0.0
     budget.acquire()  # t=0.5
     fake.now = 0.6  # as if the next thread overslept its 1.0 slot... then started early
-    budget._next = 0.6  # noqa: SLF001 - force the pacing step to allow an early start
+    budget._next = 0.6
     budget.acquire()
     assert fake.now == pytest.approx(1.0)  # waited for t=0.0 to leave the window
 
