@@ -6,9 +6,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import sqlalchemy as sa
+from slack_bolt import App
+from slack_sdk.errors import SlackApiError
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
-from bot.config import Settings
+from bot.config import Settings, SettingsError
 from bot.db.engine import create_db_engine
 from bot.db.migrate import upgrade
 from bot.db.unit_of_work import SqlUnitOfWork
@@ -18,6 +22,7 @@ from bot.gitlab.http import RetryPolicy
 from bot.services.advisor import AdviceContext
 from bot.services.conversations import ConversationDeps
 from bot.services.ports import Clock, UnitOfWork
+from bot.slack.app import create_app, create_client
 
 
 def utc_now() -> datetime:
@@ -35,6 +40,15 @@ class Container:
 
     def close(self) -> None:
         self.db.dispose()
+
+    def ready(self) -> bool:
+        """Can this process do its work: is the database answering?"""
+        try:
+            with self.db.connect() as connection:
+                connection.execute(sa.text("SELECT 1"))
+        except SQLAlchemyError:
+            return False
+        return True
 
 
 def advice_context(settings: Settings) -> AdviceContext:
@@ -57,6 +71,30 @@ def gitlab_gateway(settings: Settings) -> PythonGitlabGateway:
         pool_size=max(10, settings.tokenbot_inventory_concurrency * 2),
     )
     return build_gateway(options, inventory_workers=settings.tokenbot_inventory_concurrency)
+
+
+def slack_app(settings: Settings, container: Container) -> App:
+    """The Bolt app for SLACK_BOT_TOKEN; SettingsError if Slack refuses the token."""
+    settings.require("SLACK_BOT_TOKEN")
+    assert settings.slack_bot_token is not None  # noqa: S101 - require() checked it
+    client = create_client(
+        token=settings.slack_bot_token.get_secret_value(), api_url=settings.slack_api_url
+    )
+    try:
+        client.auth_test()
+    except SlackApiError as exc:
+        reason = exc.response.get("error", "refused") if exc.response is not None else "refused"
+        raise SettingsError(f"SLACK_BOT_TOKEN was refused by Slack ({reason})") from None
+    except OSError as exc:
+        raise SettingsError(
+            f"SLACK_API_URL {settings.slack_api_url} cannot be reached: {exc.__class__.__name__}"
+        ) from None
+    secret = settings.slack_signing_secret
+    return create_app(
+        client=client,
+        signing_secret=secret.get_secret_value() if secret else "",
+        deps=container.conversations,
+    )
 
 
 def bootstrap(settings: Settings, *, clock: Clock = utc_now, migrate: bool = True) -> Container:

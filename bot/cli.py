@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot import __version__
-from bot.bootstrap import advice_context, bootstrap, gitlab_gateway, utc_now
+from bot.bootstrap import advice_context, bootstrap, gitlab_gateway, slack_app, utc_now
 from bot.config import Settings, SettingsError, describe, load_settings, reference_markdown
 from bot.db.migrate import current_revision, head_revision, upgrade
 from bot.domain.advice import Recommendation
@@ -29,6 +29,7 @@ from bot.services.gitlab_errors import GitLabError
 from bot.shell.chat import ShellChat
 from bot.shell.tables import inventory_rows, render_table, state
 from bot.shell.text import render_prompt, render_recommendation
+from bot.slack.server import EVENTS_PATH, serve_http, serve_socket_mode, wsgi_app
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -66,6 +67,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="answer a question; repeat for more (capabilities=clone,push)",
     )
     advise_cmd.add_argument("--json", action="store_true", help="print JSON")
+
+    run_cmd = commands.add_parser(
+        "run",
+        help="run the Slack bot",
+        description="Socket Mode when SLACK_APP_TOKEN is set; otherwise an HTTP server with"
+        " Slack's endpoint at /slack/events, and /healthz and /readyz.",
+    )
+    run_cmd.add_argument(
+        "--port", type=int, default=None, help="HTTP port (default: $PORT or 3000)"
+    )
+    run_cmd.add_argument("--host", default="0.0.0.0", help="HTTP address (default: 0.0.0.0)")  # noqa: S104
 
     shell_cmd = commands.add_parser("shell", help="chat with tokenbot in the terminal")
     shell_cmd.add_argument("--user", default=None, help="who you are in the chat")
@@ -113,6 +125,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = load_settings(args.config)
+        # Migration chatter is for debugging; people see one line per problem.
+        logging.getLogger("alembic").setLevel(
+            logging.DEBUG if settings.tokenbot_log_level == "DEBUG" else logging.WARNING
+        )
         logging.basicConfig(
             level=settings.tokenbot_log_level,
             stream=sys.stderr,
@@ -137,6 +153,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     handlers: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
         "advise": lambda a, s: _advise(a.answer, as_json=a.json, settings=s),
         "shell": _shell,
+        "run": _run,
         "settings": _settings,
         "inventory": lambda a, s: _inventory(
             a.groups or list(s.tokenbot_watched_groups), as_json=a.json, settings=s
@@ -155,6 +172,31 @@ def _shell(args: argparse.Namespace, settings: Settings) -> int:
         return ShellChat(container.conversations, user=user).run()
     finally:
         container.close()
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
+    settings.require("SLACK_BOT_TOKEN")
+    if settings.slack_app_token is None:
+        settings.require("SLACK_SIGNING_SECRET")
+    container = bootstrap(settings)
+    try:
+        app = slack_app(settings, container)
+        if settings.slack_app_token is not None:
+            print("tokenbot connecting to Slack in Socket Mode", flush=True)
+            serve_socket_mode(app, app_token=settings.slack_app_token.get_secret_value())
+        else:
+            port = settings.port if args.port is None else args.port
+            serve_http(
+                wsgi_app(app, ready=container.ready),
+                host=args.host,
+                port=port,
+                on_listening=lambda url: print(
+                    f"tokenbot listening on {url} (Slack endpoint {EVENTS_PATH})", flush=True
+                ),
+            )
+    finally:
+        container.close()
+    return EXIT_OK
 
 
 def _settings(args: argparse.Namespace, settings: Settings) -> int:

@@ -75,6 +75,9 @@ class Settings(BaseSettings):
     slack_app_token: SecretStr | None = Field(
         None, description="Slack app-level token (`xapp-...`); when set, Socket Mode is used."
     )
+    port: Annotated[int, Field(ge=0, le=65535)] = Field(
+        3000, description="Port of the HTTP server in HTTP mode (`tokenbot run`)."
+    )
     slack_api_url: str = Field(SLACK_DEFAULT_API_URL, description="Base URL of Slack's Web API.")
     tokenbot_gitlab_offering: Literal["auto", "gitlab_com", "self_managed", "dedicated"] = Field(
         "auto",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import gitlab
 import requests
@@ -21,6 +22,19 @@ class ClientOptions:
     pool_size: int = 32
 
 
+class _Client(gitlab.Gitlab):
+    """python-gitlab with its own retry loops off: BudgetedAdapter alone decides retries.
+
+    `retry_transient_errors=False` alone is not enough: python-gitlab still sleeps and retries
+    every 429 itself (`obey_rate_limit`, up to 10 times) on top of the adapter's budget.
+    """
+
+    def http_request(self, *args: Any, **kwargs: Any) -> requests.Response:
+        kwargs["obey_rate_limit"] = False
+        kwargs["retry_transient_errors"] = False
+        return super().http_request(*args, **kwargs)
+
+
 def build_client(options: ClientOptions) -> tuple[gitlab.Gitlab, RateBudget | None]:
     """A python-gitlab client whose every request goes through the budgeted adapter."""
     budget = RateBudget(options.requests_per_second) if options.requests_per_second else None
@@ -28,7 +42,7 @@ def build_client(options: ClientOptions) -> tuple[gitlab.Gitlab, RateBudget | No
     adapter = BudgetedAdapter(budget=budget, retry=options.retry, pool_maxsize=options.pool_size)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
-    client = gitlab.Gitlab(
+    client = _Client(
         options.url,
         private_token=options.token,
         ssl_verify=options.ca_bundle or True,

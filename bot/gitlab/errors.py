@@ -18,7 +18,13 @@ from bot.services.gitlab_errors import (
     ValidationError,
 )
 
-_PERMISSION_WORDS = ("does not have permission", "cannot delete", "not eligible", "forbidden")
+_PERMISSION_WORDS = (
+    "does not have permission",
+    "cannot delete",
+    "not eligible",
+    "forbidden",
+    "permissions not held",
+)
 
 
 def translate(  # noqa: PLR0911 - one return per kind of failure reads best

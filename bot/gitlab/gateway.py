@@ -28,7 +28,12 @@ from bot.gitlab import mapping
 from bot.gitlab.client import ClientOptions, build_client
 from bot.gitlab.errors import translate
 from bot.gitlab.inventory import walk_inventory
-from bot.services.gitlab_errors import NotFoundError, ValidationError
+from bot.services.gitlab_errors import (
+    NotFoundError,
+    OutcomeUnknownError,
+    UnavailableError,
+    ValidationError,
+)
 from bot.services.gitlab_port import ProgressCallback
 
 T = TypeVar("T")
@@ -42,18 +47,31 @@ class PythonGitlabGateway:
         self._workers = inventory_workers
 
     # ---------------------------------------------------------------- plumbing
-    def call(self, what: str, operation: Callable[[], T]) -> T:
-        """Run one GitLab operation, turning library failures into the project's errors."""
+    def call(self, what: str, operation: Callable[[], T], *, change: str | None = None) -> T:
+        """Run one GitLab operation, turning library failures into the project's errors.
+
+        `change` names a write (a create or rotate): if its answer is lost in a way that may
+        hide a finished request, the error says so instead of inviting a blind retry.
+        """
         try:
             return operation()
         except (gle.GitlabError, requests.RequestException) as exc:
-            raise translate(exc, what=what, credential_ok=self._credential_ok) from None
+            error = translate(exc, what=what, credential_ok=self._credential_ok)
+            if change and isinstance(error, UnavailableError) and _ambiguous(exc):
+                raise OutcomeUnknownError(
+                    f"GitLab did not confirm {change}; it may have happened. Check with"
+                    " `tokenbot inventory` before trying again."
+                ) from None
+            raise error from None
 
     def _credential_ok(self) -> bool:
+        """Does GitLab accept the bot's credential at all? (401 means no; outages raise.)"""
         try:
             self._gl.http_get("/user")
-        except (gle.GitlabError, requests.RequestException):
+        except gle.GitlabAuthenticationError:
             return False
+        except (gle.GitlabError, requests.RequestException) as exc:
+            raise translate(exc, what="GitLab") from None
         return True
 
     # ---------------------------------------------------------------- look-ups
@@ -87,8 +105,9 @@ class PythonGitlabGateway:
         if email:
             found = self.call("user", lambda: self._gl.users.list(search=email))
             users = [mapping.user(u.attributes) for u in found]
+            # Only an exact address counts: a fuzzy name match could be someone else.
             exact = [u for u in users if (u.email or "").lower() == email.lower()]
-            return exact[0] if exact else (users[0] if len(users) == 1 else None)
+            return exact[0] if len(exact) == 1 else None
         raise ValueError("give a username or an email")
 
     def bot_credential(self) -> BotCredential:
@@ -117,25 +136,38 @@ class PythonGitlabGateway:
                 else NamespaceKind.GROUP,
                 spec.token_type,
             )
-            made = self.call(spec.where, lambda: self._owner(ns).access_tokens.create(data))
+            made = self.call(
+                spec.where,
+                lambda: self._owner(ns).access_tokens.create(data),
+                change=f"the new token '{spec.name}'",
+            )
             return _issued(mapping.access_token(made.attributes, spec.token_type, ns), made)
         if spec.token_type is TokenType.SERVICE_ACCOUNT_PAT:
             _expect(ns, NamespaceKind.GROUP, spec.token_type)
             account = self._service_account(ns, spec.service_account or spec.name)
-            made = self.call(spec.where, lambda: account.access_tokens.create(data))
+            made = self.call(
+                spec.where,
+                lambda: account.access_tokens.create(data),
+                change=f"the new token '{spec.name}'",
+            )
             return _issued(mapping.access_token(made.attributes, spec.token_type, ns), made)
         if spec.token_type is TokenType.DEPLOY_TOKEN:
             data.pop("access_level", None)
             data.pop("description", None)
             if spec.deploy_username:
                 data["username"] = spec.deploy_username
-            made = self.call(spec.where, lambda: self._owner(ns).deploytokens.create(data))
+            made = self.call(
+                spec.where,
+                lambda: self._owner(ns).deploytokens.create(data),
+                change=f"the new deploy token '{spec.name}'",
+            )
             return _issued(mapping.deploy_token(made.attributes, ns), made)
         if spec.token_type is TokenType.PIPELINE_TRIGGER_TOKEN:
             _expect(ns, NamespaceKind.PROJECT, spec.token_type)
             made = self.call(
                 spec.where,
-                lambda: self._gl.projects.get(ns.id, lazy=True).triggers.create(
+                change=f"the new trigger token '{spec.name}'",
+                operation=lambda: self._gl.projects.get(ns.id, lazy=True).triggers.create(
                     {"description": spec.name}
                 ),
             )
@@ -160,7 +192,11 @@ class PythonGitlabGateway:
         what = f"{ref.token_type.value} {ref.gitlab_id}"
         if ref.token_type in _RESOURCE_TOKENS | {TokenType.SERVICE_ACCOUNT_PAT} | _PERSONAL:
             manager = self._token_manager(ref)
-            data = self.call(what, lambda: manager.rotate(ref.gitlab_id, expires_at=expires))
+            data = self.call(
+                what,
+                lambda: manager.rotate(ref.gitlab_id, expires_at=expires),
+                change=f"the rotation of {what} (the old token may be revoked)",
+            )
             record = mapping.access_token(data, ref.token_type, ref.namespace)
             return IssuedToken(record, Secret(str(data["token"])))
         if ref.token_type in {TokenType.DEPLOY_TOKEN, TokenType.PIPELINE_TRIGGER_TOKEN}:
@@ -176,7 +212,7 @@ class PythonGitlabGateway:
         ).attributes
         spec = TokenSpec(
             ref.token_type,
-            str(ns.id),
+            ns.path,  # a path names one place; a number id could be a project or a group
             str(old.get("name") or old.get("description") or "rotated"),
             tuple(old.get("scopes") or ()),
             expires_on=expires_on or mapping.to_date(old.get("expires_at")),
@@ -228,12 +264,14 @@ class PythonGitlabGateway:
             "protected": True,
             "environment_scope": environment_scope,
         }
+        # The same key may exist once per environment: address exactly this one.
+        scope = {"environment_scope": environment_scope}
         try:
-            self.call(key, lambda: variables.get(key))
+            self.call(key, lambda: variables.get(key, filter=scope))
         except NotFoundError:
             self.call(project, lambda: variables.create({"key": key, **data}))
             return
-        self.call(project, lambda: variables.update(key, data))
+        self.call(project, lambda: variables.update(key, data, filter=scope))
 
     # ---------------------------------------------------------------- inventory
     def inventory(
@@ -245,6 +283,13 @@ class PythonGitlabGateway:
         if ns.kind is NamespaceKind.PROJECT:
             return self._gl.projects.get(ns.id, lazy=True)
         return self._gl.groups.get(ns.id, lazy=True)
+
+
+def _ambiguous(exc: Exception) -> bool:
+    """Could GitLab have carried out the request although the client saw a failure?"""
+    if isinstance(exc, gle.GitlabError):
+        return exc.response_code not in {429, 500}
+    return True
 
 
 def _token_data(spec: TokenSpec) -> dict[str, Any]:

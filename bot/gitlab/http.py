@@ -16,8 +16,15 @@ from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+# A POST or PATCH is repeated only when GitLab certainly did nothing: it throttled the request
+# (429) or failed in the application (500: Rails rolled back). A 502/503/504 from the proxy, a
+# read timeout or a connection dropped after sending may hide a finished request; repeating a
+# create or rotate then would make a second token whose secret nobody holds.
+UNSAFE_METHODS = frozenset({"POST", "PATCH"})
+UNSAFE_RETRY_STATUSES = frozenset({429, 500})
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,14 +117,16 @@ class BudgetedAdapter(HTTPAdapter):
         while True:
             if self._budget is not None:
                 self._budget.acquire()
+            unsafe = (request.method or "GET").upper() in UNSAFE_METHODS
             try:
                 response = super().send(request, **kwargs)
-            except (requests.ConnectionError, requests.Timeout):
+            except (requests.ConnectionError, requests.Timeout) as exc:
                 wait = self._retry.backoff(attempt)
-                if not self._may_retry(attempt, wait, deadline):
+                if (unsafe and not never_sent(exc)) or not self._may_retry(attempt, wait, deadline):
                     raise
             else:
-                if response.status_code not in RETRY_STATUSES:
+                statuses = UNSAFE_RETRY_STATUSES if unsafe else RETRY_STATUSES
+                if response.status_code not in statuses:
                     return response
                 after = _retry_after(response.headers)
                 wait = after if after is not None else self._retry.backoff(attempt)
@@ -129,6 +138,14 @@ class BudgetedAdapter(HTTPAdapter):
 
     def _may_retry(self, attempt: int, wait: float, deadline: float) -> bool:
         return attempt + 1 < self._retry.max_attempts and time.monotonic() + wait <= deadline
+
+
+def never_sent(exc: Exception) -> bool:
+    """True when the request cannot have reached GitLab (no connection was made)."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(reason, NewConnectionError | ConnectTimeoutError)
 
 
 def _retry_after(headers: Mapping[str, str]) -> float | None:

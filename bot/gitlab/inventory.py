@@ -77,12 +77,15 @@ def _places(caller: Caller, gl: gitlab.Gitlab, groups: Sequence[str]) -> list[_P
     """Every group and project under the watched groups, each once."""
     seen: dict[tuple[NamespaceKind, int], _Place] = {}
     for path in groups:
-        group = caller.call(f"group '{path}'", partial(gl.groups.get, path))
+        group = caller.call(f"group '{path}'", partial(gl.groups.get, path, with_projects=False))
         top = mapping.namespace(group.attributes, NamespaceKind.GROUP)
         seen.setdefault((top.kind, top.id), _Place(top, top=True))
         lazy = gl.groups.get(top.id, lazy=True)
         subgroups = caller.call(path, partial(_all, lazy.descendant_groups.list))
-        projects = caller.call(path, partial(_all, lazy.projects.list, include_subgroups=True))
+        # with_shared=False: projects merely shared into the group belong elsewhere.
+        projects = caller.call(
+            path, partial(_all, lazy.projects.list, include_subgroups=True, with_shared=False)
+        )
         for item, kind in [
             *((g, NamespaceKind.GROUP) for g in subgroups),
             *((p, NamespaceKind.PROJECT) for p in projects),

@@ -49,11 +49,14 @@ class GitlabSimulator:
             plan = self.faults.plan(method, path)
             if plan.delay_s > 0:
                 time.sleep(plan.delay_s)
-            if plan.failure is not None and plan.failure.kind is FaultKind.DROP:
+            failure = plan.failure
+            if failure is not None and failure.after:
+                self._respond(environ, method, path, body)  # done, but the answer is lost
+            if failure is not None and failure.kind is FaultKind.DROP:
                 environ[DROP_CONNECTION_KEY] = True
                 return []
-            if plan.failure is not None:
-                response = failure_response(plan.failure)
+            if failure is not None:
+                response = failure_response(failure)
             else:
                 response = self._respond(environ, method, path, body)
             status = response.status

@@ -32,6 +32,9 @@ class FaultRule:
     retry_after: int = 1
     min_ms: float = 0.0
     max_ms: float = 0.0
+    # True: the request is carried out first and only its answer fails or is dropped (GitLab
+    # did the work, the client never hears), the case that makes retrying a POST unsafe.
+    after: bool = False
 
     def matches(self, method: str, path: str) -> bool:
         if self.method is not None and self.method.upper() != method:
@@ -93,13 +96,19 @@ class FaultInjector:
         path: str = "*",
         method: str | None = None,
         count: int | None = 1,
+        after: bool = False,
     ) -> FaultRule:
-        return self.add(FaultRule(FaultKind.ERROR, path, method, count, status=status))
+        return self.add(FaultRule(FaultKind.ERROR, path, method, count, status=status, after=after))
 
     def drop_connection(
-        self, *, path: str = "*", method: str | None = None, count: int | None = 1
+        self,
+        *,
+        path: str = "*",
+        method: str | None = None,
+        count: int | None = 1,
+        after: bool = False,
     ) -> FaultRule:
-        return self.add(FaultRule(FaultKind.DROP, path, method, count))
+        return self.add(FaultRule(FaultKind.DROP, path, method, count, after=after))
 
     def clear(self) -> None:
         with self._lock:

@@ -52,3 +52,7 @@ class ValidationError(GitLabError):
 
 class UnavailableError(GitLabError):
     """GitLab kept failing (5xx, 429, timeouts, dropped connections) past the retry budget."""
+
+
+class OutcomeUnknownError(UnavailableError):
+    """A change was sent but GitLab's answer was lost: it may or may not have happened."""

@@ -18,15 +18,16 @@ def show_current_user(ctx: Context) -> ApiResponse:
     return ApiResponse(200, user_private(ctx.user, ctx.web))
 
 
-def _matches(user: User, username: str | None, search: str | None) -> bool:
+def _matches(user: User, username: str | None, search: str | None, *, admin: bool) -> bool:
     if username is not None and user.username.lower() != username.lower():
         return False
     if search:
         needle = search.lower()
+        # Only administrators may find people by their private e-mail address.
         return (
             needle in user.username.lower()
             or needle in user.name.lower()
-            or (needle == user.email.lower())
+            or (admin and needle == user.email.lower())
         )
     return True
 
@@ -39,7 +40,7 @@ def list_users(ctx: Context) -> ApiResponse:
     users = [
         u
         for u in sorted(ctx.state.users.values(), key=lambda u: -u.id)
-        if _matches(u, username, search)
+        if _matches(u, username, search, admin=ctx.user.is_admin)
     ]
 
     def render(user: User) -> dict[str, Any]:

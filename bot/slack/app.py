@@ -1,0 +1,38 @@
+"""`create_app`: the Bolt app with its Web API client and every listener registered."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+)
+
+from bot.services.conversations import ConversationDeps
+from bot.slack.listeners import advisor, messages
+
+log = logging.getLogger(__name__)
+
+
+def create_client(*, token: str, api_url: str) -> WebClient:
+    """A Web API client on SLACK_API_URL that waits out 429s (honouring Retry-After)."""
+    return WebClient(
+        token=token,
+        base_url=api_url,
+        timeout=10,
+        retry_handlers=[
+            RateLimitErrorRetryHandler(max_retry_count=3),
+            ConnectionErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+def create_app(*, client: WebClient, signing_secret: str, deps: ConversationDeps) -> App:
+    """Calls auth.test once (Bolt checks the token at construction), then registers listeners."""
+    app = App(client=client, signing_secret=signing_secret, process_before_response=False)
+    advisor.register(app, deps)
+    messages.register(app, deps)
+    return app

@@ -1,0 +1,1 @@
+"""Block Kit builders; the only place that assembles Slack UI."""

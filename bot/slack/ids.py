@@ -1,0 +1,20 @@
+"""Slack action ids, callback ids and the slash command: the same literals as manifest.yml."""
+
+from __future__ import annotations
+
+import re
+
+COMMAND = "/token"
+
+ANSWER = "advisor.answer"  # followed by ".<index>": action ids must be unique in a message
+ANSWER_PATTERN = re.compile(r"^advisor\.answer\.\d+$")
+CAPABILITIES_SELECT = "advisor.capabilities.select"
+CAPABILITIES_DONE = "advisor.capabilities.done"
+BACK = "advisor.back"
+START_OVER = "advisor.start_over"
+
+CAPABILITIES_BLOCK = "advisor.capabilities"
+
+# What the app uses from Slack; manifest.yml declares exactly these (a test checks it).
+BOT_EVENTS = frozenset({"app_mention", "message.im"})
+BOT_SCOPES = frozenset({"app_mentions:read", "chat:write", "commands", "im:history", "im:write"})

@@ -1,0 +1,79 @@
+"""`/token`, direct messages and mentions: where people start talking to tokenbot."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from bot.services.conversations import ConversationDeps
+from bot.services.intents import Intent, recognise
+from bot.slack import ids
+from bot.slack.listeners.advisor import begin_advice
+
+HELP = (
+    "I help you choose the right GitLab credential, with the least scopes and role.\n"
+    f"• `{ids.COMMAND} which`: I ask you a few questions in a direct message\n"
+    f"• `{ids.COMMAND} help`: this message\n"
+    '• Or write to me directly, or mention me in a channel: "which token should I use?"'
+)
+DM_STARTED = "I've sent you a direct message with a few questions."
+
+
+def register(app: App, deps: ConversationDeps) -> None:
+    @app.command(ids.COMMAND)
+    def handle_token_command(ack: Ack, command: Mapping[str, Any], client: WebClient) -> None:
+        words = str(command.get("text") or "").split()
+        sub = words[0].lower() if words else "help"
+        if sub == "which":
+            ack(DM_STARTED)
+            channel = client.conversations_open(users=command["user_id"])["channel"]["id"]
+            begin_advice(
+                client,
+                deps,
+                team_id=str(command["team_id"]),
+                channel=str(channel),
+                owner=str(command["user_id"]),
+            )
+        elif sub == "help":
+            ack(HELP)
+        else:
+            ack(f"I don't know `{sub}` yet.\n{HELP}")
+
+    @app.event("message")
+    def handle_direct_message(
+        event: Mapping[str, Any], body: Mapping[str, Any], client: WebClient
+    ) -> None:
+        if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
+            return
+        _reply(client, deps, body, event, thread_ts=None)
+
+    @app.event("app_mention")
+    def handle_mention(
+        event: Mapping[str, Any], body: Mapping[str, Any], client: WebClient
+    ) -> None:
+        _reply(client, deps, body, event, thread_ts=str(event.get("thread_ts") or event["ts"]))
+
+
+def _reply(
+    client: WebClient,
+    deps: ConversationDeps,
+    body: Mapping[str, Any],
+    event: Mapping[str, Any],
+    *,
+    thread_ts: str | None,
+) -> None:
+    intent = recognise(str(event.get("text") or ""))
+    if intent in {Intent.ADVISE, Intent.START_OVER}:
+        begin_advice(
+            client,
+            deps,
+            team_id=str(body.get("team_id") or ""),
+            channel=str(event["channel"]),
+            owner=str(event["user"]),
+            thread_ts=thread_ts,
+        )
+    else:
+        client.chat_postMessage(channel=str(event["channel"]), thread_ts=thread_ts, text=HELP)

@@ -1,0 +1,52 @@
+"""Starting `tokenbot run` (HTTP mode) as a child process, the way it runs in production."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.support.slack_requests import SIGNING_SECRET
+
+BOT_TOKEN = "xoxb-test-not-a-real-token"
+
+
+@dataclass
+class BotProcess:
+    url: str
+    child: subprocess.Popen[str]
+
+    def stop(self) -> str:
+        self.child.send_signal(signal.SIGTERM)
+        _, err = self.child.communicate(timeout=15)
+        return err
+
+
+def start_bot(
+    *, slack_api_url: str, data_dir: Path, extra_env: dict[str, str] | None = None
+) -> BotProcess:
+    env = {
+        **os.environ,
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": slack_api_url,
+        "TOKENBOT_DATA_DIR": str(data_dir),
+        **(extra_env or {}),
+    }
+    child = subprocess.Popen(
+        [sys.executable, "-m", "bot", "run", "--host", "127.0.0.1", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    assert child.stdout is not None
+    line = child.stdout.readline()
+    if "listening on " not in line:
+        _, err = child.communicate(timeout=15)
+        raise AssertionError(f"tokenbot run did not start: {line!r} {err}")
+    url = line.split("listening on ", 1)[1].split()[0]
+    return BotProcess(url, child)

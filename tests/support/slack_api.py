@@ -1,0 +1,158 @@
+"""A stand-in for Slack's Web API on 127.0.0.1: records every call, answers like Slack.
+
+Point the bot's `SLACK_API_URL` at `recorder.url`. Answers follow Slack's documented
+shapes for the methods tokenbot uses; `fail_next()` scripts errors such as a 429 with
+Retry-After. Calls arrive after the bot has acked (Bolt runs listeners on threads), so tests
+poll with `wait_for()`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs
+
+TEAM_ID = "T0TOKENBOT"
+BOT_USER_ID = "U0TOKENBOT"
+
+
+@dataclass
+class Call:
+    method: str
+    args: dict[str, Any]
+    authorization: str
+    answer: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class _Fault:
+    method: str
+    status: int
+    body: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class SlackRecorder:
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self._faults: list[_Fault] = []
+        self._lock = threading.Lock()
+        self._ts = itertools.count(1)
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}/api/"
+
+    def __enter__(self) -> SlackRecorder:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def fail_next(
+        self, method: str, *, status: int = 200, error: str = "", retry_after: int | None = None
+    ) -> None:
+        headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
+        body = {"ok": False, "error": error or ("ratelimited" if status == 429 else "fatal")}
+        with self._lock:
+            self._faults.append(_Fault(method, status, body, headers))
+
+    def calls_to(self, method: str) -> list[Call]:
+        with self._lock:
+            return [c for c in self.calls if c.method == method]
+
+    def wait_for(self, method: str, count: int = 1, timeout: float = 10.0) -> list[Call]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = self.calls_to(method)
+            if len(found) >= count:
+                return found
+            time.sleep(0.02)
+        raise AssertionError(f"expected {count} {method} call(s), got {self.calls_to(method)}")
+
+    def _answer(
+        self, method: str, args: dict[str, Any]
+    ) -> tuple[int, dict[str, Any], dict[str, str]]:
+        with self._lock:
+            fault = next((f for f in self._faults if f.method == method), None)
+            if fault is not None:
+                self._faults.remove(fault)
+                return fault.status, fault.body, fault.headers
+            ts = f"1700000000.{next(self._ts):06d}"
+        answers: dict[str, Callable[[], dict[str, Any]]] = {
+            "auth.test": lambda: {
+                "ok": True,
+                "url": "https://acme.slack.test/",
+                "team": "Acme",
+                "user": "tokenbot",
+                "team_id": TEAM_ID,
+                "user_id": BOT_USER_ID,
+                "bot_id": "B0TOKENBOT",
+            },
+            "chat.postMessage": lambda: {
+                "ok": True,
+                "channel": args.get("channel"),
+                "ts": ts,
+                "message": {"text": args.get("text"), "ts": ts},
+            },
+            "chat.update": lambda: {
+                "ok": True,
+                "channel": args.get("channel"),
+                "ts": args.get("ts"),
+                "text": args.get("text"),
+            },
+            "chat.postEphemeral": lambda: {"ok": True, "message_ts": ts},
+            "conversations.open": lambda: {
+                "ok": True,
+                "channel": {"id": "D" + str(args.get("users", "")).lstrip("U")},
+            },
+        }
+        return 200, answers.get(method, lambda: {"ok": True})(), {}
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        recorder = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length).decode()
+                method = self.path.removeprefix("/api/")
+                args = _parse(raw, self.headers.get("Content-Type", ""))
+                call = Call(method, args, self.headers.get("Authorization", ""))
+                status, body, headers = recorder._answer(method, args)
+                call.answer = body
+                with recorder._lock:
+                    recorder.calls.append(call)
+                payload = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json; charset=utf-8")
+                self.send_header("Content-Length", str(len(payload)))
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+        return Handler
+
+
+def _parse(raw: str, content_type: str) -> dict[str, Any]:
+    if "json" in content_type:
+        return dict(json.loads(raw or "{}"))
+    parsed = {key: values[0] for key, values in parse_qs(raw).items()}
+    for key in ("blocks", "attachments", "view"):
+        if isinstance(parsed.get(key), str):
+            parsed[key] = json.loads(parsed[key])
+    return parsed

@@ -1,0 +1,156 @@
+"""Slack's side of the conversation: correctly signed requests to the bot's endpoint."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+from typing import Any
+from urllib.parse import urlencode
+
+import requests
+
+from tests.support.slack_api import TEAM_ID
+
+SIGNING_SECRET = "test-signing-secret-not-real"
+
+
+def signed_headers(
+    body: str, *, secret: str = SIGNING_SECRET, timestamp: int | None = None, content_type: str
+) -> dict[str, str]:
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    digest = hmac.new(secret.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
+    return {
+        "X-Slack-Request-Timestamp": ts,
+        "X-Slack-Signature": f"v0={digest}",
+        "Content-Type": content_type,
+    }
+
+
+class SlackDriver:
+    """Sends events, commands and clicks to `base_url/slack/events` as Slack would."""
+
+    def __init__(self, base_url: str, *, secret: str = SIGNING_SECRET) -> None:
+        self.endpoint = f"{base_url}/slack/events"
+        self.secret = secret
+
+    def post(self, body: str, content_type: str, **sign: Any) -> requests.Response:
+        headers = signed_headers(
+            body, secret=sign.pop("secret", self.secret), content_type=content_type, **sign
+        )
+        return requests.post(self.endpoint, data=body.encode(), headers=headers, timeout=10)
+
+    def event(self, event: dict[str, Any], **sign: Any) -> requests.Response:
+        envelope = {
+            "token": "unused",
+            "team_id": TEAM_ID,
+            "api_app_id": "A0TOKENBOT",
+            "event": event,
+            "type": "event_callback",
+            "event_id": f"Ev{event['ts']}",
+            "event_time": int(float(event["ts"])),
+            "authorizations": [
+                {
+                    "team_id": TEAM_ID,
+                    "user_id": "U0TOKENBOT",
+                    "is_bot": True,
+                    "is_enterprise_install": False,
+                }
+            ],
+        }
+        return self.post(json.dumps(envelope), "application/json", **sign)
+
+    def direct_message(
+        self, user: str, text: str, ts: str = "1700000100.000100", **sign: Any
+    ) -> requests.Response:
+        return self.event(
+            {
+                "type": "message",
+                "channel": "D" + user.lstrip("U"),
+                "user": user,
+                "text": text,
+                "ts": ts,
+                "event_ts": ts,
+                "channel_type": "im",
+            },
+            **sign,
+        )
+
+    def command(self, user: str, text: str, **sign: Any) -> requests.Response:
+        form = {
+            "token": "unused",
+            "team_id": TEAM_ID,
+            "team_domain": "acme",
+            "channel_id": "C0GENERAL",
+            "channel_name": "general",
+            "user_id": user,
+            "user_name": user.lower(),
+            "command": "/token",
+            "text": text,
+            "api_app_id": "A0TOKENBOT",
+            "response_url": "http://127.0.0.1:9/unused",
+            "trigger_id": "13345224609.738474920.8088930838d88f008e0",
+        }
+        return self.post(urlencode(form), "application/x-www-form-urlencoded", **sign)
+
+    def click(
+        self,
+        user: str,
+        message: dict[str, Any],
+        action_id: str,
+        *,
+        selected: list[str] | None = None,
+        **sign: Any,
+    ) -> requests.Response:
+        """Click the element `action_id` of a message the bot posted (blocks as sent)."""
+        element = _find(message["blocks"], action_id)
+        action = {
+            "action_id": action_id,
+            "block_id": element["block_id"],
+            "type": element["type"],
+            "action_ts": "1700000200.000200",
+        }
+        if "value" in element:
+            action["value"] = element["value"]
+        state: dict[str, Any] = {"values": {}}
+        if selected is not None:
+            select = _find(message["blocks"], "advisor.capabilities.select")
+            options = [o for o in select["options"] if o["value"] in selected]
+            state["values"] = {
+                select["block_id"]: {
+                    "advisor.capabilities.select": {
+                        "type": "multi_static_select",
+                        "selected_options": options,
+                    }
+                }
+            }
+        payload = {
+            "type": "block_actions",
+            "team": {"id": TEAM_ID, "domain": "acme"},
+            "user": {"id": user, "username": user.lower(), "team_id": TEAM_ID},
+            "api_app_id": "A0TOKENBOT",
+            "token": "unused",
+            "container": {
+                "type": "message",
+                "message_ts": message["ts"],
+                "channel_id": message["channel"],
+                "is_ephemeral": False,
+            },
+            "trigger_id": "12321423423.333649436676.d8c1bb837935619ccad0f624c448ffb3",
+            "channel": {"id": message["channel"], "name": "directmessage"},
+            "message": {"type": "message", "ts": message["ts"], "blocks": message["blocks"]},
+            "state": state,
+            "response_url": "http://127.0.0.1:9/unused",
+            "actions": [action],
+        }
+        body = urlencode({"payload": json.dumps(payload)})
+        return self.post(body, "application/x-www-form-urlencoded", **sign)
+
+
+def _find(blocks: list[dict[str, Any]], action_id: str) -> dict[str, Any]:
+    for block in blocks:
+        for element in block.get("elements", []):
+            if element.get("action_id") == action_id:
+                return {**element, "block_id": block.get("block_id", "")}
+    raise AssertionError(f"no element {action_id} in the message")
