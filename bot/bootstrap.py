@@ -15,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.config import Settings, SettingsError
 from bot.db.engine import create_db_engine
 from bot.db.migrate import upgrade
+from bot.db.secret_box import FernetBox
 from bot.db.unit_of_work import SqlUnitOfWork
 from bot.gitlab.client import ClientOptions
 from bot.gitlab.gateway import PythonGitlabGateway, build_gateway
@@ -103,8 +104,11 @@ def bootstrap(settings: Settings, *, clock: Clock = utc_now, migrate: bool = Tru
     if migrate:
         upgrade(db)
 
+    key = settings.tokenbot_secret_key
+    box = FernetBox(key.get_secret_value()) if key is not None else None
+
     def uow() -> UnitOfWork:
-        return SqlUnitOfWork(db)
+        return SqlUnitOfWork(db, box)
 
     advice = advice_context(settings)
     deps = ConversationDeps(uow=uow, context=advice, clock=clock)

@@ -23,8 +23,11 @@ from pydantic_settings import (
 
 from bot.domain.platform import Offering, Platform, Tier
 from bot.domain.policy import GITLAB_MAX_LIFETIME_DAYS, LifetimePolicy
+from bot.domain.request_policy import REQUESTABLE, RequestPolicy, TypeRule
+from bot.domain.tokens import valid_scopes
 
 CONFIG_ENV = "TOKENBOT_CONFIG"
+MIN_SECRET_KEY_LENGTH = 32
 SLACK_DEFAULT_API_URL = "https://slack.com/api/"
 
 
@@ -130,9 +133,40 @@ class Settings(BaseSettings):
     tokenbot_inventory_concurrency: Annotated[int, Field(ge=1, le=64)] = Field(
         8, description="How many projects an inventory reads at the same time."
     )
+    tokenbot_secret_key: SecretStr | None = Field(
+        None,
+        description="Key (any random string of 32 or more characters) that encrypts a new"
+        " token's secret while it waits to be revealed. Without it, tokens can only be"
+        " delivered into CI/CD variables.",
+    )
+    tokenbot_secret_ttl_minutes: Annotated[int, Field(ge=1, le=1440)] = Field(
+        60,
+        description="How long a new token's secret waits to be revealed before it is"
+        " discarded, in minutes.",
+    )
+    tokenbot_pending_days: Annotated[int, Field(ge=1, le=90)] = Field(
+        7, description="How long a token request waits for approval before it expires, in days."
+    )
+    tokenbot_approvers: Annotated[tuple[str, ...], NoDecode] = Field(
+        (),
+        description="Comma-separated chat user ids (Slack `U...` ids) who may approve any"
+        " request, besides the target's Maintainers and Owners in GitLab.",
+    )
+    tokenbot_two_approvals_when_risky: bool = Field(
+        True,
+        description="Require two different approvers for risky requests (api scope,"
+        " write scopes, Owner role, group-wide token, long lifetime).",
+    )
 
     _check_bot = field_validator("slack_bot_token")(_prefixed("xoxb-"))
     _check_app = field_validator("slack_app_token")(_prefixed("xapp-"))
+
+    @field_validator("tokenbot_secret_key")
+    @classmethod
+    def _long_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < MIN_SECRET_KEY_LENGTH:
+            raise ValueError(f"must have at least {MIN_SECRET_KEY_LENGTH} characters")
+        return value
 
     @field_validator("gitlab_url", "slack_api_url")
     @classmethod
@@ -144,7 +178,7 @@ class Settings(BaseSettings):
             raise ValueError("must be an http:// or https:// URL")
         return value
 
-    @field_validator("tokenbot_watched_groups", mode="before")
+    @field_validator("tokenbot_watched_groups", "tokenbot_approvers", mode="before")
     @classmethod
     def _comma_list(cls, value: object) -> object:
         if isinstance(value, str):
@@ -197,6 +231,20 @@ class Settings(BaseSettings):
             com = host == "gitlab.com" or host.endswith(".gitlab.com")
             offering = "gitlab_com" if com else "self_managed"
         return Platform(Offering(offering), self.tokenbot_gitlab_tier)
+
+    @property
+    def request_policy(self) -> RequestPolicy:
+        rules = {
+            t: TypeRule(valid_scopes(t), max_lifetime_days=self.tokenbot_max_lifetime_days)
+            for t in REQUESTABLE
+        }
+        return RequestPolicy(
+            rules=rules,
+            two_approvals_when_risky=self.tokenbot_two_approvals_when_risky,
+            pending_days=self.tokenbot_pending_days,
+            long_lifetime_days=self.tokenbot_default_lifetime_days,
+            approvers=frozenset(self.tokenbot_approvers),
+        )
 
     @property
     def lifetime_policy(self) -> LifetimePolicy:

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 from types import TracebackType
 from typing import Self
 
+from bot.domain.audit import AuditEvent
 from bot.domain.conversation import Conversation
+from bot.domain.credentials import Secret
+from bot.domain.requests import RequestState, TokenRequest
 from bot.services.ports import ConcurrentUpdateError
 
 
@@ -74,3 +78,123 @@ class FakeUnitOfWork:
 
     def rollback(self) -> None:
         self.conversations.pending = {}
+
+
+class FakeRequestStore:
+    """Requests, secrets and audit events in memory; the unit of work snapshots them."""
+
+    def __init__(self) -> None:
+        self.requests: dict[str, TokenRequest] = {}
+        self.secrets: dict[str, tuple[Secret, datetime]] = {}
+        self.audit: list[AuditEvent] = []
+        self.claim_refusals = 0  # simulate another worker winning the claim
+
+    # --- RequestRepository
+    def add(self, request: TokenRequest) -> None:
+        if request.id in self.requests:
+            raise ConcurrentUpdateError(request.id)
+        self.requests[request.id] = request
+
+    def get(self, request_id: str) -> TokenRequest | None:
+        return self.requests.get(request_id)
+
+    def update(self, request: TokenRequest) -> TokenRequest:
+        stored = self.requests.get(request.id)
+        if stored is None or stored.revision != request.revision:
+            raise ConcurrentUpdateError(request.id)
+        saved = replace(request, revision=request.revision + 1)
+        self.requests[request.id] = saved
+        return saved
+
+    def claim_for_provisioning(self, request_id: str) -> TokenRequest | None:
+        stored = self.requests.get(request_id)
+        if self.claim_refusals:
+            self.claim_refusals -= 1
+            return None
+        if stored is None or stored.state not in {RequestState.APPROVED, RequestState.FAILED}:
+            return None
+        claimed = replace(
+            stored, state=RequestState.PROVISIONING, failure=None, revision=stored.revision + 1
+        )
+        self.requests[request_id] = claimed
+        return claimed
+
+    def open_requests(self) -> list[TokenRequest]:
+        return [r for r in self.requests.values() if r.state.open]
+
+    def of_requester(self, requester: str) -> list[TokenRequest]:
+        return [r for r in self.requests.values() if r.requester == requester]
+
+
+class FakeVault:
+    def __init__(self, store: FakeRequestStore) -> None:
+        self._store = store
+
+    def put(self, request_id: str, secret: Secret, *, expires_at: datetime) -> None:
+        self._store.secrets[request_id] = (secret, expires_at)
+
+    def take(self, request_id: str, *, now: datetime) -> Secret | None:
+        held = self._store.secrets.pop(request_id, None)
+        if held is None or held[1] <= now:
+            return None
+        return held[0]
+
+    def discard_expired(self, *, now: datetime) -> list[str]:
+        gone = [rid for rid, (_, until) in self._store.secrets.items() if until <= now]
+        for rid in gone:
+            del self._store.secrets[rid]
+        return gone
+
+
+class FakeAudit:
+    def __init__(self, store: FakeRequestStore) -> None:
+        self._store = store
+
+    def append(self, event: AuditEvent) -> None:
+        self._store.audit.append(event)
+
+    def events(self) -> list[AuditEvent]:
+        return list(self._store.audit)
+
+
+class FakeRequestUnitOfWork(FakeUnitOfWork):
+    """A unit of work whose request data rolls back unless committed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.store = FakeRequestStore()
+        self.requests = self.store
+        self.secrets = FakeVault(self.store)
+        self.audit = FakeAudit(self.store)
+        self._snapshot: (
+            tuple[dict[str, TokenRequest], dict[str, tuple[Secret, datetime]], list[AuditEvent]]
+            | None
+        ) = None
+
+    def __enter__(self) -> Self:
+        super().__enter__()
+        self._snapshot = (
+            dict(self.store.requests),
+            dict(self.store.secrets),
+            list(self.store.audit),
+        )
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.rollback()
+        super().__exit__(None, None, None)
+
+    def commit(self) -> None:
+        super().commit()
+        self._snapshot = None
+
+    def rollback(self) -> None:
+        super().rollback()
+        if self._snapshot is not None:
+            self.store.requests, self.store.secrets, audit = self._snapshot
+            self.store.audit[:] = audit
+            self._snapshot = (
+                dict(self.store.requests),
+                dict(self.store.secrets),
+                list(self.store.audit),
+            )

@@ -9,18 +9,28 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.db.repositories import SqlConversationRepository
+from bot.db.request_repositories import SqlAuditLog, SqlRequestRepository, SqlSecretVault
+from bot.db.secret_box import FernetBox
 
 
 class SqlUnitOfWork:
     conversations: SqlConversationRepository
+    requests: SqlRequestRepository
+    secrets: SqlSecretVault
+    audit: SqlAuditLog
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, box: FernetBox | None = None) -> None:
         self._engine = engine
+        self._box = box
         self._session: Session | None = None
 
     def __enter__(self) -> Self:
-        self._session = Session(self._engine, expire_on_commit=False)
-        self.conversations = SqlConversationRepository(self._session)
+        session = Session(self._engine, expire_on_commit=False)
+        self._session = session
+        self.conversations = SqlConversationRepository(session)
+        self.requests = SqlRequestRepository(session)
+        self.secrets = SqlSecretVault(session, self._box)
+        self.audit = SqlAuditLog(session)
         return self
 
     def __exit__(

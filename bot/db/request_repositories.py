@@ -1,0 +1,220 @@
+"""Repositories for token requests, the secret vault and the audit log."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from bot.db.secret_box import FernetBox
+from bot.db.tables import AuditEventRow, PendingSecretRow, TokenRequestRow
+from bot.domain.audit import AuditAction, AuditEvent
+from bot.domain.credentials import Secret
+from bot.domain.requests import (
+    Approval,
+    Delivery,
+    RequestDraft,
+    RequestState,
+    TokenRequest,
+)
+from bot.domain.tokens import AccessLevel, Scope, TokenType
+from bot.services.ports import ConcurrentUpdateError
+
+_OPEN = [s.value for s in RequestState if s.open]
+_CLAIMABLE = [RequestState.APPROVED.value, RequestState.FAILED.value]
+
+
+class SqlRequestRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, request: TokenRequest) -> None:
+        self._session.add(
+            TokenRequestRow(**_columns(request), id=request.id, revision=request.revision)
+        )
+        try:
+            self._session.flush()
+        except IntegrityError as exc:
+            raise ConcurrentUpdateError(f"request {request.id} exists") from exc
+
+    def get(self, request_id: str) -> TokenRequest | None:
+        row = self._session.get(TokenRequestRow, request_id, populate_existing=True)
+        return _request(row) if row else None
+
+    def update(self, request: TokenRequest) -> TokenRequest:
+        table = TokenRequestRow.__table__  # type: ignore[attr-defined]
+        result = self._session.execute(
+            sa.update(table)
+            .where(table.c.id == request.id, table.c.revision == request.revision)
+            .values(**_columns(request), revision=request.revision + 1)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise ConcurrentUpdateError(f"request {request.id} changed meanwhile")
+        return replace(request, revision=request.revision + 1)
+
+    def claim_for_provisioning(self, request_id: str) -> TokenRequest | None:
+        table = TokenRequestRow.__table__  # type: ignore[attr-defined]
+        # One conditional UPDATE: of two workers (or two processes) only one sees rowcount 1.
+        result = self._session.execute(
+            sa.update(table)
+            .where(table.c.id == request_id, table.c.state.in_(_CLAIMABLE))
+            .values(
+                state=RequestState.PROVISIONING.value, failure=None, revision=table.c.revision + 1
+            )
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            return None
+        return self.get(request_id)
+
+    def open_requests(self) -> list[TokenRequest]:
+        rows = self._session.exec(
+            select(TokenRequestRow)
+            .where(col(TokenRequestRow.state).in_(_OPEN))
+            .order_by(col(TokenRequestRow.created_at))
+        )
+        return [_request(row) for row in rows]
+
+    def of_requester(self, requester: str) -> list[TokenRequest]:
+        rows = self._session.exec(
+            select(TokenRequestRow)
+            .where(TokenRequestRow.requester == requester)
+            .order_by(col(TokenRequestRow.created_at))
+        )
+        return [_request(row) for row in rows]
+
+
+class SqlSecretVault:
+    def __init__(self, session: Session, box: FernetBox | None) -> None:
+        self._session = session
+        self._box = box
+
+    def put(self, request_id: str, secret: Secret, *, expires_at: datetime) -> None:
+        self._session.add(
+            PendingSecretRow(
+                request_id=request_id,
+                ciphertext=self._require().seal(secret),
+                expires_at=expires_at,
+            )
+        )
+        self._session.flush()
+
+    def take(self, request_id: str, *, now: datetime) -> Secret | None:
+        table = PendingSecretRow.__table__  # type: ignore[attr-defined]
+        # Delete first and read what was deleted: two reveals at once cannot both get it.
+        row = self._session.execute(
+            sa.delete(table)
+            .where(table.c.request_id == request_id)
+            .returning(table.c.ciphertext, table.c.expires_at)
+        ).first()
+        if row is None or _aware(row.expires_at) <= now:
+            return None
+        return self._require().open(row.ciphertext)
+
+    def discard_expired(self, *, now: datetime) -> list[str]:
+        table = PendingSecretRow.__table__  # type: ignore[attr-defined]
+        rows = self._session.execute(
+            sa.delete(table).where(table.c.expires_at <= now).returning(table.c.request_id)
+        ).all()
+        return [str(row.request_id) for row in rows]
+
+    def _require(self) -> FernetBox:
+        if self._box is None:
+            raise RuntimeError("TOKENBOT_SECRET_KEY is not set: secrets cannot be held")
+        return self._box
+
+
+class SqlAuditLog:
+    """Append-only: there is no update or delete here."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def append(self, event: AuditEvent) -> None:
+        self._session.add(
+            AuditEventRow(
+                at=event.at,
+                action=event.action.value,
+                request_id=event.request_id,
+                actor=event.actor,
+                details=dict(event.details),
+            )
+        )
+
+    def events(self) -> list[AuditEvent]:
+        rows = self._session.exec(select(AuditEventRow).order_by(col(AuditEventRow.id)))
+        return [
+            AuditEvent(
+                row.at, AuditAction(row.action), row.request_id, row.actor, dict(row.details)
+            )
+            for row in rows
+        ]
+
+
+def _columns(request: TokenRequest) -> dict[str, Any]:
+    draft = request.draft
+    return {
+        "requester": request.requester,
+        "requester_gitlab_id": request.requester_gitlab_id,
+        "token_type": draft.token_type.value,
+        "target": draft.target,
+        "name": draft.name,
+        "scopes": [s.value for s in draft.scopes],
+        "access_level": int(draft.access_level) if draft.access_level else None,
+        "expires_on": draft.expires_on,
+        "reason": draft.reason,
+        "delivery": draft.delivery.value,
+        "variable_project": draft.variable_project,
+        "variable_key": draft.variable_key,
+        "state": request.state.value,
+        "created_at": request.created_at,
+        "pending_until": request.pending_until,
+        "required_approvals": request.required_approvals,
+        "risk_flags": list(request.risk_flags),
+        "approvals": [[a.approver, a.at.isoformat()] for a in request.approvals],
+        "decided_by": request.decided_by,
+        "deny_reason": request.deny_reason,
+        "gitlab_token_id": request.gitlab_token_id,
+        "failure": request.failure,
+    }
+
+
+def _request(row: TokenRequestRow) -> TokenRequest:
+    draft = RequestDraft(
+        token_type=TokenType(row.token_type),
+        target=row.target,
+        name=row.name,
+        scopes=tuple(Scope(s) for s in row.scopes),
+        access_level=AccessLevel(row.access_level) if row.access_level else None,
+        expires_on=row.expires_on
+        if isinstance(row.expires_on, date)
+        else date.fromisoformat(str(row.expires_on)),
+        reason=row.reason,
+        delivery=Delivery(row.delivery),
+        variable_project=row.variable_project,
+        variable_key=row.variable_key,
+    )
+    return TokenRequest(
+        id=row.id,
+        requester=row.requester,
+        requester_gitlab_id=row.requester_gitlab_id,
+        draft=draft,
+        state=RequestState(row.state),
+        created_at=row.created_at,
+        pending_until=row.pending_until,
+        required_approvals=row.required_approvals,
+        risk_flags=tuple(row.risk_flags),
+        approvals=tuple(Approval(who, datetime.fromisoformat(at)) for who, at in row.approvals),
+        decided_by=row.decided_by,
+        deny_reason=row.deny_reason,
+        gitlab_token_id=row.gitlab_token_id,
+        failure=row.failure,
+        revision=row.revision,
+    )
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

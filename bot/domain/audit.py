@@ -1,0 +1,31 @@
+"""Audit events: an append-only record of every step a token request takes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class AuditAction(StrEnum):
+    REQUESTED = "requested"
+    APPROVED = "approved"
+    DENIED = "denied"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+    PROVISIONING = "provisioning"
+    PROVISIONED = "provisioned"
+    FAILED = "failed"
+    DELIVERED = "delivered"  # written into a CI/CD variable
+    REVEALED = "revealed"
+    SECRET_DISCARDED = "secret_discarded"  # not revealed in time
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEvent:
+    at: datetime
+    action: AuditAction
+    request_id: str
+    actor: str  # chat id of the person, or "tokenbot"
+    details: Mapping[str, str] = field(default_factory=dict)  # never a secret

@@ -1,0 +1,124 @@
+"""A token request and its life: pending, approved, provisioned, or stopped on the way."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from enum import StrEnum
+
+from bot.domain.tokens import AccessLevel, Scope, TokenType
+
+
+class RequestState(StrEnum):
+    PENDING = "pending"  # waiting for approvals
+    APPROVED = "approved"  # enough approvals; provisioning may start
+    PROVISIONING = "provisioning"  # claimed by one worker, talking to GitLab
+    PROVISIONED = "provisioned"
+    FAILED = "failed"  # GitLab refused or failed; an approver may retry
+    DENIED = "denied"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"  # nobody decided in time
+
+    @property
+    def open(self) -> bool:
+        return self in {RequestState.PENDING, RequestState.APPROVED, RequestState.FAILED}
+
+
+class Delivery(StrEnum):
+    REVEAL = "reveal"  # shown once to the requester
+    CI_VARIABLE = "ci_variable"  # written into a masked, protected CI/CD variable
+
+
+class RequestError(ValueError):
+    """An action the request's state or the actor's role does not allow."""
+
+
+@dataclass(frozen=True, slots=True)
+class RequestDraft:
+    """What the requester asked for."""
+
+    token_type: TokenType
+    target: str  # project or group path
+    name: str
+    scopes: tuple[Scope, ...]
+    access_level: AccessLevel | None
+    expires_on: date
+    reason: str
+    delivery: Delivery = Delivery.REVEAL
+    variable_project: str | None = None
+    variable_key: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Approval:
+    approver: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class TokenRequest:
+    id: str
+    requester: str  # the chat identity (Slack user id, or the shell user)
+    requester_gitlab_id: int
+    draft: RequestDraft
+    state: RequestState
+    created_at: datetime
+    pending_until: datetime
+    required_approvals: int
+    risk_flags: tuple[str, ...] = ()
+    approvals: tuple[Approval, ...] = ()
+    decided_by: str | None = None  # who denied or cancelled
+    deny_reason: str | None = None
+    gitlab_token_id: int | None = None
+    failure: str | None = None
+    revision: int = 0
+
+    def approved_by(self, approver: str, *, now: datetime) -> TokenRequest:
+        """One more approval; the request becomes APPROVED when it has enough."""
+        self._must_be(RequestState.PENDING)
+        if now >= self.pending_until:
+            raise RequestError("this request has expired")
+        if approver == self.requester:
+            raise RequestError("you cannot approve your own request")
+        if any(a.approver == approver for a in self.approvals):
+            raise RequestError("you have approved this request already")
+        approvals = (*self.approvals, Approval(approver, now))
+        enough = len(approvals) >= self.required_approvals
+        state = RequestState.APPROVED if enough else RequestState.PENDING
+        return replace(self, approvals=approvals, state=state)
+
+    def denied_by(self, approver: str, reason: str) -> TokenRequest:
+        self._must_be(RequestState.PENDING, RequestState.FAILED)
+        if approver == self.requester:
+            raise RequestError("you cannot decide on your own request; cancel it instead")
+        if not reason.strip():
+            raise RequestError("say why you deny the request")
+        return replace(
+            self, state=RequestState.DENIED, decided_by=approver, deny_reason=reason.strip()
+        )
+
+    def cancelled_by(self, who: str) -> TokenRequest:
+        if who != self.requester:
+            raise RequestError("only the requester can cancel a request")
+        self._must_be(RequestState.PENDING, RequestState.FAILED)
+        return replace(self, state=RequestState.CANCELLED, decided_by=who)
+
+    def expired(self, *, now: datetime) -> TokenRequest:
+        self._must_be(RequestState.PENDING)
+        if now < self.pending_until:
+            raise RequestError("this request has not expired yet")
+        return replace(self, state=RequestState.EXPIRED)
+
+    def provisioned(self, gitlab_token_id: int) -> TokenRequest:
+        self._must_be(RequestState.PROVISIONING)
+        return replace(
+            self, state=RequestState.PROVISIONED, gitlab_token_id=gitlab_token_id, failure=None
+        )
+
+    def failed(self, reason: str) -> TokenRequest:
+        self._must_be(RequestState.PROVISIONING)
+        return replace(self, state=RequestState.FAILED, failure=reason)
+
+    def _must_be(self, *states: RequestState) -> None:
+        if self.state not in states:
+            raise RequestError(f"this request is {self.state.value}")
