@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,7 +25,11 @@ from bot.gitlab.http import RetryPolicy
 from bot.services.advisor import AdviceContext
 from bot.services.conversations import ConversationDeps
 from bot.services.ports import Clock, UnitOfWork
+from bot.services.token_requests import RequestDeps
 from bot.slack.app import create_app, create_client
+from bot.slack.listeners.requests import RequestFlow
+
+log = logging.getLogger(__name__)
 
 
 def utc_now() -> datetime:
@@ -95,6 +101,37 @@ def slack_app(settings: Settings, container: Container) -> App:
         client=client,
         signing_secret=secret.get_secret_value() if secret else "",
         deps=container.conversations,
+        requests=request_flow(settings, container),
+    )
+
+
+REQUEST_SETTINGS = (
+    "GITLAB_URL",
+    "GITLAB_TOKEN",
+    "TOKENBOT_APPROVALS_CHANNEL",
+    "TOKENBOT_SECRET_KEY",
+)
+
+
+def request_flow(settings: Settings, container: Container) -> RequestFlow | None:
+    """Token requests need GitLab, an approvals channel and a key for pending secrets."""
+    missing = [n for n in REQUEST_SETTINGS if getattr(settings, n.lower()) is None]
+    if missing:
+        log.info("token requests are off; not set: %s", ", ".join(missing))
+        return None
+    assert settings.tokenbot_approvals_channel is not None  # noqa: S101 - checked above
+    deps = RequestDeps(
+        uow=container.uow,
+        gitlab=gitlab_gateway(settings),
+        policy=settings.request_policy,
+        clock=container.clock,
+        new_id=lambda: uuid.uuid4().hex,
+    )
+    return RequestFlow(
+        deps,
+        settings.tokenbot_approvals_channel,
+        settings.user_map,
+        settings.tokenbot_default_lifetime_days,
     )
 
 

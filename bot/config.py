@@ -152,6 +152,16 @@ class Settings(BaseSettings):
         description="Comma-separated chat user ids (Slack `U...` ids) who may approve any"
         " request, besides the target's Maintainers and Owners in GitLab.",
     )
+    tokenbot_approvals_channel: str | None = Field(
+        None,
+        description="Slack channel id (`C...`) where token requests are posted for"
+        " approval; the bot must be a member.",
+    )
+    tokenbot_user_map: Annotated[tuple[str, ...], NoDecode] = Field(
+        (),
+        description="Comma-separated `SLACKID=gitlab_username` pairs that link people"
+        " explicitly, overriding the match by e-mail address.",
+    )
     tokenbot_two_approvals_when_risky: bool = Field(
         True,
         description="Require two different approvers for risky requests (api scope,"
@@ -160,6 +170,21 @@ class Settings(BaseSettings):
 
     _check_bot = field_validator("slack_bot_token")(_prefixed("xoxb-"))
     _check_app = field_validator("slack_app_token")(_prefixed("xapp-"))
+
+    @field_validator("tokenbot_user_map")
+    @classmethod
+    def _pairs(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for pair in value:
+            chat_id, sep, username = pair.partition("=")
+            if not sep or not chat_id.strip() or not username.strip():
+                raise ValueError(f"'{pair}' is not SLACKID=gitlab_username")
+        return value
+
+    @property
+    def user_map(self) -> dict[str, str]:
+        return {
+            a.strip(): b.strip() for a, _, b in (p.partition("=") for p in self.tokenbot_user_map)
+        }
 
     @field_validator("tokenbot_secret_key")
     @classmethod
@@ -178,7 +203,9 @@ class Settings(BaseSettings):
             raise ValueError("must be an http:// or https:// URL")
         return value
 
-    @field_validator("tokenbot_watched_groups", "tokenbot_approvers", mode="before")
+    @field_validator(
+        "tokenbot_watched_groups", "tokenbot_approvers", "tokenbot_user_map", mode="before"
+    )
     @classmethod
     def _comma_list(cls, value: object) -> object:
         if isinstance(value, str):

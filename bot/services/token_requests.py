@@ -207,6 +207,13 @@ def expire_requests(*, deps: RequestDeps) -> list[TokenRequest]:
     return expired
 
 
+def check_approver(request_id: str, approver: Person, *, deps: RequestDeps) -> TokenRequest:
+    """The request, if `approver` may decide on it (and retry it); NotAllowedError if not."""
+    request = _load(request_id, deps)
+    _must_be_approver(request, approver, deps)
+    return request
+
+
 def _must_be_approver(request: TokenRequest, approver: Person, deps: RequestDeps) -> None:
     if approver.chat_id == request.requester:
         raise NotAllowedError("you cannot decide on your own request")

@@ -13,6 +13,8 @@ from slack_sdk.http_retry.builtin_handlers import (
 
 from bot.services.conversations import ConversationDeps
 from bot.slack.listeners import advisor, messages
+from bot.slack.listeners import requests as request_listeners
+from bot.slack.listeners.requests import RequestFlow
 
 log = logging.getLogger(__name__)
 
@@ -30,9 +32,21 @@ def create_client(*, token: str, api_url: str) -> WebClient:
     )
 
 
-def create_app(*, client: WebClient, signing_secret: str, deps: ConversationDeps) -> App:
-    """Calls auth.test once (Bolt checks the token at construction), then registers listeners."""
+def create_app(
+    *,
+    client: WebClient,
+    signing_secret: str,
+    deps: ConversationDeps,
+    requests: RequestFlow | None = None,
+) -> App:
+    """Calls auth.test once (Bolt checks the token at construction), then registers listeners.
+
+    Without a request flow (GitLab or the approvals channel not configured) the advisor still
+    works and `/token request` says what is missing.
+    """
     app = App(client=client, signing_secret=signing_secret, process_before_response=False)
-    advisor.register(app, deps)
+    if requests is not None:
+        request_listeners.register(app, requests)  # before the generic /token listener
+    advisor.register(app, deps, can_request=requests is not None)
     messages.register(app, deps)
     return app

@@ -17,4 +17,22 @@ CAPABILITIES_BLOCK = "advisor.capabilities"
 
 # What the app uses from Slack; manifest.yml declares exactly these (a test checks it).
 BOT_EVENTS = frozenset({"app_mention", "message.im"})
-BOT_SCOPES = frozenset({"app_mentions:read", "chat:write", "commands", "im:history", "im:write"})
+BOT_SCOPES = frozenset(
+    {
+        "app_mentions:read",
+        "chat:write",
+        "commands",
+        "im:history",
+        "im:write",
+        "users:read",
+        "users:read.email",
+    }
+)
+
+REQUEST_OPEN = "advisor.request"  # "Request this token" under a recommendation
+REQUEST_SUBMIT = "request.submit"  # the request modal's callback id
+REQUEST_APPROVE = "request.approve"
+REQUEST_DENY = "request.deny"
+REQUEST_RETRY = "request.retry"
+REQUEST_REVEAL = "request.reveal"
+DENY_SUBMIT = "request.deny_submit"

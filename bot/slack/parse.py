@@ -68,3 +68,23 @@ def _selected(body: Mapping[str, Any]) -> tuple[str, ...]:
     values = ((body.get("state") or {}).get("values") or {}).get(ids.CAPABILITIES_BLOCK) or {}
     element = values.get(ids.CAPABILITIES_SELECT) or {}
     return tuple(str(o["value"]) for o in element.get("selected_options") or ())
+
+
+def form_value(view: Mapping[str, Any], block_id: str) -> str | list[str] | None:
+    """What a person entered in one input of a submitted modal (None when left empty)."""
+    element = ((view.get("state") or {}).get("values") or {}).get(block_id, {}).get("value")
+    if not element:
+        return None
+    kind = element.get("type")
+    if kind == "plain_text_input":
+        text = element.get("value")
+        return str(text).strip() if text else None
+    if kind in {"static_select", "radio_buttons"}:
+        chosen = element.get("selected_option")
+        return str(chosen["value"]) if chosen else None
+    if kind == "multi_static_select":
+        return [str(o["value"]) for o in element.get("selected_options") or ()]
+    if kind == "datepicker":
+        picked = element.get("selected_date")
+        return str(picked) if picked else None
+    return None

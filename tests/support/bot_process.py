@@ -18,11 +18,14 @@ BOT_TOKEN = "xoxb-test-not-a-real-token"
 class BotProcess:
     url: str
     child: subprocess.Popen[str]
+    log: str | None = None
 
     def stop(self) -> str:
-        self.child.send_signal(signal.SIGTERM)
-        _, err = self.child.communicate(timeout=15)
-        return err
+        """Stop it (once) and return what it logged on stderr."""
+        if self.log is None:
+            self.child.send_signal(signal.SIGTERM)
+            _, self.log = self.child.communicate(timeout=15)
+        return self.log
 
 
 def start_bot(

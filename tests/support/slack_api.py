@@ -41,6 +41,7 @@ class _Fault:
 class SlackRecorder:
     def __init__(self) -> None:
         self.calls: list[Call] = []
+        self.emails: dict[str, str] = {}
         self._faults: list[_Fault] = []
         self._lock = threading.Lock()
         self._ts = itertools.count(1)

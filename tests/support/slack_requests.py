@@ -154,3 +154,55 @@ def _find(blocks: list[dict[str, Any]], action_id: str) -> dict[str, Any]:
             if element.get("action_id") == action_id:
                 return {**element, "block_id": block.get("block_id", "")}
     raise AssertionError(f"no element {action_id} in the message")
+
+
+def view_state(view: dict[str, Any], answers: dict[str, Any]) -> dict[str, Any]:
+    """The `state.values` Slack sends for a modal filled in with `answers` (block id -> value).
+
+    Values: a string for text inputs, date pickers, selects and radio buttons (the option
+    value), a list of option values for multi-selects.
+    """
+    values: dict[str, Any] = {}
+    for block in view["blocks"]:
+        if block.get("type") != "input" or block["block_id"] not in answers:
+            continue
+        element, answer = block["element"], answers[block["block_id"]]
+        kind = element["type"]
+        entry: dict[str, Any] = {"type": kind}
+        if kind == "plain_text_input":
+            entry["value"] = answer
+        elif kind == "datepicker":
+            entry["selected_date"] = answer
+        elif kind in {"static_select", "radio_buttons"}:
+            entry["selected_option"] = next(o for o in element["options"] if o["value"] == answer)
+        elif kind == "multi_static_select":
+            entry["selected_options"] = [o for o in element["options"] if o["value"] in answer]
+        values[block["block_id"]] = {element["action_id"]: entry}
+    return {"values": values}
+
+
+def _submission(user: str, view: dict[str, Any], answers: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "view_submission",
+        "team": {"id": TEAM_ID, "domain": "acme"},
+        "user": {"id": user, "username": user.lower(), "team_id": TEAM_ID},
+        "api_app_id": "A0TOKENBOT",
+        "token": "unused",
+        "trigger_id": "12345.98765.abcd",
+        "view": {
+            **view,
+            "state": view_state(view, answers),
+            "team_id": TEAM_ID,
+            "type": "modal",
+            "private_metadata": view.get("private_metadata", ""),
+        },
+        "response_urls": [],
+    }
+
+
+def submit(
+    driver: SlackDriver, user: str, view: dict[str, Any], answers: dict[str, Any]
+) -> requests.Response:
+    """Submit a modal the bot opened (the view as recorded from views.open)."""
+    body = urlencode({"payload": json.dumps(_submission(user, view, answers))})
+    return driver.post(body, "application/x-www-form-urlencoded")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -19,6 +20,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.domain.advice import Recommendation
+from bot.domain.request_policy import REQUESTABLE
 from bot.domain.walk import Prompt
 from bot.services.conversations import Turn
 from bot.slack import ids
@@ -27,7 +29,9 @@ from bot.slack.parse import ButtonValue
 _SECTION_LIMIT = 2900  # Slack allows 3000 characters in a section's text
 
 
-def conversation_message(turn: Turn, *, owner: str) -> tuple[list[dict[str, Any]], str]:
+def conversation_message(
+    turn: Turn, *, owner: str, can_request: bool = False
+) -> tuple[list[dict[str, Any]], str]:
     """Blocks and the notification text for the conversation's current state."""
     blocks: list[Block] = [HeaderBlock(text="Which GitLab token should you use?")]
     if turn.history:
@@ -44,8 +48,26 @@ def conversation_message(turn: Turn, *, owner: str) -> tuple[list[dict[str, Any]
         text = f"Recommendation: {rec.title}"
     else:
         text = "Which GitLab token?"
-    blocks.append(_navigation(owner, can_go_back=turn.can_go_back))
+    navigation = _navigation(owner, can_go_back=turn.can_go_back)
+    if can_request and rec is not None and rec.token_type in REQUESTABLE:
+        navigation.elements.insert(0, _request_button(rec))
+    blocks.append(navigation)
     return [block.to_dict() for block in blocks], text
+
+
+def _request_button(rec: Recommendation) -> ButtonElement:
+    prefill = {
+        "t": rec.token_type.value,
+        "s": [s.value for s in rec.scopes],
+        "r": int(rec.access_level) if rec.access_level else None,
+        "l": rec.lifetime_days,
+    }
+    return ButtonElement(
+        text="Request this token",
+        action_id=ids.REQUEST_OPEN,
+        style="primary",
+        value=json.dumps(prefill, separators=(",", ":")),
+    )
 
 
 def _prompt_blocks(prompt: Prompt, owner: str, *, step: int) -> list[Block]:

@@ -44,7 +44,7 @@ def begin_advice(
     return key
 
 
-def register(app: App, deps: ConversationDeps) -> None:
+def register(app: App, deps: ConversationDeps, *, can_request: bool = False) -> None:
     def on_click(step: Callable[[ActionContext], Turn]) -> Callable[..., None]:
         def handle(ack: Ack, body: Mapping[str, Any], client: WebClient) -> None:
             ack()
@@ -56,7 +56,9 @@ def register(app: App, deps: ConversationDeps) -> None:
             except AnswerError as exc:
                 _tell(client, context, f"That answer doesn't fit: {exc}")
                 return
-            blocks, text = conversation_message(turn, owner=context.user_id)
+            blocks, text = conversation_message(
+                turn, owner=context.user_id, can_request=can_request
+            )
             client.chat_update(
                 channel=context.channel_id, ts=context.message_ts, blocks=blocks, text=text
             )

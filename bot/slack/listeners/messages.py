@@ -16,8 +16,13 @@ from bot.slack.listeners.advisor import begin_advice
 HELP = (
     "I help you choose the right GitLab credential, with the least scopes and role.\n"
     f"• `{ids.COMMAND} which`: I ask you a few questions in a direct message\n"
+    f"• `{ids.COMMAND} request`: request a token; approvers decide in Slack\n"
     f"• `{ids.COMMAND} help`: this message\n"
     '• Or write to me directly, or mention me in a channel: "which token should I use?"'
+)
+NO_REQUESTS = (
+    "Token requests are not set up here yet: an admin needs to configure GITLAB_URL,"
+    " GITLAB_TOKEN, TOKENBOT_APPROVALS_CHANNEL and TOKENBOT_SECRET_KEY."
 )
 DM_STARTED = "I've sent you a direct message with a few questions."
 
@@ -39,6 +44,8 @@ def register(app: App, deps: ConversationDeps) -> None:
             )
         elif sub == "help":
             ack(HELP)
+        elif sub == "request":
+            ack(NO_REQUESTS)  # reached only when the request listener is not registered
         else:
             ack(f"I don't know `{sub}` yet.\n{HELP}")
 
