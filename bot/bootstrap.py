@@ -80,7 +80,7 @@ def gitlab_gateway(settings: Settings) -> PythonGitlabGateway:
     return build_gateway(options, inventory_workers=settings.tokenbot_inventory_concurrency)
 
 
-def slack_app(settings: Settings, container: Container) -> App:
+def slack_app(settings: Settings, container: Container, flow: RequestFlow | None) -> App:
     """The Bolt app for SLACK_BOT_TOKEN; SettingsError if Slack refuses the token."""
     settings.require("SLACK_BOT_TOKEN")
     assert settings.slack_bot_token is not None  # noqa: S101 - require() checked it
@@ -101,7 +101,7 @@ def slack_app(settings: Settings, container: Container) -> App:
         client=client,
         signing_secret=secret.get_secret_value() if secret else "",
         deps=container.conversations,
-        requests=request_flow(settings, container),
+        requests=flow,
     )
 
 

@@ -8,14 +8,21 @@ import json
 import logging
 import sys
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot import __version__
-from bot.bootstrap import advice_context, bootstrap, gitlab_gateway, slack_app, utc_now
+from bot.bootstrap import (
+    advice_context,
+    bootstrap,
+    gitlab_gateway,
+    request_flow,
+    slack_app,
+    utc_now,
+)
 from bot.config import Settings, SettingsError, describe, load_settings, reference_markdown
 from bot.db.migrate import current_revision, head_revision, upgrade
 from bot.domain.advice import Recommendation
@@ -24,7 +31,9 @@ from bot.domain.diagram import render_mermaid
 from bot.domain.expiry import days_left
 from bot.domain.walk import AnswerError
 from bot.sandbox import serve_sandbox
+from bot.scheduler import request_jobs, start_scheduler
 from bot.services.advisor import Advice, advise
+from bot.services.audit_export import as_csv, as_json_lines, audit_events
 from bot.services.gitlab_errors import GitLabError
 from bot.shell.chat import ShellChat
 from bot.shell.tables import inventory_rows, render_table, state
@@ -114,6 +123,20 @@ def build_parser() -> argparse.ArgumentParser:
         "--latency-ms", type=int, default=0, help="answer every request this much later"
     )
 
+    audit_cmd = commands.add_parser("audit", help="the audit log of token requests")
+    audit_sub = audit_cmd.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
+    export = audit_sub.add_parser("export", help="write every audit event")
+    export.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
+    export.add_argument(
+        "--since",
+        type=_timestamp,
+        default=None,
+        help="only events at or after this ISO date or time (UTC)",
+    )
+    export.add_argument(
+        "--output", "-o", type=Path, default=None, help="file to write (default: standard output)"
+    )
+
     db_cmd = commands.add_parser("db", help="database schema")
     db_sub = db_cmd.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     db_sub.add_parser("upgrade", help="apply pending migrations")
@@ -161,6 +184,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         "sandbox": _sandbox,
         "tree": _tree,
         "db": lambda a, s: _db(a.db_command, s),
+        "audit": _audit_export,
     }
     return handlers[args.command](args, settings)
 
@@ -179,8 +203,12 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     if settings.slack_app_token is None:
         settings.require("SLACK_SIGNING_SECRET")
     container = bootstrap(settings)
+    scheduler = None
     try:
-        app = slack_app(settings, container)
+        flow = request_flow(settings, container)
+        app = slack_app(settings, container, flow)
+        if flow is not None:
+            scheduler = start_scheduler(request_jobs(flow.deps))
         if settings.slack_app_token is not None:
             print("tokenbot connecting to Slack in Socket Mode", flush=True)
             serve_socket_mode(app, app_token=settings.slack_app_token.get_secret_value())
@@ -195,8 +223,37 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
                 ),
             )
     finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
         container.close()
     return EXIT_OK
+
+
+def _audit_export(args: argparse.Namespace, settings: Settings) -> int:
+    container = bootstrap(settings)
+    try:
+        events = audit_events(uow=container.uow, since=args.since)
+    finally:
+        container.close()
+    text = (
+        as_csv(events)
+        if args.format == "csv"
+        else "".join(line + "\n" for line in as_json_lines(events))
+    )
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        args.output.write_text(text, encoding="utf-8")
+        print(f"wrote {len(events)} events to {args.output}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _timestamp(value: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{value}' is not an ISO date or time") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _settings(args: argparse.Namespace, settings: Settings) -> int:

@@ -1,0 +1,55 @@
+"""The scheduled jobs call the right use cases, and a failing run is logged, not fatal."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.domain.request_policy import RequestPolicy
+from bot.domain.requests import RequestState
+from bot.domain.tokens import AccessLevel
+from bot.scheduler import Job, _logged, request_jobs
+from bot.services.token_requests import RequestDeps, submit_request
+from tests.fake_gitlab import FakeGitLab
+from tests.fakes import FakeRequestUnitOfWork
+from tests.unit.test_token_requests import ADA, PROJECT, _draft
+
+NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+
+
+def test_the_jobs_expire_requests_and_discard_secrets() -> None:
+    gitlab = FakeGitLab()
+    gitlab.project(PROJECT)
+    gitlab.member(ADA.gitlab_id, PROJECT, AccessLevel.DEVELOPER)
+    uow = FakeRequestUnitOfWork()
+    moment = [NOW]
+    ids = (f"r{n}" for n in itertools.count())
+    deps = RequestDeps(
+        uow=uow,
+        gitlab=gitlab,
+        policy=RequestPolicy(),
+        clock=lambda: moment[0],
+        new_id=lambda: next(ids),
+    )
+    request = submit_request(ADA, _draft(), deps=deps)
+    jobs = {job.id: job for job in request_jobs(deps)}
+    assert {j.id: j.every_seconds for j in jobs.values()} == {
+        "discard-unrevealed-secrets": 60,
+        "expire-undecided-requests": 900,
+    }
+    moment[0] = NOW + timedelta(days=8)
+    jobs["expire-undecided-requests"].run()
+    assert uow.store.requests[request.id].state is RequestState.EXPIRED
+    assert jobs["discard-unrevealed-secrets"].run() == []
+
+
+def test_a_failing_job_is_logged_and_does_not_raise(caplog: pytest.LogCaptureFixture) -> None:
+    def boom() -> None:
+        raise RuntimeError("database went away")
+
+    _logged(Job("boom", 60, boom))()
+    assert "scheduled job boom failed" in caplog.text
+    assert caplog.records[-1].levelno == logging.ERROR
