@@ -113,11 +113,13 @@ REQUEST_SETTINGS = (
 )
 
 
+def missing_for_requests(settings: Settings) -> list[str]:
+    return [n for n in REQUEST_SETTINGS if getattr(settings, n.lower()) is None]
+
+
 def request_flow(settings: Settings, container: Container) -> RequestFlow | None:
     """Token requests need GitLab, an approvals channel and a key for pending secrets."""
-    missing = [n for n in REQUEST_SETTINGS if getattr(settings, n.lower()) is None]
-    if missing:
-        log.info("token requests are off; not set: %s", ", ".join(missing))
+    if missing_for_requests(settings):
         return None
     assert settings.tokenbot_approvals_channel is not None  # noqa: S101 - checked above
     deps = RequestDeps(

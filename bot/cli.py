@@ -19,6 +19,7 @@ from bot.bootstrap import (
     advice_context,
     bootstrap,
     gitlab_gateway,
+    missing_for_requests,
     request_flow,
     slack_app,
     utc_now,
@@ -41,6 +42,7 @@ from bot.shell.text import render_prompt, render_recommendation
 from bot.slack.server import EVENTS_PATH, serve_http, serve_socket_mode, wsgi_app
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+log = logging.getLogger(__name__)
 
 
 class UsageError(Exception):
@@ -209,6 +211,10 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         app = slack_app(settings, container, flow)
         if flow is not None:
             scheduler = start_scheduler(request_jobs(flow.deps))
+        else:
+            log.info(
+                "token requests are off; not set: %s", ", ".join(missing_for_requests(settings))
+            )
         if settings.slack_app_token is not None:
             print("tokenbot connecting to Slack in Socket Mode", flush=True)
             serve_socket_mode(app, app_token=settings.slack_app_token.get_secret_value())
