@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -110,7 +110,7 @@ class SqlSecretVault:
             .where(table.c.request_id == request_id)
             .returning(table.c.ciphertext, table.c.expires_at)
         ).first()
-        if row is None or _aware(row.expires_at) <= now:
+        if row is None or row.expires_at <= now:  # UTCDateTime returns aware UTC
             return None
         return self._require().open(row.ciphertext)
 
@@ -189,9 +189,7 @@ def _request(row: TokenRequestRow) -> TokenRequest:
         name=row.name,
         scopes=tuple(Scope(s) for s in row.scopes),
         access_level=AccessLevel(row.access_level) if row.access_level else None,
-        expires_on=row.expires_on
-        if isinstance(row.expires_on, date)
-        else date.fromisoformat(str(row.expires_on)),
+        expires_on=row.expires_on,
         reason=row.reason,
         delivery=Delivery(row.delivery),
         variable_project=row.variable_project,
@@ -214,7 +212,3 @@ def _request(row: TokenRequestRow) -> TokenRequest:
         failure=row.failure,
         revision=row.revision,
     )
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

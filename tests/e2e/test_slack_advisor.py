@@ -39,9 +39,8 @@ def driver(bot: BotProcess) -> SlackDriver:
 def _texts(blocks: list[dict[str, Any]]) -> str:
     parts: list[str] = []
     for block in blocks:
-        for key in ("text",):
-            if isinstance(block.get(key), dict):
-                parts.append(block[key]["text"])
+        if isinstance(block.get("text"), dict):
+            parts.append(block["text"]["text"])
         for item in block.get("fields", []) + block.get("elements", []):
             text = item.get("text")
             parts.append(text["text"] if isinstance(text, dict) else str(text or ""))

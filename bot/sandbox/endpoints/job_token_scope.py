@@ -56,19 +56,12 @@ def add_project(ctx: Context) -> ApiResponse:
     target = ctx.state.projects.get(target_id or 0)
     if target is None or not can_see_project(ctx.state, ctx.user, target):
         raise not_found("target_project_id not found")
-    if target.id in project.job_token_project_allowlist:
-        raise bad_request("Target project is already in the job token scope")
-    project.job_token_project_allowlist.append(target.id)
+    _add(project.job_token_project_allowlist, target.id, "project")
     return ApiResponse(201, {"source_project_id": project.id, "target_project_id": target.id})
 
 
 def remove_project(ctx: Context) -> ApiResponse:
-    project = _project(ctx)
-    raw = ctx.args["target_id"]
-    if not raw.isdigit() or int(raw) not in project.job_token_project_allowlist:
-        raise bad_request("Target project is not in the job token scope")
-    project.job_token_project_allowlist.remove(int(raw))
-    return no_content()
+    return _remove(ctx, _project(ctx).job_token_project_allowlist, "project")
 
 
 def list_group_allowlist(ctx: Context) -> ApiResponse:
@@ -95,18 +88,25 @@ def add_group(ctx: Context) -> ApiResponse:
     target = ctx.state.groups.get(target_id or 0)
     if target is None or not can_see_group(ctx.state, ctx.user, target):
         raise not_found("target_group_id not found")
-    if target.id in project.job_token_group_allowlist:
-        raise bad_request("Target group is already in the job token scope")
-    project.job_token_group_allowlist.append(target.id)
+    _add(project.job_token_group_allowlist, target.id, "group")
     return ApiResponse(201, {"source_project_id": project.id, "target_group_id": target.id})
 
 
 def remove_group(ctx: Context) -> ApiResponse:
-    project = _project(ctx)
+    return _remove(ctx, _project(ctx).job_token_group_allowlist, "group")
+
+
+def _add(allowlist: list[int], target_id: int, word: str) -> None:
+    if target_id in allowlist:
+        raise bad_request(f"Target {word} is already in the job token scope")
+    allowlist.append(target_id)
+
+
+def _remove(ctx: Context, allowlist: list[int], word: str) -> ApiResponse:
     raw = ctx.args["target_id"]
-    if not raw.isdigit() or int(raw) not in project.job_token_group_allowlist:
-        raise bad_request("Target group is not in the job token scope")
-    project.job_token_group_allowlist.remove(int(raw))
+    if not raw.isdigit() or int(raw) not in allowlist:
+        raise bad_request(f"Target {word} is not in the job token scope")
+    allowlist.remove(int(raw))
     return no_content()
 
 

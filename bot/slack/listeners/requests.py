@@ -39,10 +39,15 @@ from bot.slack.parse import form_value
 from bot.slack.request_form import read_draft
 
 log = logging.getLogger(__name__)
-# The reveal goes out through a client whose logger is off: slack_sdk logs request bodies at
-# DEBUG, and this one body carries the secret.
-_SILENT = logging.getLogger("bot.slack.reveal")
-_SILENT.disabled = True
+# The reveal goes out through a client with a logger of its own: slack_sdk logs request bodies
+# at DEBUG, and this one body carries the secret.
+
+
+def _silent_logger() -> logging.Logger:
+    """A logger outside the logging tree: no configuration can make it print the secret."""
+    silent = logging.Logger("bot.slack.reveal", level=logging.CRITICAL + 1)
+    silent.propagate = False
+    return silent
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,7 +234,7 @@ def _register_reveal(app: App, flow: RequestFlow) -> None:
         quiet = WebClient(
             token=client.token,
             base_url=client.base_url,
-            logger=_SILENT,
+            logger=_silent_logger(),
             retry_handlers=client.retry_handlers,
         )
         quiet.views_open(trigger_id=body["trigger_id"], view=reveal_modal(request, secret))
