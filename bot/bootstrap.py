@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from slack_bolt import App
@@ -19,15 +20,22 @@ from bot.db.engine import create_db_engine
 from bot.db.migrate import upgrade
 from bot.db.secret_box import FernetBox
 from bot.db.unit_of_work import SqlUnitOfWork
+from bot.domain.reminders import TrackedToken
+from bot.domain.routing import channel_for
 from bot.gitlab.client import ClientOptions
 from bot.gitlab.gateway import PythonGitlabGateway, build_gateway
 from bot.gitlab.http import RetryPolicy
+from bot.gitlab.token_file import writable_problem, write_secret_file
 from bot.services.advisor import AdviceContext
 from bot.services.conversations import ConversationDeps
+from bot.services.inventory_sync import SyncDeps
+from bot.services.own_credential import OwnCredentialReport, check_own_credential
 from bot.services.ports import Clock, UnitOfWork
+from bot.services.reminder_actions import ActionDeps
+from bot.services.reminders import ReminderDeps, ReminderPoster
 from bot.services.token_requests import RequestDeps
 from bot.slack.app import create_app, create_client
-from bot.slack.listeners.requests import RequestFlow
+from bot.slack.flow import ReminderFlow, RequestFlow
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +52,9 @@ class Container:
     conversations: ConversationDeps
     uow: Callable[[], UnitOfWork]
     clock: Clock
+    # One gateway per process: after the bot rotates its own token, a second gateway would
+    # still send the old, revoked value, and GitLab's reuse detection would revoke the new one.
+    gitlab: Callable[[], PythonGitlabGateway]
 
     def close(self) -> None:
         self.db.dispose()
@@ -102,39 +113,104 @@ def slack_app(settings: Settings, container: Container, flow: RequestFlow | None
         signing_secret=secret.get_secret_value() if secret else "",
         deps=container.conversations,
         requests=flow,
+        reminders=reminder_flow(settings, container),
     )
 
 
-REQUEST_SETTINGS = (
-    "GITLAB_URL",
-    "GITLAB_TOKEN",
-    "TOKENBOT_APPROVALS_CHANNEL",
-    "TOKENBOT_SECRET_KEY",
-)
+def reminder_flow(settings: Settings, container: Container) -> ReminderFlow | None:
+    """The reminder buttons act through GitLab; without it they are not registered."""
+    if settings.gitlab_url is None or settings.gitlab_token is None:
+        return None
+    actions = ActionDeps(
+        container.uow,
+        container.gitlab(),
+        container.clock,
+        frozenset(settings.tokenbot_admins),
+    )
+    return ReminderFlow(actions, settings.user_map)
 
 
-def missing_for_requests(settings: Settings) -> list[str]:
-    return [n for n in REQUEST_SETTINGS if getattr(settings, n.lower()) is None]
+REQUEST_SETTINGS = ("GITLAB_URL", "GITLAB_TOKEN", "TOKENBOT_SECRET_KEY")
+
+
+def missing_for_requests(settings: Settings, *, in_slack: bool = True) -> list[str]:
+    """Settings token requests need and lack; Slack also needs the approvals channel."""
+    names = [*REQUEST_SETTINGS, "TOKENBOT_APPROVALS_CHANNEL"] if in_slack else REQUEST_SETTINGS
+    return [n for n in names if getattr(settings, n.lower()) is None]
+
+
+def request_deps(settings: Settings, container: Container) -> RequestDeps | None:
+    """What the request use cases need, or None when a setting they need is missing."""
+    if missing_for_requests(settings, in_slack=False):
+        return None
+    return RequestDeps(
+        uow=container.uow,
+        gitlab=container.gitlab(),
+        policy=settings.request_policy,
+        clock=container.clock,
+        new_id=lambda: uuid.uuid4().hex,
+        secret_ttl=timedelta(minutes=settings.tokenbot_secret_ttl_minutes),
+    )
 
 
 def request_flow(settings: Settings, container: Container) -> RequestFlow | None:
     """Token requests need GitLab, an approvals channel and a key for pending secrets."""
-    if missing_for_requests(settings):
+    deps = request_deps(settings, container)
+    if deps is None or settings.tokenbot_approvals_channel is None:
         return None
     assert settings.tokenbot_approvals_channel is not None  # noqa: S101 - checked above
-    deps = RequestDeps(
-        uow=container.uow,
-        gitlab=gitlab_gateway(settings),
-        policy=settings.request_policy,
-        clock=container.clock,
-        new_id=lambda: uuid.uuid4().hex,
-    )
     return RequestFlow(
         deps,
         settings.tokenbot_approvals_channel,
         settings.user_map,
         settings.tokenbot_default_lifetime_days,
+        settings.approvals_routes,
     )
+
+
+def sync_deps(settings: Settings, container: Container) -> SyncDeps:
+    """What an inventory sync needs (SettingsError without GitLab or watched groups)."""
+    settings.require("GITLAB_URL", "GITLAB_TOKEN")
+    return SyncDeps(container.uow, container.gitlab(), container.clock, settings.owners)
+
+
+def reminder_channel(settings: Settings) -> Callable[[TrackedToken], str | None]:
+    """Where a token's reminders go: its namespace's route, else the reminders channel."""
+    routes = settings.reminders_routes
+    default = settings.tokenbot_reminders_channel or ""
+
+    def channel_of(token: TrackedToken) -> str | None:
+        return channel_for(token.namespace.path, routes, default) or None
+
+    return channel_of
+
+
+def reminder_deps(settings: Settings, container: Container, poster: ReminderPoster) -> ReminderDeps:
+    return ReminderDeps(
+        uow=container.uow,
+        clock=container.clock,
+        poster=poster,
+        channel_of=reminder_channel(settings),
+        thresholds=settings.tokenbot_reminder_days,
+        digest_threshold=settings.tokenbot_digest_threshold,
+    )
+
+
+def own_token_check(settings: Settings, container: Container) -> Callable[[], OwnCredentialReport]:
+    """The check of the bot's own token, saving a rotated value to GITLAB_TOKEN_FILE."""
+    path = settings.secret_file("GITLAB_TOKEN")
+
+    def check() -> OwnCredentialReport:
+        return check_own_credential(
+            container.gitlab(),
+            today=container.clock().astimezone(UTC).date(),
+            rotate_within_days=settings.tokenbot_self_rotate_days,
+            lifetime_days=settings.tokenbot_default_lifetime_days,
+            save_secret=functools.partial(write_secret_file, path) if path else None,
+            can_save=functools.partial(writable_problem, path) if path else None,
+        )
+
+    return check
 
 
 def bootstrap(settings: Settings, *, clock: Clock = utc_now, migrate: bool = True) -> Container:
@@ -151,4 +227,5 @@ def bootstrap(settings: Settings, *, clock: Clock = utc_now, migrate: bool = Tru
 
     advice = advice_context(settings)
     deps = ConversationDeps(uow=uow, context=advice, clock=clock)
-    return Container(settings, db, advice, deps, uow, clock)
+    gateway = functools.cache(lambda: gitlab_gateway(settings))
+    return Container(settings, db, advice, deps, uow, clock, gateway)

@@ -3,25 +3,35 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import getpass
 import json
 import logging
+import secrets
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime
+from contextlib import ExitStack
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from pydantic import SecretStr
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot import __version__
 from bot.bootstrap import (
+    Container,
     advice_context,
     bootstrap,
     gitlab_gateway,
     missing_for_requests,
+    own_token_check,
+    reminder_deps,
+    request_deps,
     request_flow,
     slack_app,
+    sync_deps,
     utc_now,
 )
 from bot.config import Settings, SettingsError, describe, load_settings, reference_markdown
@@ -30,15 +40,25 @@ from bot.domain.advice import Recommendation
 from bot.domain.credentials import InventoryProgress, TokenRecord
 from bot.domain.diagram import render_mermaid
 from bot.domain.expiry import days_left
+from bot.domain.reminders import Reminder
 from bot.domain.walk import AnswerError
-from bot.sandbox import serve_sandbox
-from bot.scheduler import request_jobs, start_scheduler
+from bot.sandbox import GitlabSimulator, SandboxServer, load_demo_data, serve_sandbox
+from bot.sandbox.demo import PEOPLE as DEMO_PEOPLE
+from bot.scheduler import Job, reminder_jobs, request_jobs, start_scheduler
 from bot.services.advisor import Advice, advise
 from bot.services.audit_export import as_csv, as_json_lines, audit_events
 from bot.services.gitlab_errors import GitLabError
+from bot.services.inventory_sync import SyncError, sync_inventory
+from bot.services.leases import run_exclusively
+from bot.services.own_token_watch import watch_own_token
+from bot.services.reminders import plan_reminders, sweep
 from bot.shell.chat import ShellChat
+from bot.shell.reminder_table import REMINDER_HEADERS, reminder_rows
+from bot.shell.request_desk import RequestSetup
 from bot.shell.tables import inventory_rows, render_table, state
 from bot.shell.text import render_prompt, render_recommendation
+from bot.slack.listeners.requests import announce_expired
+from bot.slack.reminders import SlackReminderPoster
 from bot.slack.server import EVENTS_PATH, serve_http, serve_socket_mode, wsgi_app
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -90,8 +110,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run_cmd.add_argument("--host", default="0.0.0.0", help="HTTP address (default: 0.0.0.0)")  # noqa: S104
 
-    shell_cmd = commands.add_parser("shell", help="chat with tokenbot in the terminal")
-    shell_cmd.add_argument("--user", default=None, help="who you are in the chat")
+    shell_cmd = commands.add_parser(
+        "shell",
+        help="chat with tokenbot in the terminal: advice and token requests",
+        description="Type 'help' in the chat for its commands. Token requests need GITLAB_URL,"
+        " GITLAB_TOKEN and TOKENBOT_SECRET_KEY, or --sandbox.",
+    )
+    shell_cmd.add_argument(
+        "--user",
+        default=None,
+        help="who you are in the chat (default: your login name); also your GitLab username"
+        " unless TOKENBOT_USER_MAP maps it",
+    )
+    shell_cmd.add_argument(
+        "--sandbox",
+        action="store_true",
+        help="try everything offline: a simulated GitLab with demo users, a temporary database"
+        " and a random secret key, all gone when you leave",
+    )
 
     commands.add_parser("tree", help="print the advisor's decision tree as a Mermaid chart")
 
@@ -108,6 +144,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     inventory_cmd.add_argument("groups", nargs="*", metavar="GROUP", help="group paths")
     inventory_cmd.add_argument("--json", action="store_true", help="print JSON lines")
+
+    commands.add_parser(
+        "sync",
+        help="sync the watched groups' credentials into the database (for reminders)",
+        description="Reads every group, project, service-account, deploy and trigger token of"
+        " TOKENBOT_WATCHED_GROUPS. Resumes an interrupted sync; tokenbot run also syncs on a"
+        " schedule (TOKENBOT_SYNC_INTERVAL_HOURS).",
+    )
+    remind_cmd = commands.add_parser(
+        "remind",
+        help="post the expiry reminders due today (for cron instead of tokenbot run)",
+        description="Posts each due reminder once to its channel; --dry-run lists them and"
+        " posts nothing. Run `tokenbot sync` first so the inventory is current.",
+    )
+    remind_cmd.add_argument("--dry-run", action="store_true", help="list what is due; post nothing")
 
     sandbox_cmd = commands.add_parser("sandbox", help="local stand-ins for trying tokenbot")
     sandbox_sub = sandbox_cmd.add_subparsers(dest="sandbox_command", required=True, metavar="WHAT")
@@ -187,17 +238,70 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         "tree": _tree,
         "db": lambda a, s: _db(a.db_command, s),
         "audit": _audit_export,
+        "sync": _sync,
+        "remind": _remind,
     }
     return handlers[args.command](args, settings)
 
 
 def _shell(args: argparse.Namespace, settings: Settings) -> int:
-    container = bootstrap(settings)
-    try:
+    with ExitStack() as stack:
+        if args.sandbox:
+            settings = _shell_sandbox(settings, stack)
+        container = bootstrap(settings)
+        stack.callback(container.close)
+        requests = RequestSetup(
+            request_deps(settings, container),
+            tuple(missing_for_requests(settings, in_slack=False)),
+            settings.user_map,
+            settings.tokenbot_default_lifetime_days,
+        )
         user = args.user or getpass.getuser() or "you"
-        return ShellChat(container.conversations, user=user).run()
-    finally:
-        container.close()
+        chat = ShellChat(
+            container.conversations, user=user, requests=requests, temporary=args.sandbox
+        )
+        return chat.run()
+
+
+def _shell_sandbox(settings: Settings, stack: ExitStack) -> Settings:
+    """Settings for a simulated GitLab with the demo company; `stack` ends it all."""
+    sim = GitlabSimulator()
+    info = load_demo_data(sim)
+    server = stack.enter_context(SandboxServer(sim))
+    data_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="tokenbot-sandbox-")))
+    print(_sandbox_banner(server.url, data_dir), flush=True)
+    return settings.model_copy(
+        update={
+            "gitlab_url": server.url,
+            "gitlab_token": SecretStr(info.admin_token),
+            "tokenbot_secret_key": SecretStr(secrets.token_urlsafe(32)),
+            "database_url": None,
+            "tokenbot_data_dir": data_dir,
+            "tokenbot_user_map": (),
+            "tokenbot_approvers": (),
+            "tokenbot_gitlab_ca_bundle": None,
+        }
+    )
+
+
+def _sandbox_banner(url: str, data_dir: Path) -> str:
+    people = [
+        f"    {username:<7} "
+        + ", ".join(f"{level.name.capitalize()} of {path}" for path, level in roles)
+        for username, _name, roles in DEMO_PEOPLE
+    ]
+    return "\n".join(
+        [
+            f"Sandbox: a simulated GitLab with the demo company Acme at {url},",
+            f"a temporary database in {data_dir} and a random TOKENBOT_SECRET_KEY.",
+            "Everything, tokens included, is gone when you leave.",
+            "Demo users (a role on a group holds in everything below it):",
+            *people,
+            "Try it: 'as carol', 'request' a project access token on"
+            " acme/platform/infra/terraform; 'as bob', approve it; 'as carol', reveal it.",
+            "",
+        ]
+    )
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
@@ -209,12 +313,21 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     try:
         flow = request_flow(settings, container)
         app = slack_app(settings, container, flow)
+        jobs: list[Job] = []
         if flow is not None:
-            scheduler = start_scheduler(request_jobs(flow.deps))
+            jobs += request_jobs(
+                flow.deps, on_expired=lambda request: announce_expired(app.client, request)
+            )
         else:
             log.info(
                 "token requests are off; not set: %s", ", ".join(missing_for_requests(settings))
             )
+        jobs += _reminder_jobs(settings, container, SlackReminderPoster(app.client))
+        if jobs:
+            scheduler = start_scheduler(jobs)
+        # What start-up made lives for the whole process: keep it out of the collector's scans
+        # (a full collection paused acks by about 100 ms in the benchmark).
+        gc.freeze()
         if settings.slack_app_token is not None:
             print("tokenbot connecting to Slack in Socket Mode", flush=True)
             serve_socket_mode(app, app_token=settings.slack_app_token.get_secret_value())
@@ -233,6 +346,118 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             scheduler.shutdown(wait=False)
         container.close()
     return EXIT_OK
+
+
+def _reminder_jobs(
+    settings: Settings, container: Container, poster: SlackReminderPoster
+) -> list[Job]:
+    """Sync and sweep on a schedule, as far as the settings allow; say what is off."""
+    has_gitlab = settings.gitlab_url is not None and settings.gitlab_token is not None
+    sync = sync_deps(settings, container) if has_gitlab else None
+    reminders = (
+        reminder_deps(settings, container, poster)
+        if settings.tokenbot_reminders_channel is not None
+        else None
+    )
+    if sync is None or not settings.tokenbot_watched_groups:
+        log.info("inventory sync is off; set GITLAB_URL, GITLAB_TOKEN, TOKENBOT_WATCHED_GROUPS")
+    if reminders is None:
+        log.info("expiry reminders are off; set TOKENBOT_REMINDERS_CHANNEL")
+    own_token = None
+    if has_gitlab:
+
+        def own_token() -> object:
+            return run_exclusively(
+                "own-token-check",
+                lambda: watch_own_token(
+                    own_token_check(settings, container),
+                    uow=container.uow,
+                    clock=container.clock,
+                ),
+                uow=container.uow,
+                clock=container.clock,
+                longest=timedelta(minutes=10),
+            )
+
+    return reminder_jobs(
+        own_token=own_token,
+        sync=sync,
+        groups=settings.tokenbot_watched_groups,
+        sync_hours=settings.tokenbot_sync_interval_hours,
+        reminders=reminders,
+        at=settings.tokenbot_reminder_time,
+        timezone=settings.tokenbot_reminder_timezone,
+    )
+
+
+def _sync(args: argparse.Namespace, settings: Settings) -> int:
+    deps = sync_deps(settings, container := bootstrap(settings))
+    show_progress = sys.stderr.isatty()
+
+    def progress(step: InventoryProgress) -> None:
+        if show_progress:
+            done, total = step.projects_done, max(step.projects_total, 1)
+            bar = "#" * (30 * done // total)
+            print(
+                f"\r[{bar:<30}] projects {done}/{step.projects_total},"
+                f" credentials {step.tokens_found}",
+                end="",
+                file=sys.stderr,
+                flush=True,
+            )
+
+    try:
+        report = sync_inventory(settings.tokenbot_watched_groups, deps=deps, progress=progress)
+    except SyncError as exc:
+        if show_progress:
+            print(file=sys.stderr)
+        print(f"tokenbot: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    finally:
+        container.close()
+    if show_progress:
+        print(file=sys.stderr)
+    resumed = " (resumed)" if report.resumed else ""
+    print(
+        f"synced {report.places} places{resumed}: {report.tokens} credentials,"
+        f" {report.added} new, {report.changed} changed, {report.gone} gone"
+    )
+    for path in report.unreadable:
+        print(f"skipped {path}: the bot may not list its tokens", file=sys.stderr)
+    return EXIT_OK
+
+
+def _remind(args: argparse.Namespace, settings: Settings) -> int:
+    container = bootstrap(settings)
+    try:
+        if args.dry_run:
+            due = plan_reminders(deps=reminder_deps(settings, container, _NoPoster()))
+            table = render_table(reminder_rows(due), REMINDER_HEADERS)
+            print(table if due else "nothing is due today")
+            return EXIT_OK
+        settings.require("SLACK_BOT_TOKEN", "TOKENBOT_REMINDERS_CHANNEL")
+        app = slack_app(settings, container, None)
+        poster = SlackReminderPoster(app.client)
+        report = sweep(deps=reminder_deps(settings, container, poster))
+    finally:
+        container.close()
+    print(
+        f"{len(report.due)} due, {report.posted} posted"
+        f" ({report.digests} digests), {report.lost_to_another_process} taken by another process"
+    )
+    for failure in report.failed:
+        print(f"not posted: {failure}", file=sys.stderr)
+    return EXIT_FAILED if report.failed else EXIT_OK
+
+
+class _NoPoster:
+    """Stands in for Slack in a dry run; never called."""
+
+    def post(self, reminder: Reminder) -> str:
+        raise AssertionError("a dry run posts nothing")
+
+    def post_digest(self, channel: str, reminders: Sequence[Reminder]) -> str:
+        raise AssertionError("a dry run posts nothing")
 
 
 def _audit_export(args: argparse.Namespace, settings: Settings) -> int:

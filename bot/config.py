@@ -12,8 +12,16 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    Field,
+    PrivateAttr,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -53,6 +61,7 @@ class Settings(BaseSettings):
     """Every setting; the environment variable is the field name in capitals."""
 
     model_config = SettingsConfigDict(case_sensitive=False, extra="ignore", frozen=True)
+    _secret_sources: dict[str, Path] = PrivateAttr(default_factory=dict)
 
     database_url: str | None = Field(
         None,
@@ -112,6 +121,57 @@ class Settings(BaseSettings):
         description="Comma-separated GitLab group paths whose credentials tokenbot"
         " inventories, e.g. `acme,partners/shared`.",
     )
+    tokenbot_reminders_channel: str | None = Field(
+        None,
+        description="Slack channel id (`C...`) where expiry reminders are posted; the bot"
+        " must be a member. Without it, no reminders are posted.",
+    )
+    tokenbot_reminders_routes: Annotated[tuple[str, ...], NoDecode] = Field(
+        (),
+        description="Comma-separated `group/path=CHANNELID` pairs: reminders for tokens in"
+        " that namespace go to that channel; the most specific path wins.",
+    )
+    tokenbot_reminder_days: Annotated[tuple[int, ...], NoDecode] = Field(
+        (30, 14, 7, 3, 1),
+        description="Comma-separated days before expiry on which a token is reminded of;"
+        " the expiry day (or, if missed, an 'expired' notice) always follows.",
+    )
+    tokenbot_reminder_time: str = Field(
+        "09:00", description="Time of day (`HH:MM`) of the daily reminder sweep."
+    )
+    tokenbot_reminder_timezone: str = Field(
+        "UTC",
+        description="IANA time zone of TOKENBOT_REMINDER_TIME, e.g. `Europe/Berlin`. Expiry"
+        " days are always counted in UTC, as GitLab does.",
+    )
+    tokenbot_digest_threshold: Annotated[int, Field(ge=1, le=1000)] = Field(
+        5,
+        description="When a sweep has more reminders than this for one channel, it posts"
+        " one digest grouped by days left instead.",
+    )
+    tokenbot_sync_interval_hours: Annotated[float, Field(gt=0, le=168)] = Field(
+        6.0, description="How often `tokenbot run` syncs the watched groups' inventory."
+    )
+    tokenbot_owners: Annotated[tuple[str, ...], NoDecode] = Field(
+        (),
+        description="Comma-separated `group/path=SLACKID` pairs: who owns tokens in that"
+        " namespace that tokenbot did not create (the most specific path wins).",
+    )
+    tokenbot_admins: Annotated[tuple[str, ...], NoDecode] = Field(
+        (),
+        description="Comma-separated Slack user ids who may act on any reminder (rotate,"
+        " renew, revoke, claim, let expire).",
+    )
+    tokenbot_renew_needs_approval: Literal["never", "risky", "always"] = Field(
+        "risky",
+        description="Whether Renew on a reminder goes through approval: `never`, `risky`"
+        " (when the renewed token would carry a risk flag) or `always`.",
+    )
+    tokenbot_self_rotate_days: Annotated[int, Field(ge=1, le=364)] | None = Field(
+        None,
+        description="Rotate the bot's own GitLab token when this many days or fewer are"
+        " left, writing the new value back to GITLAB_TOKEN_FILE. Unset: never.",
+    )
     tokenbot_gitlab_ca_bundle: Path | None = Field(
         None,
         description="PEM file with the CA certificates of a self-managed GitLab behind"
@@ -157,6 +217,12 @@ class Settings(BaseSettings):
         description="Slack channel id (`C...`) where token requests are posted for"
         " approval; the bot must be a member.",
     )
+    tokenbot_approvals_routes: Annotated[tuple[str, ...], NoDecode] = Field(
+        (),
+        description="Comma-separated `group/path=CHANNELID` pairs: requests for that"
+        " namespace (and everything under it) go to that channel instead of"
+        " TOKENBOT_APPROVALS_CHANNEL; the most specific path wins.",
+    )
     tokenbot_user_map: Annotated[tuple[str, ...], NoDecode] = Field(
         (),
         description="Comma-separated `SLACKID=gitlab_username` pairs that link people"
@@ -174,17 +240,61 @@ class Settings(BaseSettings):
     @field_validator("tokenbot_user_map")
     @classmethod
     def _pairs(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        for pair in value:
-            chat_id, sep, username = pair.partition("=")
-            if not sep or not chat_id.strip() or not username.strip():
-                raise ValueError(f"'{pair}' is not SLACKID=gitlab_username")
+        return _check_pairs(value, "SLACKID=gitlab_username")
+
+    @field_validator("tokenbot_approvals_routes", "tokenbot_reminders_routes")
+    @classmethod
+    def _routes(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return _check_pairs(value, "group/path=CHANNELID")
+
+    @field_validator("tokenbot_owners")
+    @classmethod
+    def _owner_pairs(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return _check_pairs(value, "group/path=SLACKID")
+
+    @field_validator("tokenbot_reminder_days")
+    @classmethod
+    def _days(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        if any(day < 1 or day > GITLAB_MAX_LIFETIME_DAYS for day in value):
+            raise ValueError("days must be between 1 and 365")
+        return tuple(sorted(set(value), reverse=True))
+
+    @field_validator("tokenbot_reminder_time")
+    @classmethod
+    def _time(cls, value: str) -> str:
+        hour, sep, minute = value.partition(":")
+        if not (sep and hour.isdigit() and minute.isdigit()) or int(hour) > 23 or int(minute) > 59:
+            raise ValueError("use HH:MM, e.g. 09:00")
+        return f"{int(hour):02d}:{int(minute):02d}"
+
+    @field_validator("tokenbot_reminder_timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("not a known IANA time zone, e.g. Europe/Berlin") from None
         return value
 
     @property
+    def reminders_routes(self) -> dict[str, str]:
+        return _split_pairs(self.tokenbot_reminders_routes)
+
+    @property
+    def owners(self) -> dict[str, str]:
+        return _split_pairs(self.tokenbot_owners)
+
+    def secret_file(self, name: str) -> Path | None:
+        """The file a secret setting was read from (`NAME_FILE`), if it came from one."""
+        return self._secret_sources.get(name.lower())
+
+    @property
+    def approvals_routes(self) -> dict[str, str]:
+        return _split_pairs(self.tokenbot_approvals_routes)
+
+    @property
     def user_map(self) -> dict[str, str]:
-        return {
-            a.strip(): b.strip() for a, _, b in (p.partition("=") for p in self.tokenbot_user_map)
-        }
+        return _split_pairs(self.tokenbot_user_map)
 
     @field_validator("tokenbot_secret_key")
     @classmethod
@@ -204,7 +314,15 @@ class Settings(BaseSettings):
         return value
 
     @field_validator(
-        "tokenbot_watched_groups", "tokenbot_approvers", "tokenbot_user_map", mode="before"
+        "tokenbot_watched_groups",
+        "tokenbot_approvers",
+        "tokenbot_user_map",
+        "tokenbot_approvals_routes",
+        "tokenbot_reminders_routes",
+        "tokenbot_owners",
+        "tokenbot_admins",
+        "tokenbot_reminder_days",
+        mode="before",
     )
     @classmethod
     def _comma_list(cls, value: object) -> object:
@@ -293,11 +411,14 @@ def load_settings(config_file: Path | None = None) -> Settings:
     env = os.environ
     path = config_file or (Path(env[CONFIG_ENV]) if env.get(CONFIG_ENV) else None)
     file_values = _read_config_file(path) if path else {}
-    file_values.update(_secret_files(file_values, env))
+    sources: dict[str, Path] = {}
+    file_values.update(_secret_files(file_values, env, sources))
     try:
-        return Settings(**file_values)
+        settings = Settings(**file_values)
     except ValidationError as exc:
         raise SettingsError(_one_line(exc)) from None
+    settings._secret_sources.update(sources)
+    return settings
 
 
 def _read_config_file(path: Path) -> dict[str, Any]:
@@ -319,7 +440,9 @@ def _secret_fields() -> list[str]:
     return [n for n, f in Settings.model_fields.items() if "SecretStr" in str(f.annotation)]
 
 
-def _secret_files(file_values: dict[str, Any], env: Mapping[str, str]) -> dict[str, str]:
+def _secret_files(
+    file_values: dict[str, Any], env: Mapping[str, str], sources: dict[str, Path]
+) -> dict[str, str]:
     """SECRET_FILE=/path settings (Docker and Kubernetes secrets) read into SECRET."""
     lowered = {key.lower(): value for key, value in env.items()}
     from_file = {n: file_values.pop(f"{n}_file", None) for n in _secret_fields()}
@@ -332,6 +455,7 @@ def _secret_files(file_values: dict[str, Any], env: Mapping[str, str]) -> dict[s
             raise SettingsError(f"{name.upper()} and {name.upper()}_FILE are both set; keep one")
         try:
             found[name] = Path(source).read_text(encoding="utf-8").strip()
+            sources[name] = Path(source)
         except OSError as exc:
             message = f"{name.upper()}_FILE: cannot read {source}: {exc.strerror}"
             raise SettingsError(message) from None
@@ -382,3 +506,15 @@ def describe(settings: Settings) -> list[tuple[str, str]]:
             text = str(getattr(value, "value", value))
         shown.append((name.upper(), text))
     return shown
+
+
+def _check_pairs(value: tuple[str, ...], shape: str) -> tuple[str, ...]:
+    for pair in value:
+        left, sep, right = pair.partition("=")
+        if not sep or not left.strip() or not right.strip():
+            raise ValueError(f"'{pair}' is not {shape}")
+    return value
+
+
+def _split_pairs(value: tuple[str, ...]) -> dict[str, str]:
+    return {a.strip().strip("/"): b.strip() for a, _, b in (p.partition("=") for p in value)}

@@ -5,10 +5,18 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 
+from bot.domain.requests import TokenRequest
+from bot.services.inventory_sync import SyncDeps, sync_inventory
+from bot.services.leases import run_exclusively
 from bot.services.provisioning import discard_unrevealed
+from bot.services.reminders import ReminderDeps, sweep
 from bot.services.token_requests import RequestDeps, expire_requests
 
 log = logging.getLogger(__name__)
@@ -17,29 +25,97 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True, slots=True)
 class Job:
     id: str
-    every_seconds: int
+    every_seconds: int  # ignored when `at` is set
     run: Callable[[], object]
+    at: str | None = None  # "HH:MM": once a day at that time in `timezone`
+    timezone: str = "UTC"
 
 
-def request_jobs(deps: RequestDeps) -> list[Job]:
-    """Housekeeping of token requests; each is safe to run in two processes at once."""
+def request_jobs(
+    deps: RequestDeps, *, on_expired: Callable[[TokenRequest], None] | None = None
+) -> list[Job]:
+    """Housekeeping of token requests; each is safe to run in two processes at once.
+
+    `on_expired` tells people about each request that expired (the chat front end's job).
+    """
+
+    def expire() -> list[str]:
+        expired = expire_requests(deps=deps)
+        for request in expired:
+            if on_expired is not None:
+                try:
+                    on_expired(request)
+                except Exception:  # one failed notice must not hide the others
+                    log.exception("telling about expired request %s failed", request.id)
+        return [r.id for r in expired]
+
     return [
         Job("discard-unrevealed-secrets", 60, lambda: discard_unrevealed(deps=deps)),
-        Job("expire-undecided-requests", 900, lambda: expire_requests(deps=deps)),
+        Job("expire-undecided-requests", 900, expire),
     ]
+
+
+def reminder_jobs(
+    *,
+    sync: SyncDeps | None,
+    groups: tuple[str, ...],
+    sync_hours: float,
+    reminders: ReminderDeps | None,
+    at: str,
+    timezone: str,
+    own_token: Callable[[], object] | None = None,
+) -> list[Job]:
+    """The inventory sync on an interval and the daily sweep, each in one process at a time."""
+    jobs = []
+    if sync is not None and groups:
+        deps = sync
+
+        def sync_once() -> object:
+            return run_exclusively(
+                "inventory-sync",
+                lambda: sync_inventory(groups, deps=deps),
+                uow=deps.uow,
+                clock=deps.clock,
+                longest=timedelta(hours=2),
+            )
+
+        jobs.append(Job("inventory-sync", int(sync_hours * 3600), sync_once))
+    if reminders is not None:
+        remind = reminders
+
+        def sweep_once() -> object:
+            return run_exclusively(
+                "reminder-sweep",
+                lambda: sweep(deps=remind),
+                uow=remind.uow,
+                clock=remind.clock,
+                longest=timedelta(hours=1),
+            )
+
+        jobs.append(Job("reminder-sweep", 0, sweep_once, at=at, timezone=timezone))
+    if own_token is not None:
+        # Hourly is cheap (one GET) and notices a revoked or expired bot token soon.
+        jobs.append(Job("own-token-check", 3600, own_token))
+    return jobs
 
 
 def start_scheduler(jobs: list[Job]) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(timezone="UTC")
     for job in jobs:
+        trigger: BaseTrigger
+        if job.at is not None:
+            hour, minute = job.at.split(":")
+            trigger = CronTrigger(hour=int(hour), minute=int(minute), timezone=job.timezone)
+        else:
+            trigger = IntervalTrigger(seconds=job.every_seconds)
         scheduler.add_job(
             _logged(job),
-            "interval",
-            seconds=job.every_seconds,
+            trigger,
             id=job.id,
             coalesce=True,
             max_instances=1,
             replace_existing=True,
+            misfire_grace_time=3600,
         )
     scheduler.start()
     return scheduler

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -13,13 +13,14 @@ from bot.domain.credentials import (
     IssuedToken,
     Namespace,
     NamespaceKind,
+    PlaceTokens,
     Secret,
     TokenRecord,
     TokenRef,
     TokenSpec,
 )
-from bot.domain.tokens import AccessLevel
-from bot.services.gitlab_errors import GitLabError, NotFoundError
+from bot.domain.tokens import AccessLevel, TokenType
+from bot.services.gitlab_errors import GitLabError, NotFoundError, UnavailableError
 from bot.services.gitlab_port import ProgressCallback
 
 
@@ -32,6 +33,17 @@ class FakeGitLab:
     variables: dict[tuple[str, str], Secret] = field(default_factory=dict)
     fail_create: GitLabError | None = None
     fail_variable: GitLabError | None = None
+    fail_rotate: GitLabError | None = None
+    listed: dict[str, list[TokenRecord]] = field(default_factory=dict)
+    unreadable: set[str] = field(default_factory=set)
+    outage_after: int | None = None
+    rotated: list[tuple[TokenRef, date | None]] = field(default_factory=list)
+    own_token: BotCredential = field(
+        default_factory=lambda: BotCredential(1, "tokenbot", ("api",), None, 1)
+    )
+    own_rotations: list[date] = field(default_factory=list)
+    fail_own: GitLabError | None = None  # bot_credential() raises it
+    fail_own_rotate: GitLabError | None = None  # rotate_own_token() raises it
     _ids: Iterator[int] = field(default_factory=lambda: itertools.count(100))
 
     def project(self, path: str) -> None:
@@ -65,11 +77,36 @@ class FakeGitLab:
         return IssuedToken(record, Secret(f"glpat-fake{record.gitlab_id:016d}"))
 
     def rotate_token(self, ref: TokenRef, *, expires_on: date | None = None) -> IssuedToken:
+        if self.fail_rotate is not None:
+            error, self.fail_rotate = self.fail_rotate, None
+            raise error
+        self.rotated.append((ref, expires_on))
         self.revoked.append(ref)
         record = TokenRecord(
             ref.token_type, next(self._ids), "rotated", ref.namespace, expires_on=expires_on
         )
         return IssuedToken(record, Secret(f"glpat-fake{record.gitlab_id:016d}"))
+
+    def rotate_own_token(self, *, expires_on: date) -> IssuedToken:
+        """Like GitLab: the bot's token gets a new id and expiry, the old one stops working."""
+        if self.fail_own_rotate is not None:
+            raise self.fail_own_rotate
+        old = self.bot_credential()
+        new = BotCredential(
+            next(self._ids), old.name, old.scopes, expires_on, old.user_id, old.active
+        )
+        self.own_rotations.append(expires_on)
+        self.own_token = new
+        record = TokenRecord(
+            TokenType.SERVICE_ACCOUNT_PAT,
+            new.gitlab_id,
+            new.name,
+            None,
+            new.scopes,
+            expires_on=expires_on,
+            user_id=new.user_id,
+        )
+        return IssuedToken(record, Secret(f"glpat-fake{new.gitlab_id:016d}"))
 
     def revoke_token(self, ref: TokenRef) -> None:
         self.revoked.append(ref)
@@ -87,7 +124,34 @@ class FakeGitLab:
     def inventory(
         self, groups: Sequence[str], *, progress: ProgressCallback | None = None
     ) -> Iterator[TokenRecord]:
-        return iter(())
+        for place in self.inventory_places(groups, progress=progress):
+            yield from place.records
+
+    def inventory_places(
+        self,
+        groups: Sequence[str],
+        *,
+        skip: Collection[str] = (),
+        progress: ProgressCallback | None = None,
+    ) -> Iterator[PlaceTokens]:
+        """Places under `groups` with the tokens in `listed`; `outage_after` places then fail."""
+        served = 0
+        for path, ns in sorted(self.places.items()):
+            if not any(path == g or path.startswith(g + "/") for g in groups):
+                continue
+            place = PlaceTokens(ns, tuple(self.listed.get(path, ())), path not in self.unreadable)
+            if place.key in skip:
+                continue
+            if self.outage_after is not None and served >= self.outage_after:
+                raise UnavailableError("GitLab answered 502 Bad Gateway")
+            served += 1
+            yield place
+
+    def list_token(self, path: str, record: TokenRecord) -> None:
+        self.listed.setdefault(path, []).append(record)
+
+    def unlist_token(self, path: str, gitlab_id: int) -> None:
+        self.listed[path] = [r for r in self.listed.get(path, []) if r.gitlab_id != gitlab_id]
 
     def effective_role(self, user_id: int, where: str) -> AccessLevel | None:
         self.namespace(where)
@@ -99,4 +163,6 @@ class FakeGitLab:
         return None
 
     def bot_credential(self) -> BotCredential:
-        return BotCredential(1, "tokenbot", ("api",), None, 1)
+        if self.fail_own is not None:
+            raise self.fail_own
+        return self.own_token

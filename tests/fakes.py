@@ -10,7 +10,7 @@ from typing import Self
 from bot.domain.audit import AuditEvent
 from bot.domain.conversation import Conversation
 from bot.domain.credentials import Secret
-from bot.domain.requests import RequestState, TokenRequest
+from bot.domain.requests import MessageRef, RequestState, TokenRequest
 from bot.services.ports import ConcurrentUpdateError
 
 
@@ -118,6 +118,11 @@ class FakeRequestStore:
         )
         self.requests[request_id] = claimed
         return claimed
+
+    def attach_card(self, request_id: str, card: MessageRef) -> None:
+        stored = self.requests.get(request_id)
+        if stored is not None:
+            self.requests[request_id] = replace(stored, card=card)
 
     def open_requests(self) -> list[TokenRequest]:
         return [r for r in self.requests.values() if r.state.open]

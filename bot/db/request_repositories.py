@@ -17,6 +17,7 @@ from bot.domain.credentials import Secret
 from bot.domain.requests import (
     Approval,
     Delivery,
+    MessageRef,
     RequestDraft,
     RequestState,
     TokenRequest,
@@ -70,6 +71,15 @@ class SqlRequestRepository:
             return None
         return self.get(request_id)
 
+    def attach_card(self, request_id: str, card: MessageRef) -> None:
+        # Not a state change: no revision bump, so it never races with a click on the card.
+        table = TokenRequestRow.__table__  # type: ignore[attr-defined]
+        self._session.execute(
+            sa.update(table)
+            .where(table.c.id == request_id)
+            .values(card_channel=card.channel, card_ts=card.ts)
+        )
+
     def open_requests(self) -> list[TokenRequest]:
         rows = self._session.exec(
             select(TokenRequestRow)
@@ -93,6 +103,9 @@ class SqlSecretVault:
         self._box = box
 
     def put(self, request_id: str, secret: Secret, *, expires_at: datetime) -> None:
+        # A rotation replaces a secret that was never revealed: the old one no longer works.
+        table = PendingSecretRow.__table__  # type: ignore[attr-defined]
+        self._session.execute(sa.delete(table).where(table.c.request_id == request_id))
         self._session.add(
             PendingSecretRow(
                 request_id=request_id,
@@ -179,6 +192,9 @@ def _columns(request: TokenRequest) -> dict[str, Any]:
         "deny_reason": request.deny_reason,
         "gitlab_token_id": request.gitlab_token_id,
         "failure": request.failure,
+        "token_user_id": request.token_user_id,
+        "card_channel": request.card.channel if request.card else None,
+        "card_ts": request.card.ts if request.card else None,
     }
 
 
@@ -210,5 +226,9 @@ def _request(row: TokenRequestRow) -> TokenRequest:
         deny_reason=row.deny_reason,
         gitlab_token_id=row.gitlab_token_id,
         failure=row.failure,
+        token_user_id=row.token_user_id,
+        card=MessageRef(row.card_channel, row.card_ts)
+        if row.card_channel and row.card_ts
+        else None,
         revision=row.revision,
     )

@@ -47,6 +47,9 @@ class TokenRequestRow(SQLModel, table=True):
     deny_reason: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
     gitlab_token_id: int | None = None
     failure: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    token_user_id: int | None = None
+    card_channel: str | None = Field(default=None, max_length=64)
+    card_ts: str | None = Field(default=None, max_length=64)
     revision: int = Field(default=0)
 
 
@@ -69,3 +72,81 @@ class AuditEventRow(SQLModel, table=True):
     request_id: str = Field(max_length=64, index=True)
     actor: str = Field(max_length=64)
     details: dict[str, str] = Field(sa_column=sa.Column(sa.JSON, nullable=False))
+
+
+class TrackedTokenRow(SQLModel, table=True):
+    """A credential in a watched group, as the last sync saw it; never its secret."""
+
+    __tablename__ = "tracked_tokens"
+    __table_args__ = (sa.Index("ix_tracked_tokens_due", "status", "expires_on"),)
+
+    key: str = Field(primary_key=True, max_length=96)
+    token_type: str = Field(max_length=64)
+    gitlab_id: int
+    name: str = Field(max_length=255)
+    place_key: str = Field(max_length=64, index=True)
+    namespace_kind: str = Field(max_length=16)
+    namespace_id: int
+    namespace_path: str = Field(max_length=512)
+    namespace_url: str = Field(default="", max_length=1024)
+    scopes: list[str] = Field(sa_column=sa.Column(sa.JSON, nullable=False))
+    access_level: int | None = None
+    expires_on: date | None = None
+    last_used_at: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime))
+    user_id: int | None = None
+    status: str = Field(max_length=16)
+    owner: str | None = Field(default=None, max_length=64)
+    owner_source: str | None = Field(default=None, max_length=16)
+    muted: bool = Field(default=False)
+    request_id: str | None = Field(default=None, max_length=64)
+    first_seen_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
+    updated_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
+
+
+class SyncRunRow(SQLModel, table=True):
+    __tablename__ = "sync_runs"
+
+    id: int | None = Field(default=None, primary_key=True)
+    groups: str = Field(max_length=2048)
+    state: str = Field(max_length=16, index=True)  # running, done, failed
+    started_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
+    finished_at: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime))
+    error: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+
+
+class SyncPlaceRow(SQLModel, table=True):
+    """A place (group or project) a sync run has read completely."""
+
+    __tablename__ = "sync_places"
+
+    run_id: int = Field(primary_key=True, foreign_key="sync_runs.id")
+    place_key: str = Field(primary_key=True, max_length=64)
+    readable: bool = Field(default=True)
+
+
+class ReminderPostRow(SQLModel, table=True):
+    """One reminder for one token, expiry date and threshold: the unique key makes it once."""
+
+    __tablename__ = "reminder_posts"
+    __table_args__ = (
+        sa.UniqueConstraint("token_key", "expires_on", "level", name="uq_reminder_once"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_key: str = Field(max_length=96, index=True)
+    expires_on: date
+    level: int
+    state: str = Field(max_length=16)  # claimed, posted
+    claimed_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
+    channel: str | None = Field(default=None, max_length=64)
+    ts: str | None = Field(default=None, max_length=64)
+
+
+class JobLeaseRow(SQLModel, table=True):
+    """Which process runs a scheduled job right now, until when."""
+
+    __tablename__ = "job_leases"
+
+    name: str = Field(primary_key=True, max_length=64)
+    holder: str = Field(max_length=128)
+    expires_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))

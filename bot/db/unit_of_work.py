@@ -8,6 +8,7 @@ from typing import Self
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from bot.db.inventory_repositories import SqlInventory, SqlJobLeases, SqlReminderLog
 from bot.db.repositories import SqlConversationRepository
 from bot.db.request_repositories import SqlAuditLog, SqlRequestRepository, SqlSecretVault
 from bot.db.secret_box import FernetBox
@@ -18,6 +19,9 @@ class SqlUnitOfWork:
     requests: SqlRequestRepository
     secrets: SqlSecretVault
     audit: SqlAuditLog
+    inventory: SqlInventory
+    reminders: SqlReminderLog
+    leases: SqlJobLeases
 
     def __init__(self, engine: Engine, box: FernetBox | None = None) -> None:
         self._engine = engine
@@ -31,6 +35,9 @@ class SqlUnitOfWork:
         self.requests = SqlRequestRepository(session)
         self.secrets = SqlSecretVault(session, self._box)
         self.audit = SqlAuditLog(session)
+        self.inventory = SqlInventory(session)
+        self.reminders = SqlReminderLog(session)
+        self.leases = SqlJobLeases(session)
         return self
 
     def __exit__(

@@ -19,6 +19,12 @@ class AuditAction(StrEnum):
     FAILED = "failed"
     DELIVERED = "delivered"  # written into a CI/CD variable
     REVEALED = "revealed"
+    ROTATED = "rotated"  # a fresh secret for a provisioned token; the old one stops working
+    ROTATION_FAILED = "rotation_failed"
+    # On a tracked token (the event's request_id is then the token's key):
+    CLAIMED = "claimed"
+    LET_EXPIRE = "let_expire"
+    REVOKED_NOW = "revoked"
     SECRET_DISCARDED = "secret_discarded"  # not revealed in time
 
 

@@ -129,6 +129,23 @@ class BotCredential:
 
 
 @dataclass(frozen=True, slots=True)
+class PlaceTokens:
+    """Every credential of one group or project, read completely (or not readable)."""
+
+    namespace: Namespace
+    records: tuple[TokenRecord, ...]
+    readable: bool = True  # False: the bot may not list this place; keep what was known
+
+    @property
+    def key(self) -> str:
+        return place_key(self.namespace)
+
+
+def place_key(namespace: Namespace) -> str:
+    return f"{namespace.kind.value}:{namespace.id}"
+
+
+@dataclass(frozen=True, slots=True)
 class InventoryProgress:
     """Where an inventory walk is, for progress bars."""
 

@@ -165,3 +165,9 @@ HOW_TO: dict[T, tuple[str, ...]] = {
         " as project_path, ref and ref_protected.",
     ),
 }
+
+
+def how_to_use(token_type: T) -> tuple[str, ...]:
+    """How to use a credential that exists already: HOW_TO without its first line, which
+    always says how to create it (a test keeps it so)."""
+    return HOW_TO[token_type][1:]

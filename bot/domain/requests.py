@@ -14,6 +14,7 @@ class RequestState(StrEnum):
     APPROVED = "approved"  # enough approvals; provisioning may start
     PROVISIONING = "provisioning"  # claimed by one worker, talking to GitLab
     PROVISIONED = "provisioned"
+    ROTATING = "rotating"  # a provisioned token being given a fresh secret
     FAILED = "failed"  # GitLab refused or failed; an approver may retry
     DENIED = "denied"
     CANCELLED = "cancelled"
@@ -50,6 +51,14 @@ class RequestDraft:
 
 
 @dataclass(frozen=True, slots=True)
+class MessageRef:
+    """Where the approval card was posted in chat, so it can be updated later."""
+
+    channel: str
+    ts: str
+
+
+@dataclass(frozen=True, slots=True)
 class Approval:
     approver: str
     at: datetime
@@ -71,6 +80,8 @@ class TokenRequest:
     deny_reason: str | None = None
     gitlab_token_id: int | None = None
     failure: str | None = None
+    token_user_id: int | None = None  # the bot user or service account behind the token
+    card: MessageRef | None = None
     revision: int = 0
 
     def approved_by(self, approver: str, *, now: datetime) -> TokenRequest:
@@ -109,11 +120,41 @@ class TokenRequest:
             raise RequestError("this request has not expired yet")
         return replace(self, state=RequestState.EXPIRED)
 
-    def provisioned(self, gitlab_token_id: int) -> TokenRequest:
+    def provisioned(self, gitlab_token_id: int, user_id: int | None = None) -> TokenRequest:
         self._must_be(RequestState.PROVISIONING)
         return replace(
-            self, state=RequestState.PROVISIONED, gitlab_token_id=gitlab_token_id, failure=None
+            self,
+            state=RequestState.PROVISIONED,
+            gitlab_token_id=gitlab_token_id,
+            token_user_id=user_id,
+            failure=None,
         )
+
+    def rotating(self, who: str, *, today: date) -> TokenRequest:
+        """Start giving the token a fresh secret; only its requester may, before it expires."""
+        if who != self.requester:
+            raise RequestError("only the requester can ask for a rotation of this token")
+        self._must_be(RequestState.PROVISIONED)
+        if today >= self.draft.expires_on:
+            raise RequestError(
+                f"this token expired on {self.draft.expires_on.isoformat()};"
+                " request a new one instead"
+            )
+        return replace(self, state=RequestState.ROTATING, failure=None)
+
+    def rotated(self, gitlab_token_id: int, user_id: int | None = None) -> TokenRequest:
+        self._must_be(RequestState.ROTATING)
+        return replace(
+            self,
+            state=RequestState.PROVISIONED,
+            gitlab_token_id=gitlab_token_id,
+            token_user_id=user_id if user_id is not None else self.token_user_id,
+        )
+
+    def rotation_failed(self) -> TokenRequest:
+        """Back to PROVISIONED: the old token still works."""
+        self._must_be(RequestState.ROTATING)
+        return replace(self, state=RequestState.PROVISIONED)
 
     def failed(self, reason: str) -> TokenRequest:
         self._must_be(RequestState.PROVISIONING)

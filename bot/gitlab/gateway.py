@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from datetime import date
 from functools import partial
 from typing import Any, TypeVar
@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 import gitlab
 import gitlab.exceptions as gle
 import requests
+from gitlab._backends import PrivateTokenAuth
 from gitlab.v4.objects import GroupServiceAccount
 
 from bot.domain.credentials import (
@@ -18,6 +19,7 @@ from bot.domain.credentials import (
     IssuedToken,
     Namespace,
     NamespaceKind,
+    PlaceTokens,
     Secret,
     TokenRecord,
     TokenRef,
@@ -27,7 +29,7 @@ from bot.domain.tokens import AccessLevel, TokenType
 from bot.gitlab import mapping
 from bot.gitlab.client import ClientOptions, build_client
 from bot.gitlab.errors import translate
-from bot.gitlab.inventory import walk_inventory
+from bot.gitlab.inventory import walk_inventory, walk_places
 from bot.services.gitlab_errors import (
     NotFoundError,
     OutcomeUnknownError,
@@ -123,6 +125,24 @@ class PythonGitlabGateway:
             record.user_id or 0,
             record.active,
         )
+
+    def rotate_own_token(self, *, expires_on: date) -> IssuedToken:
+        """Rotate the bot's own token; every later request of this gateway uses the new one.
+
+        Never repeated on an unclear answer: GitLab revokes the old token as it rotates, and a
+        revoked token sent to a rotate endpoint makes GitLab revoke its successors too.
+        """
+        data = self.call(
+            "the bot's own token",
+            lambda: self._gl.personal_access_tokens.rotate(
+                "self", expires_at=expires_on.isoformat()
+            ),
+            change="the rotation of tokenbot's own token (the old one may be revoked now)",
+        )
+        secret = Secret(str(data["token"]))
+        _use_secret(self._gl, secret)  # first: the old token no longer works
+        record = mapping.access_token(data, TokenType.SERVICE_ACCOUNT_PAT, None)
+        return IssuedToken(record, secret)
 
     # ---------------------------------------------------------------- create
     def create_token(self, spec: TokenSpec) -> IssuedToken:
@@ -279,6 +299,17 @@ class PythonGitlabGateway:
     ) -> Iterator[TokenRecord]:
         return walk_inventory(self, self._gl, groups, workers=self._workers, progress=progress)
 
+    def inventory_places(
+        self,
+        groups: Sequence[str],
+        *,
+        skip: Collection[str] = (),
+        progress: ProgressCallback | None = None,
+    ) -> Iterator[PlaceTokens]:
+        return walk_places(
+            self, self._gl, groups, workers=self._workers, progress=progress, skip=skip
+        )
+
     def _owner(self, ns: Namespace) -> Any:
         if ns.kind is NamespaceKind.PROJECT:
             return self._gl.projects.get(ns.id, lazy=True)
@@ -290,6 +321,17 @@ def _ambiguous(exc: Exception) -> bool:
     if isinstance(exc, gle.GitlabError):
         return exc.response_code not in {429, 500}
     return True
+
+
+def _use_secret(client: gitlab.Gitlab, secret: Secret) -> None:
+    """Authenticate every later request of `client` with `secret`.
+
+    python-gitlab sends `client._auth` with each request (the session holds no credential);
+    one assignment swaps it, so a request on another thread sends the old token or the new
+    one, never none (`_set_auth_info()` would clear it first).
+    """
+    client.private_token = secret.reveal()
+    client._auth = PrivateTokenAuth(secret.reveal())
 
 
 def _token_data(spec: TokenSpec) -> dict[str, Any]:

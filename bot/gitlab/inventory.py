@@ -9,7 +9,7 @@ an outage or a bad bot credential stops the walk, so callers can keep their prev
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from functools import partial
@@ -17,7 +17,14 @@ from typing import Any, Protocol, TypeVar
 
 import gitlab
 
-from bot.domain.credentials import InventoryProgress, Namespace, NamespaceKind, TokenRecord
+from bot.domain.credentials import (
+    InventoryProgress,
+    Namespace,
+    NamespaceKind,
+    PlaceTokens,
+    TokenRecord,
+    place_key,
+)
 from bot.domain.tokens import TokenType
 from bot.gitlab import mapping
 from bot.services.gitlab_errors import NotFoundError, PermissionDeniedError
@@ -45,12 +52,29 @@ def walk_inventory(
     workers: int,
     progress: ProgressCallback | None,
 ) -> Iterator[TokenRecord]:
-    places = _places(caller, gl, groups)
+    for place in walk_places(caller, gl, groups, workers=workers, progress=progress):
+        yield from place.records
+
+
+def walk_places(
+    caller: Caller,
+    gl: gitlab.Gitlab,
+    groups: Sequence[str],
+    *,
+    workers: int,
+    progress: ProgressCallback | None,
+    skip: Collection[str] = (),
+) -> Iterator[PlaceTokens]:
+    """Each place's credentials as soon as that place is read completely.
+
+    Places in `skip` (by `place_key`) are not read: a resumed sync has them already.
+    """
+    places = [p for p in _places(caller, gl, groups) if place_key(p.namespace) not in skip]
     projects_total = sum(1 for p in places if p.namespace.kind is NamespaceKind.PROJECT)
     errors: list[str] = []
     found = projects_done = 0
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="inventory") as pool:
-        pending: dict[Future[list[TokenRecord]], _Place] = {
+        pending: dict[Future[PlaceTokens], _Place] = {
             pool.submit(_credentials_of, caller, gl, place, errors): place for place in places
         }
         try:
@@ -58,10 +82,10 @@ def walk_inventory(
                 finished, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for future in finished:
                     place = pending.pop(future)
-                    records = future.result()
-                    found += len(records)
+                    tokens = future.result()
+                    found += len(tokens.records)
                     projects_done += place.namespace.kind is NamespaceKind.PROJECT
-                    yield from records
+                    yield tokens
                     if progress:
                         progress(
                             InventoryProgress(
@@ -97,58 +121,57 @@ def _places(caller: Caller, gl: gitlab.Gitlab, groups: Sequence[str]) -> list[_P
 
 def _credentials_of(
     caller: Caller, gl: gitlab.Gitlab, place: _Place, errors: list[str]
-) -> list[TokenRecord]:
+) -> PlaceTokens:
     ns = place.namespace
+    readable = [True]
+
+    def listed(what: str, manager: Any) -> list[Any]:
+        try:
+            return caller.call(what, partial(_all, manager.list))
+        except _SKIPPABLE as exc:
+            errors.append(f"{what}: {exc}")
+            readable[0] = False
+            return []
+
+    records: list[TokenRecord]
     if ns.kind is NamespaceKind.PROJECT:
         project = gl.projects.get(ns.id, lazy=True)
-        return [
+        records = [
             *(
                 mapping.access_token(t.attributes, TokenType.PROJECT_ACCESS_TOKEN, ns)
-                for t in _listed(caller, f"tokens of {ns.path}", errors, project.access_tokens)
+                for t in listed(f"tokens of {ns.path}", project.access_tokens)
             ),
             *(
                 mapping.deploy_token(t.attributes, ns)
-                for t in _listed(
-                    caller, f"deploy tokens of {ns.path}", errors, project.deploytokens
-                )
+                for t in listed(f"deploy tokens of {ns.path}", project.deploytokens)
             ),
             *(
                 mapping.trigger_token(t.attributes, ns)
-                for t in _listed(caller, f"trigger tokens of {ns.path}", errors, project.triggers)
+                for t in listed(f"trigger tokens of {ns.path}", project.triggers)
             ),
         ]
+        return PlaceTokens(ns, tuple(records), readable[0])
     group = gl.groups.get(ns.id, lazy=True)
     records = [
         *(
             mapping.access_token(t.attributes, TokenType.GROUP_ACCESS_TOKEN, ns)
-            for t in _listed(caller, f"tokens of {ns.path}", errors, group.access_tokens)
+            for t in listed(f"tokens of {ns.path}", group.access_tokens)
         ),
         *(
             mapping.deploy_token(t.attributes, ns)
-            for t in _listed(caller, f"deploy tokens of {ns.path}", errors, group.deploytokens)
+            for t in listed(f"deploy tokens of {ns.path}", group.deploytokens)
         ),
     ]
     if place.top:
-        for account in _listed(
-            caller, f"service accounts of {ns.path}", errors, group.service_accounts
-        ):
+        for account in listed(f"service accounts of {ns.path}", group.service_accounts):
             name = account.attributes.get("username")
             records += [
                 mapping.access_token(t.attributes, TokenType.SERVICE_ACCOUNT_PAT, ns)
-                for t in _listed(caller, f"tokens of {name}", errors, account.access_tokens)
+                for t in listed(f"tokens of {name}", account.access_tokens)
             ]
-    return records
+    return PlaceTokens(ns, tuple(records), readable[0])
 
 
 def _all(list_method: Callable[..., Iterable[Any]], **filters: Any) -> list[Any]:
     """Every page, fetched lazily one after another (python-gitlab follows `Link: next`)."""
     return list(list_method(iterator=True, **filters))
-
-
-def _listed(caller: Caller, what: str, errors: list[str], manager: Any) -> list[Any]:
-    """All pages of one listing; a place the bot may not read is noted and skipped."""
-    try:
-        return caller.call(what, partial(_all, manager.list))
-    except _SKIPPABLE as exc:
-        errors.append(f"{what}: {exc}")
-        return []

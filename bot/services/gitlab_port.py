@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from datetime import date
 from typing import Protocol
 
@@ -12,6 +12,7 @@ from bot.domain.credentials import (
     InventoryProgress,
     IssuedToken,
     Namespace,
+    PlaceTokens,
     Secret,
     TokenRecord,
     TokenRef,
@@ -44,6 +45,20 @@ class GitLabGateway(Protocol):
         self, groups: Sequence[str], *, progress: ProgressCallback | None = None
     ) -> Iterator[TokenRecord]:
         """Every credential in the group trees, including revoked and expired ones."""
+
+    def inventory_places(
+        self,
+        groups: Sequence[str],
+        *,
+        skip: Collection[str] = (),
+        progress: ProgressCallback | None = None,
+    ) -> Iterator[PlaceTokens]:
+        """The credentials of each place (group or project) under the watched groups, one
+        place at a time; places whose `PlaceTokens.key` is in `skip` are not read again."""
+
+    def rotate_own_token(self, *, expires_on: date) -> IssuedToken:
+        """Rotate the bot's own token (`personal_access_tokens/self/rotate`); from now on the
+        gateway authenticates with the new secret."""
 
     def effective_role(self, user_id: int, where: str) -> AccessLevel | None: ...
 

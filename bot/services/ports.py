@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
 from types import TracebackType
 from typing import Protocol, Self
 
 from bot.domain.audit import AuditEvent
 from bot.domain.conversation import Conversation
-from bot.domain.credentials import Secret
-from bot.domain.requests import TokenRequest
+from bot.domain.credentials import PlaceTokens, Secret
+from bot.domain.reminders import Reminder, TrackedToken
+from bot.domain.requests import MessageRef, TokenRequest
 
 Clock = Callable[[], datetime]
 
@@ -43,6 +45,9 @@ class RequestRepository(Protocol):
         """Atomically move an approved (or failed) request to PROVISIONING; None if another
         worker has it or it is in no state to provision. Enforced by the database."""
 
+    def attach_card(self, request_id: str, card: MessageRef) -> None:
+        """Remember where the approval card was posted (not a state change)."""
+
     def open_requests(self) -> list[TokenRequest]: ...
 
     def of_requester(self, requester: str) -> list[TokenRequest]: ...
@@ -66,6 +71,66 @@ class AuditLog(Protocol):
     def events(self) -> list[AuditEvent]: ...
 
 
+@dataclass(frozen=True, slots=True)
+class PlaceChange:
+    added: int = 0
+    changed: int = 0
+    gone: int = 0
+
+
+class Inventory(Protocol):
+    """Credentials of the watched groups as the syncs saw them, and the sync runs."""
+
+    def open_run(self, groups: str, now: datetime) -> tuple[int, bool]:
+        """(run id, resumed): the unfinished run for these groups, else a new one."""
+
+    def places_done(self, run_id: int) -> set[str]: ...
+
+    def save_place(
+        self, run_id: int, place: PlaceTokens, now: datetime, owner_of: Callable[[str], str | None]
+    ) -> PlaceChange:
+        """Write one place's tokens (what changed); tokens it no longer lists are gone."""
+
+    def finish_run(self, run_id: int, groups: Sequence[str], now: datetime) -> int:
+        """Close the run; returns how many tokens vanished with their place."""
+
+    def fail_run(self, run_id: int, error: str, now: datetime) -> None: ...
+
+    def last_run(self) -> tuple[str, datetime | None, str | None] | None: ...
+
+    def get(self, key: str) -> TrackedToken | None: ...
+
+    def tokens(self) -> list[TrackedToken]: ...
+
+    def due_between(self, low: date, high: date) -> list[TrackedToken]: ...
+
+    def update(self, token: TrackedToken, now: datetime) -> None: ...
+
+    def track(self, token: TrackedToken, place_key: str, now: datetime) -> None:
+        """Insert or refresh a token that no synced place holds (the bot's own)."""
+
+
+class ReminderLog(Protocol):
+    """Which reminders were posted: at most once per token, expiry date and threshold."""
+
+    def levels_posted(self, keys: Sequence[str]) -> dict[tuple[str, date], set[int]]: ...
+
+    def claim(self, reminders: Sequence[Reminder], now: datetime) -> list[Reminder]:
+        """The reminders this process may post; the database refuses a second claim."""
+
+    def posted(self, reminder: Reminder, channel: str, ts: str) -> None: ...
+
+    def release(self, reminders: Sequence[Reminder]) -> None: ...
+
+    def release_stale(self, claimed_before: datetime) -> int: ...
+
+
+class JobLeases(Protocol):
+    def acquire(self, name: str, holder: str, now: datetime, until: datetime) -> bool: ...
+
+    def release(self, name: str, holder: str) -> None: ...
+
+
 class UnitOfWork(Protocol):
     @property
     def conversations(self) -> ConversationRepository: ...
@@ -78,6 +143,15 @@ class UnitOfWork(Protocol):
 
     @property
     def audit(self) -> AuditLog: ...
+
+    @property
+    def inventory(self) -> Inventory: ...
+
+    @property
+    def reminders(self) -> ReminderLog: ...
+
+    @property
+    def leases(self) -> JobLeases: ...
 
     def __enter__(self) -> Self: ...
 

@@ -4,21 +4,20 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime
 
 from bot.domain.audit import AuditAction, AuditEvent
-from bot.domain.credentials import IssuedToken, Secret, TokenSpec
+from bot.domain.credentials import IssuedToken, Secret, TokenRef, TokenSpec
 from bot.domain.requests import Delivery, RequestError, RequestState, TokenRequest
 from bot.domain.tokens import TokenType
 from bot.services.gitlab_errors import GitLabError
-from bot.services.ports import UnitOfWork
+from bot.services.ports import ConcurrentUpdateError, UnitOfWork
 from bot.services.token_requests import RequestDeps
 
 log = logging.getLogger(__name__)
-SECRET_TTL = timedelta(hours=1)
 GONE = (
-    "The token's secret was already revealed, or an hour passed and it was discarded;"
-    " ask for a rotation to get a fresh one."
+    "The token's secret was already revealed, or nobody revealed it in time and it was"
+    " discarded; rotate the token to get a fresh one."
 )
 
 
@@ -30,9 +29,7 @@ class Provisioning:
     started: bool  # False: another worker had it already, or it was not approved
 
 
-def provision_request(
-    request_id: str, *, deps: RequestDeps, secret_ttl: timedelta = SECRET_TTL
-) -> Provisioning:
+def provision_request(request_id: str, *, deps: RequestDeps) -> Provisioning:
     """Create the approved token in GitLab; only the worker that claims the request acts."""
     with deps.uow() as uow:
         claimed = uow.requests.claim_for_provisioning(request_id)
@@ -51,9 +48,11 @@ def provision_request(
         return Provisioning(_record_failure(claimed, str(exc), deps), started=True)
     now = deps.clock()
     with deps.uow() as uow:
-        done = uow.requests.update(claimed.provisioned(issued.record.gitlab_id))
+        done = uow.requests.update(
+            claimed.provisioned(issued.record.gitlab_id, issued.record.user_id)
+        )
         if claimed.draft.delivery is Delivery.REVEAL:
-            uow.secrets.put(claimed.id, issued.secret, expires_at=now + secret_ttl)
+            uow.secrets.put(claimed.id, issued.secret, expires_at=now + deps.secret_ttl)
         _audit(
             uow, done, AuditAction.PROVISIONED, now, gitlab_token_id=str(issued.record.gitlab_id)
         )
@@ -78,6 +77,72 @@ def reveal_secret(request_id: str, who: str, *, deps: RequestDeps) -> tuple[Toke
     return request, secret
 
 
+@dataclass(frozen=True, slots=True)
+class Rotation:
+    request: TokenRequest
+    rotated: bool  # a new secret exists and the old one stopped working
+    problem: str | None = None  # why it was not rotated, or why the variable was not updated
+
+    @property
+    def to_reveal(self) -> bool:
+        """Is the new secret waiting behind a Reveal button?"""
+        return self.rotated and (
+            self.request.draft.delivery is Delivery.REVEAL or self.problem is not None
+        )
+
+
+def rotate_request_token(request_id: str, who: str, *, deps: RequestDeps) -> Rotation:
+    """Give a token tokenbot created a fresh secret, keeping its expiry date.
+
+    No approval: the token keeps its scopes, role and expiry, the requester already held its
+    secret, and the old secret stops working. The new one is delivered as the first was; if
+    its CI/CD variable cannot be written, it waits to be revealed instead.
+    """
+    today = deps.clock().astimezone(UTC).date()
+    with deps.uow() as uow:
+        current = uow.requests.get(request_id)
+        if current is None:
+            raise RequestError(f"there is no request {request_id}")
+        try:
+            rotating = uow.requests.update(current.rotating(who, today=today))
+        except ConcurrentUpdateError:
+            raise RequestError("a rotation of this token is under way already") from None
+        uow.commit()
+    draft = rotating.draft
+    old_id = rotating.gitlab_token_id
+    try:
+        if old_id is None:
+            raise RequestError("tokenbot has no GitLab id for this token")
+        ref = TokenRef(
+            draft.token_type, old_id, deps.gitlab.namespace(draft.target), rotating.token_user_id
+        )
+        issued = deps.gitlab.rotate_token(ref, expires_on=draft.expires_on)
+    except (GitLabError, RequestError) as exc:
+        log.warning("rotating the token of request %s failed: %s", request_id, exc)
+        with deps.uow() as uow:
+            back = uow.requests.update(rotating.rotation_failed())
+            _audit(uow, back, AuditAction.ROTATION_FAILED, deps.clock(), who, reason=str(exc))
+            uow.commit()
+        return Rotation(back, rotated=False, problem=str(exc))
+    problem = None
+    if draft.delivery is Delivery.CI_VARIABLE:
+        try:
+            _write_variable(rotating, issued, deps)
+        except GitLabError as exc:
+            problem = f"the CI/CD variable could not be updated: {exc}"
+    now = deps.clock()
+    with deps.uow() as uow:
+        done = uow.requests.update(rotating.rotated(issued.record.gitlab_id, issued.record.user_id))
+        if draft.delivery is Delivery.REVEAL or problem is not None:
+            uow.secrets.put(done.id, issued.secret, expires_at=now + deps.secret_ttl)
+        ids = {"old_gitlab_token_id": str(old_id), "gitlab_token_id": str(issued.record.gitlab_id)}
+        _audit(uow, done, AuditAction.ROTATED, now, who, **ids)
+        if problem is not None:
+            _audit(uow, done, AuditAction.FAILED, now, reason=problem)
+        uow.commit()
+    return Rotation(done, rotated=True, problem=problem)
+
+
 def discard_unrevealed(*, deps: RequestDeps) -> list[str]:
     """Delete secrets nobody revealed in time (default one hour)."""
     now = deps.clock()
@@ -90,13 +155,17 @@ def discard_unrevealed(*, deps: RequestDeps) -> list[str]:
 
 
 def _deliver_to_variable(request: TokenRequest, issued: IssuedToken, deps: RequestDeps) -> None:
-    project, key = request.draft.variable_project or "", request.draft.variable_key or ""
     try:
-        deps.gitlab.set_ci_variable(project, key, issued.secret)
+        _write_variable(request, issued, deps)
     except GitLabError:
         # A token nobody can receive must not stay alive.
         deps.gitlab.revoke_token(issued.record.ref)
         raise
+
+
+def _write_variable(request: TokenRequest, issued: IssuedToken, deps: RequestDeps) -> None:
+    project, key = request.draft.variable_project or "", request.draft.variable_key or ""
+    deps.gitlab.set_ci_variable(project, key, issued.secret)
     with deps.uow() as uow:
         _audit(uow, request, AuditAction.DELIVERED, deps.clock(), project=project, key=key)
         uow.commit()

@@ -9,11 +9,19 @@ from datetime import UTC, datetime, timedelta
 from bot.domain.audit import AuditAction, AuditEvent
 from bot.domain.credentials import NamespaceKind
 from bot.domain.request_policy import Problem, RequestPolicy, approver_role
-from bot.domain.requests import RequestDraft, RequestError, RequestState, TokenRequest
+from bot.domain.requests import (
+    MessageRef,
+    RequestDraft,
+    RequestError,
+    RequestState,
+    TokenRequest,
+)
 from bot.domain.tokens import AccessLevel, Scope, TokenType
 from bot.services.gitlab_errors import NotFoundError
 from bot.services.gitlab_port import GitLabGateway
 from bot.services.ports import Clock, ConcurrentUpdateError, UnitOfWork, UnitOfWorkFactory
+
+DEFAULT_SECRET_TTL = timedelta(hours=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +39,7 @@ class RequestDeps:
     policy: RequestPolicy
     clock: Clock
     new_id: Callable[[], str]
+    secret_ttl: timedelta = DEFAULT_SECRET_TTL  # how long a secret waits to be revealed
 
 
 class RequestRejected(ValueError):
@@ -73,6 +82,8 @@ def submit_request(requester: Person, draft: RequestDraft, *, deps: RequestDeps)
     today = now.astimezone(UTC).date()
     problems = deps.policy.check(draft, requester=requester.chat_id, today=today)
     if not problems:
+        problems = _duplicate(requester, draft, deps)
+    if not problems:
         problems = gitlab_problems(requester, draft, deps.gitlab)
     if problems:
         raise RequestRejected(problems)
@@ -105,6 +116,20 @@ def submit_request(requester: Person, draft: RequestDraft, *, deps: RequestDeps)
         )
         uow.commit()
     return request
+
+
+def _duplicate(requester: Person, draft: RequestDraft, deps: RequestDeps) -> list[Problem]:
+    """A second submit of the same request (a retried form) is refused, not stored twice."""
+    with deps.uow() as uow:
+        mine = uow.requests.of_requester(requester.chat_id)
+    for request in mine:
+        if (
+            request.state.open
+            and request.draft.target == draft.target
+            and request.draft.name == draft.name
+        ):
+            return [Problem("name", f"you have an open request for '{draft.name}' there already")]
+    return []
 
 
 def gitlab_problems(person: Person, draft: RequestDraft, gitlab: GitLabGateway) -> list[Problem]:
@@ -212,6 +237,48 @@ def check_approver(request_id: str, approver: Person, *, deps: RequestDeps) -> T
     request = _load(request_id, deps)
     _must_be_approver(request, approver, deps)
     return request
+
+
+def waiting_for(approver: Person, *, deps: RequestDeps) -> list[TokenRequest]:
+    """Open requests this person may decide on (or retry) and has not approved yet."""
+    with deps.uow() as uow:
+        candidates = [
+            r
+            for r in uow.requests.open_requests()
+            if r.state in {RequestState.PENDING, RequestState.FAILED}
+            and r.requester != approver.chat_id
+            # a failed request waits for a retry, also by those who approved it
+            and (
+                r.state is RequestState.FAILED
+                or all(a.approver != approver.chat_id for a in r.approvals)
+            )
+        ]
+    roles: dict[str, AccessLevel | None] = {}
+    mine = []
+    for request in candidates:
+        if approver.chat_id not in deps.policy.approvers:
+            target = request.draft.target
+            if target not in roles:
+                roles[target] = deps.gitlab.effective_role(approver.gitlab_id, target)
+            role = roles[target]
+            if role is None or role < approver_role(request.draft):
+                continue
+        mine.append(request)
+    return mine
+
+
+def requests_of(requester: str, *, deps: RequestDeps) -> list[TokenRequest]:
+    """Everything this person asked for, newest first."""
+    with deps.uow() as uow:
+        return sorted(
+            uow.requests.of_requester(requester), key=lambda r: r.created_at, reverse=True
+        )
+
+
+def attach_card(request_id: str, card: MessageRef, *, deps: RequestDeps) -> None:
+    with deps.uow() as uow:
+        uow.requests.attach_card(request_id, card)
+        uow.commit()
 
 
 def _must_be_approver(request: TokenRequest, approver: Person, deps: RequestDeps) -> None:

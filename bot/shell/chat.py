@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 
+from bot.domain.advice import Recommendation
 from bot.domain.walk import AnswerError
 from bot.services.conversations import (
     ConversationDeps,
@@ -15,15 +16,31 @@ from bot.services.conversations import (
     start_conversation,
 )
 from bot.services.intents import Intent, match_answer, recognise
+from bot.shell.request_desk import COMMANDS, RequestDesk, RequestSetup
 from bot.shell.text import render_prompt, render_recommendation
 
 QUIT_WORDS = frozenset({"quit", "exit", "bye", r"\q"})
-HELP = """I help you choose the right GitLab credential, with the least scopes and role.
+HELP = """I help you choose the right GitLab credential, and request it.
   which token should I use?   start choosing (any similar question works)
   1, 2, ... or an id          answer the current question (several: 1,3)
   back                        change your last answer
   start over                  begin again
+Token requests (an approver decides; the token is created once approved):
+  request                     ask for a token, field by field
+  request this                ask for the token just recommended (fields filled in)
+  mine                        your requests and where they stand
+  pending                     open requests you may decide on
+  show ID                     one request in full (the first 4 characters of an id will do)
+  approve ID                  approve a request; the last approval creates the token
+  deny ID REASON              deny a request, saying why
+  cancel ID                   withdraw your own request
+  retry ID                    try again to create a token GitLab refused (approvers)
+  reveal ID                   show your new token, once
+  rotate ID                   give your token a fresh secret (the old one stops working)
+  whoami                      who you are here and in GitLab
+  as NAME                     act as another user, e.g. to approve as someone else
   quit                        leave (your answers are kept for next time)"""
+_KEPT = "leave (your answers are kept for next time)"
 
 
 class ShellChat:
@@ -32,14 +49,21 @@ class ShellChat:
         deps: ConversationDeps,
         *,
         user: str,
+        requests: RequestSetup,
+        temporary: bool = False,
         read: Callable[[str], str] = input,
         write: Callable[[str], None] = print,
     ) -> None:
         self._deps = deps
-        self._key = f"shell:{user}"
         self._user = user
+        self._temporary = temporary  # a sandbox: nothing outlives the session
         self._read = read
         self._write = write
+        self._desk = RequestDesk(requests, read=lambda: self._read("you> "), say=self._say)
+
+    @property
+    def _key(self) -> str:
+        return f"shell:{self._user}"
 
     def run(self) -> int:
         if sys.stdin.isatty():
@@ -53,12 +77,16 @@ class ShellChat:
             self._show(turn)
         while True:
             try:
-                line = self._read("you> ")
+                going = self.handle(self._read("you> "))
             except (EOFError, KeyboardInterrupt):
                 self._say("Bye.")
                 return 0
-            if not self.handle(line):
-                self._say("Bye. Your answers are kept; run `tokenbot shell` to pick up again.")
+            if not going:
+                self._say(
+                    "Bye. The sandbox and everything in it are gone now."
+                    if self._temporary
+                    else "Bye. Your answers are kept; run `tokenbot shell` to pick up again."
+                )
                 return 0
 
     def handle(self, text: str) -> bool:
@@ -68,7 +96,14 @@ class ShellChat:
             return True
         if text.lower() in QUIT_WORDS:
             return False
+        word, _, rest = text.partition(" ")
+        if word.lower() == "as":
+            self._become(rest.strip())
+            return True
         turn = current_turn(self._key, deps=self._deps)
+        if word.lower() in COMMANDS:
+            self._desk.handle(self._user, word.lower(), rest, _recommendation(turn))
+            return True
         prompt = turn.advice.prompt if turn else None
         value = match_answer(prompt, text) if prompt else None
         if prompt is not None and value is not None:
@@ -85,7 +120,8 @@ class ShellChat:
         elif intent is Intent.BACK:
             self._say("There is nothing to go back to.")
         elif intent is Intent.HELP:
-            self._say(HELP)
+            text = HELP.replace(_KEPT, "leave (the sandbox ends)") if self._temporary else HELP
+            self._say(text if self._desk.enabled else f"{text}\n{self._desk.off_notice()}")
         elif turn is not None and turn.advice.prompt is not None:
             count = len(turn.advice.prompt.choices)
             self._say(
@@ -115,7 +151,20 @@ class ShellChat:
             self._say(f"({step}) {render_prompt(advice.prompt)}")
         elif advice.recommendation is not None:
             self._say(render_recommendation(advice.recommendation))
-            self._say("Type 'back' to change your last answer, or 'start over'.")
+            offer = self._desk.can_request(advice.recommendation)
+            request = " Type 'request this' to ask for it." if offer else ""
+            self._say(f"Type 'back' to change your last answer, or 'start over'.{request}")
+
+    def _become(self, name: str) -> None:
+        if not name or " " in name:
+            self._say("Say who to act as: as NAME (for example: as bob).")
+            return
+        self._user = name
+        self._desk.whoami(name, now=True)
 
     def _say(self, text: str) -> None:
         self._write(f"tokenbot> {text}\n")
+
+
+def _recommendation(turn: Turn | None) -> Recommendation | None:
+    return turn.advice.recommendation if turn is not None else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -12,9 +13,10 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bot.services.conversations import ConversationDeps
-from bot.slack.listeners import advisor, messages
+from bot.slack.flow import ReminderFlow, RequestFlow
+from bot.slack.listeners import advisor, home, messages
+from bot.slack.listeners import reminders as reminder_listeners
 from bot.slack.listeners import requests as request_listeners
-from bot.slack.listeners.requests import RequestFlow
 
 log = logging.getLogger(__name__)
 
@@ -38,15 +40,30 @@ def create_app(
     signing_secret: str,
     deps: ConversationDeps,
     requests: RequestFlow | None = None,
+    reminders: ReminderFlow | None = None,
+    listener_threads: int = 64,
 ) -> App:
     """Calls auth.test once (Bolt checks the token at construction), then registers listeners.
 
     Without a request flow (GitLab or the approvals channel not configured) the advisor still
     works and `/token request` says what is missing.
     """
-    app = App(client=client, signing_secret=signing_secret, process_before_response=False)
+    # Bolt runs each listener, ack included, on this pool; its default of 5 threads let five
+    # slow GitLab calls after an ack starve every other click past Slack's 3 s (measured by
+    # tests/benchmarks/ack_latency.py).
+    app = App(
+        client=client,
+        signing_secret=signing_secret,
+        process_before_response=False,
+        listener_executor=ThreadPoolExecutor(
+            max_workers=listener_threads, thread_name_prefix="slack-listener"
+        ),
+    )
     if requests is not None:
         request_listeners.register(app, requests)  # before the generic /token listener
+    home.register(app, deps, requests)  # also before the generic /token listener
+    if reminders is not None:
+        reminder_listeners.register(app, reminders)
     advisor.register(app, deps, can_request=requests is not None)
     messages.register(app, deps)
     return app

@@ -16,7 +16,7 @@ START_OVER = "advisor.start_over"
 CAPABILITIES_BLOCK = "advisor.capabilities"
 
 # What the app uses from Slack; manifest.yml declares exactly these (a test checks it).
-BOT_EVENTS = frozenset({"app_mention", "message.im"})
+BOT_EVENTS = frozenset({"app_home_opened", "app_mention", "message.im"})
 BOT_SCOPES = frozenset(
     {
         "app_mentions:read",
@@ -35,4 +35,12 @@ REQUEST_APPROVE = "request.approve"
 REQUEST_DENY = "request.deny"
 REQUEST_RETRY = "request.retry"
 REQUEST_REVEAL = "request.reveal"
+REQUEST_CANCEL = "request.cancel"
+REQUEST_ROTATE = "request.rotate"
 DENY_SUBMIT = "request.deny_submit"
+HOME_ADVISE = "home.advise"  # "Which token should I use?" on the Home tab
+
+# Buttons on expiry reminders; each carries the tracked token's key.
+REMINDER_LET_EXPIRE = "reminder.let_expire"
+REMINDER_REVOKE = "reminder.revoke"
+REMINDER_CLAIM = "reminder.claim"

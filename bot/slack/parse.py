@@ -70,6 +70,12 @@ def _selected(body: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(str(o["value"]) for o in element.get("selected_options") or ())
 
 
+def subcommand(command: Mapping[str, Any]) -> str:
+    """The first word after `/token`, lower-cased ('' when there is none)."""
+    words = str(command.get("text") or "").split()
+    return words[0].lower() if words else ""
+
+
 def form_value(view: Mapping[str, Any], block_id: str) -> str | list[str] | None:
     """What a person entered in one input of a submitted modal (None when left empty)."""
     element = ((view.get("state") or {}).get("values") or {}).get(block_id, {}).get("value")

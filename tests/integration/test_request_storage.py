@@ -14,7 +14,13 @@ from bot.db.secret_box import FernetBox, SecretBoxError
 from bot.db.unit_of_work import SqlUnitOfWork
 from bot.domain.audit import AuditAction, AuditEvent
 from bot.domain.credentials import Secret
-from bot.domain.requests import Delivery, RequestDraft, RequestState, TokenRequest
+from bot.domain.requests import (
+    Delivery,
+    MessageRef,
+    RequestDraft,
+    RequestState,
+    TokenRequest,
+)
 from bot.domain.tokens import Scope, TokenType
 from bot.services.ports import ConcurrentUpdateError
 
@@ -56,6 +62,51 @@ def test_a_request_round_trips(uow: Callable[[], SqlUnitOfWork]) -> None:
         assert u.requests.get("r1") == request
         assert [r.id for r in u.requests.open_requests()] == ["r1"]
         assert [r.id for r in u.requests.of_requester("U0ADA")] == ["r1"]
+
+
+def test_the_card_and_token_user_are_kept_without_a_new_revision(
+    uow: Callable[[], SqlUnitOfWork],
+) -> None:
+    with uow() as u:
+        u.requests.add(_request(state=RequestState.PENDING))
+        u.commit()
+    with uow() as u:
+        u.requests.attach_card("r1", MessageRef("C0APPROVALS", "1700000000.000100"))
+        u.commit()
+    with uow() as u:
+        stored = u.requests.get("r1")
+        assert stored is not None
+        assert stored.card == MessageRef("C0APPROVALS", "1700000000.000100")
+        assert stored.revision == 0  # a click read before the card was attached still counts
+        approved = u.requests.update(stored.approved_by("U0MEI", now=NOW))
+        u.commit()
+    with uow() as u:
+        got = u.requests.claim_for_provisioning("r1")
+        assert got is None  # two approvals needed; still pending
+        u.requests.update(approved.approved_by("U0OLA", now=NOW))
+        u.commit()
+    with uow() as u:
+        got = u.requests.claim_for_provisioning("r1")
+        assert got is not None
+        u.requests.update(got.provisioned(4242, user_id=77))
+        u.commit()
+    with uow() as u:
+        final = u.requests.get("r1")
+        assert final is not None
+        assert (final.gitlab_token_id, final.token_user_id) == (4242, 77)
+        assert final.card == MessageRef("C0APPROVALS", "1700000000.000100")
+
+
+def test_a_new_secret_replaces_one_never_revealed(uow: Callable[[], SqlUnitOfWork]) -> None:
+    with uow() as u:
+        u.requests.add(_request())
+        u.secrets.put("r1", Secret("glpat-first"), expires_at=NOW + timedelta(hours=1))
+        u.secrets.put("r1", Secret("glpat-second"), expires_at=NOW + timedelta(hours=1))
+        u.commit()
+    with uow() as u:
+        secret = u.secrets.take("r1", now=NOW)
+        assert secret is not None
+        assert secret.reveal() == "glpat-second"
 
 
 def test_a_stale_update_is_refused(uow: Callable[[], SqlUnitOfWork]) -> None:

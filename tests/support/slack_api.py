@@ -52,6 +52,11 @@ class SlackRecorder:
     def url(self) -> str:
         return f"http://127.0.0.1:{self._server.server_address[1]}/api/"
 
+    @property
+    def hooks_url(self) -> str:
+        """A `response_url` for payloads: what the bot sends there is recorded as 'response_url'."""
+        return f"http://127.0.0.1:{self._server.server_address[1]}/hooks/T0TOKENBOT/1/secret"
+
     def __enter__(self) -> SlackRecorder:
         self._thread.start()
         return self
@@ -127,7 +132,8 @@ class SlackRecorder:
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length).decode()
-                method = self.path.removeprefix("/api/")
+                hook = self.path.startswith("/hooks/")
+                method = "response_url" if hook else self.path.removeprefix("/api/")
                 args = _parse(raw, self.headers.get("Content-Type", ""))
                 call = Call(method, args, self.headers.get("Authorization", ""))
                 status, body, headers = recorder._answer(method, args)

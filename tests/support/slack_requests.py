@@ -31,9 +31,16 @@ def signed_headers(
 class SlackDriver:
     """Sends events, commands and clicks to `base_url/slack/events` as Slack would."""
 
-    def __init__(self, base_url: str, *, secret: str = SIGNING_SECRET) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        secret: str = SIGNING_SECRET,
+        response_url: str = "http://127.0.0.1:9/unused",
+    ) -> None:
         self.endpoint = f"{base_url}/slack/events"
         self.secret = secret
+        self.response_url = response_url
 
     def post(self, body: str, content_type: str, **sign: Any) -> requests.Response:
         headers = signed_headers(
@@ -89,10 +96,71 @@ class SlackDriver:
             "command": "/token",
             "text": text,
             "api_app_id": "A0TOKENBOT",
-            "response_url": "http://127.0.0.1:9/unused",
+            "response_url": self.response_url,
             "trigger_id": "13345224609.738474920.8088930838d88f008e0",
         }
         return self.post(urlencode(form), "application/x-www-form-urlencoded", **sign)
+
+    def home_opened(self, user: str, ts: str = "1700000300.000300") -> requests.Response:
+        """The person opens the bot's Home tab."""
+        return self.event(
+            {
+                "type": "app_home_opened",
+                "user": user,
+                "channel": "D" + user.lstrip("U"),
+                "event_ts": ts,
+                "ts": ts,
+                "tab": "home",
+            }
+        )
+
+    def click_in_view(
+        self,
+        user: str,
+        view: dict[str, Any],
+        action_id: str,
+        *,
+        value: str | None = None,
+        view_type: str = "home",
+        answers: dict[str, Any] | None = None,
+        selected: str | None = None,
+        block_id: str | None = None,
+    ) -> requests.Response:
+        """Click a button on the Home tab, or pick an option in a modal (`view_type="modal"`,
+        `selected` the option value; `answers` what is filled in so far)."""
+        element = _find(view["blocks"], action_id, value, block_id)
+        action: dict[str, Any] = {
+            "action_id": action_id,
+            "block_id": element["block_id"],
+            "type": element["type"],
+            "action_ts": "1700000400.000400",
+        }
+        if "value" in element:
+            action["value"] = element["value"]
+        if selected is not None:
+            action["selected_option"] = next(
+                o for o in element["options"] if o["value"] == selected
+            )
+        payload = {
+            "type": "block_actions",
+            "team": {"id": TEAM_ID, "domain": "acme"},
+            "user": {"id": user, "username": user.lower(), "team_id": TEAM_ID},
+            "api_app_id": "A0TOKENBOT",
+            "token": "unused",
+            "container": {"type": "view", "view_id": "V0VIEW"},
+            "trigger_id": "24571818370.22717085937.b9c7ca14b87be6b44ff5864edba8306f",
+            "view": {
+                **view,
+                "id": "V0VIEW",
+                "hash": "1700000400.abcdef",
+                "team_id": TEAM_ID,
+                "type": view_type,
+                "state": view_state(view, answers or {}),
+            },
+            "actions": [action],
+        }
+        body = urlencode({"payload": json.dumps(payload)})
+        return self.post(body, "application/x-www-form-urlencoded")
 
     def click(
         self,
@@ -101,10 +169,12 @@ class SlackDriver:
         action_id: str,
         *,
         selected: list[str] | None = None,
+        value: str | None = None,
+        ephemeral: bool = False,
         **sign: Any,
     ) -> requests.Response:
         """Click the element `action_id` of a message the bot posted (blocks as sent)."""
-        element = _find(message["blocks"], action_id)
+        element = _find(message["blocks"], action_id, value)
         action = {
             "action_id": action_id,
             "block_id": element["block_id"],
@@ -135,25 +205,42 @@ class SlackDriver:
                 "type": "message",
                 "message_ts": message["ts"],
                 "channel_id": message["channel"],
-                "is_ephemeral": False,
+                "is_ephemeral": ephemeral,
             },
             "trigger_id": "12321423423.333649436676.d8c1bb837935619ccad0f624c448ffb3",
             "channel": {"id": message["channel"], "name": "directmessage"},
-            "message": {"type": "message", "ts": message["ts"], "blocks": message["blocks"]},
+            # Slack leaves the message out of clicks on ephemeral messages.
+            **(
+                {}
+                if ephemeral
+                else {
+                    "message": {"type": "message", "ts": message["ts"], "blocks": message["blocks"]}
+                }
+            ),
             "state": state,
-            "response_url": "http://127.0.0.1:9/unused",
+            "response_url": self.response_url,
             "actions": [action],
         }
         body = urlencode({"payload": json.dumps(payload)})
         return self.post(body, "application/x-www-form-urlencoded", **sign)
 
 
-def _find(blocks: list[dict[str, Any]], action_id: str) -> dict[str, Any]:
+def _find(
+    blocks: list[dict[str, Any]],
+    action_id: str,
+    value: str | None = None,
+    block_id: str | None = None,
+) -> dict[str, Any]:
+    """The element `action_id` (with `value`, in `block_id`, if given): in an actions block,
+    a section's accessory or an input block."""
     for block in blocks:
-        for element in block.get("elements", []):
-            if element.get("action_id") == action_id:
+        if block_id is not None and block.get("block_id") != block_id:
+            continue
+        single = [block[k] for k in ("accessory", "element") if isinstance(block.get(k), dict)]
+        for element in [*block.get("elements", []), *single]:
+            if element.get("action_id") == action_id and value in {None, element.get("value")}:
                 return {**element, "block_id": block.get("block_id", "")}
-    raise AssertionError(f"no element {action_id} in the message")
+    raise AssertionError(f"no element {action_id} (value {value}) in the blocks")
 
 
 def view_state(view: dict[str, Any], answers: dict[str, Any]) -> dict[str, Any]:

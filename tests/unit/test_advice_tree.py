@@ -168,3 +168,13 @@ def test_every_path_can_be_walked_to_a_recommendation_by_its_answers() -> None:
         assert result.prompt is None
         assert result.leaf is not None
         assert result.leaf.key == path[-1]
+
+
+def test_the_first_how_to_line_of_every_requestable_type_says_how_to_create_it() -> None:
+    from bot.domain.profiles import HOW_TO, how_to_use
+    from bot.domain.request_policy import REQUESTABLE
+
+    for token_type in REQUESTABLE:
+        assert "creat" in HOW_TO[token_type][0].lower(), token_type
+        assert how_to_use(token_type) == HOW_TO[token_type][1:]
+        assert how_to_use(token_type)

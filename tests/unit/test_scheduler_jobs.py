@@ -35,14 +35,18 @@ def test_the_jobs_expire_requests_and_discard_secrets() -> None:
         new_id=lambda: next(ids),
     )
     request = submit_request(ADA, _draft(), deps=deps)
-    jobs = {job.id: job for job in request_jobs(deps)}
+    told: list[str] = []
+    jobs = {job.id: job for job in request_jobs(deps, on_expired=lambda r: told.append(r.id))}
     assert {j.id: j.every_seconds for j in jobs.values()} == {
         "discard-unrevealed-secrets": 60,
         "expire-undecided-requests": 900,
     }
     moment[0] = NOW + timedelta(days=8)
-    jobs["expire-undecided-requests"].run()
+    assert jobs["expire-undecided-requests"].run() == [request.id]
     assert uow.store.requests[request.id].state is RequestState.EXPIRED
+    assert told == [request.id]
+    assert jobs["expire-undecided-requests"].run() == []  # told once
+    assert told == [request.id]
     assert jobs["discard-unrevealed-secrets"].run() == []
 
 

@@ -13,7 +13,12 @@ from bot.domain.request_policy import RequestPolicy
 from bot.domain.requests import Delivery, RequestDraft, RequestError, RequestState
 from bot.domain.tokens import AccessLevel, Scope, TokenType
 from bot.services.gitlab_errors import ValidationError
-from bot.services.provisioning import discard_unrevealed, provision_request, reveal_secret
+from bot.services.provisioning import (
+    discard_unrevealed,
+    provision_request,
+    reveal_secret,
+    rotate_request_token,
+)
 from bot.services.token_requests import (
     NotAllowedError,
     Person,
@@ -23,7 +28,9 @@ from bot.services.token_requests import (
     cancel_request,
     deny_request,
     expire_requests,
+    requests_of,
     submit_request,
+    waiting_for,
 )
 from tests.fake_gitlab import FakeGitLab
 from tests.fakes import FakeRequestUnitOfWork
@@ -277,7 +284,7 @@ def test_an_unrevealed_secret_is_discarded_after_its_time(
     provision_request(request.id, deps=deps)
     clock.now = NOW + timedelta(hours=1)
     assert discard_unrevealed(deps=deps) == [request.id]
-    with pytest.raises(RequestError, match="ask for a rotation"):
+    with pytest.raises(RequestError, match="rotate the token"):
         reveal_secret(request.id, ADA.chat_id, deps=deps)
 
 
@@ -315,3 +322,110 @@ def test_variable_delivery_needs_maintainer_on_that_project(deps: RequestDeps) -
     )
     with pytest.raises(RequestRejected, match="Maintainer of that project"):
         submit_request(ADA, draft, deps=deps)
+
+
+def _provisioned(deps: RequestDeps, **changes: object) -> str:
+    request = submit_request(ADA, _draft(**changes), deps=deps)
+    approve_request(request.id, MEI, deps=deps)
+    provision_request(request.id, deps=deps)
+    reveal_secret(request.id, ADA.chat_id, deps=deps)
+    return request.id
+
+
+def test_a_rotation_keeps_the_expiry_and_hands_out_a_fresh_secret_once(
+    deps: RequestDeps, uow: FakeRequestUnitOfWork, gitlab: FakeGitLab
+) -> None:
+    request_id = _provisioned(deps)
+    old_id = uow.store.requests[request_id].gitlab_token_id
+    rotation = rotate_request_token(request_id, ADA.chat_id, deps=deps)
+    assert rotation.rotated
+    assert rotation.to_reveal
+    ((ref, expires_on),) = gitlab.rotated
+    assert ref.gitlab_id == old_id
+    assert ref.namespace == gitlab.places[PROJECT]
+    assert expires_on == date(2026, 12, 22)  # not GitLab's rotation default of a week
+    assert rotation.request.state is RequestState.PROVISIONED
+    assert rotation.request.gitlab_token_id != old_id
+    _, secret = reveal_secret(request_id, ADA.chat_id, deps=deps)
+    assert secret.reveal() == f"glpat-fake{rotation.request.gitlab_token_id:016d}"
+    rotated = [e for e in uow.store.audit if e.action is AuditAction.ROTATED]
+    assert rotated[0].details["old_gitlab_token_id"] == str(old_id)
+
+
+def test_only_the_requester_rotates_and_not_after_expiry(
+    deps: RequestDeps, gitlab: FakeGitLab, clock: Clock
+) -> None:
+    request_id = _provisioned(deps)
+    with pytest.raises(RequestError, match="only the requester"):
+        rotate_request_token(request_id, MEI.chat_id, deps=deps)
+    clock.now = datetime(2026, 12, 22, 0, 0, tzinfo=UTC)  # 00:00 UTC on the expiry day
+    with pytest.raises(RequestError, match="expired on 2026-12-22"):
+        rotate_request_token(request_id, ADA.chat_id, deps=deps)
+    assert gitlab.rotated == []
+
+
+def test_a_refused_rotation_leaves_the_old_token_in_place(
+    deps: RequestDeps, uow: FakeRequestUnitOfWork, gitlab: FakeGitLab
+) -> None:
+    request_id = _provisioned(deps)
+    gitlab.fail_rotate = ValidationError("GitLab refused the request: token is revoked")
+    rotation = rotate_request_token(request_id, ADA.chat_id, deps=deps)
+    assert not rotation.rotated
+    assert rotation.problem == "GitLab refused the request: token is revoked"
+    assert rotation.request.state is RequestState.PROVISIONED
+    assert uow.store.secrets == {}
+    assert uow.store.audit[-1].action is AuditAction.ROTATION_FAILED
+    assert rotate_request_token(request_id, ADA.chat_id, deps=deps).rotated  # may try again
+
+
+def test_a_rotated_variable_token_is_written_again_or_waits_to_be_revealed(
+    deps: RequestDeps, uow: FakeRequestUnitOfWork, gitlab: FakeGitLab
+) -> None:
+    request = submit_request(
+        ADA,
+        _draft(
+            delivery=Delivery.CI_VARIABLE, variable_project="acme/deploy", variable_key="API_TOKEN"
+        ),
+        deps=deps,
+    )
+    approve_request(request.id, MEI, deps=deps)
+    provision_request(request.id, deps=deps)
+    first = gitlab.variables[("acme/deploy", "API_TOKEN")]
+    rotation = rotate_request_token(request.id, ADA.chat_id, deps=deps)
+    assert not rotation.to_reveal
+    assert gitlab.variables[("acme/deploy", "API_TOKEN")] != first
+    assert uow.store.secrets == {}
+    gitlab.fail_variable = ValidationError("GitLab refused the request: value is invalid")
+    rotation = rotate_request_token(request.id, ADA.chat_id, deps=deps)
+    assert rotation.rotated
+    assert rotation.to_reveal
+    assert "could not be updated" in str(rotation.problem)
+    assert request.id in uow.store.secrets
+
+
+def test_waiting_for_lists_what_this_person_may_decide(deps: RequestDeps, clock: Clock) -> None:
+    project = submit_request(ADA, _draft(), deps=deps)
+    clock.now = NOW + timedelta(minutes=1)
+    group = submit_request(
+        ADA,
+        _draft(token_type=TokenType.GROUP_ACCESS_TOKEN, target=GROUP, name="group-reader"),
+        deps=deps,
+    )
+    assert [r.id for r in waiting_for(MEI, deps=deps)] == [project.id]  # not the group one
+    assert {r.id for r in waiting_for(OLA, deps=deps)} == {project.id, group.id}
+    assert waiting_for(ADA, deps=deps) == []  # never one's own
+    assert waiting_for(DEV, deps=deps) == []
+    approve_request(project.id, MEI, deps=deps)
+    assert project.id not in [r.id for r in waiting_for(MEI, deps=deps)]
+    assert [r.id for r in requests_of(ADA.chat_id, deps=deps)] == [group.id, project.id]
+
+
+def test_the_same_request_submitted_twice_is_stored_once(
+    deps: RequestDeps, uow: FakeRequestUnitOfWork
+) -> None:
+    submit_request(ADA, _draft(), deps=deps)
+    with pytest.raises(RequestRejected, match="open request for 'ci-reader' there already"):
+        submit_request(ADA, _draft(), deps=deps)
+    assert len(uow.store.requests) == 1
+    submit_request(ADA, _draft(name="another-reader"), deps=deps)
+    assert len(uow.store.requests) == 2

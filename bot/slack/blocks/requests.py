@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -24,7 +25,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.domain.credentials import Secret
-from bot.domain.profiles import HOW_TO, PROFILES
+from bot.domain.profiles import PROFILES, how_to_use
 from bot.domain.request_policy import REQUESTABLE
 from bot.domain.requests import Delivery, RequestState, TokenRequest
 from bot.domain.tokens import AccessLevel, Scope, TokenType
@@ -43,10 +44,18 @@ def request_modal(
     scopes: tuple[Scope, ...] = (),
     role: AccessLevel | None = None,
     lifetime_days: int = 90,
+    scope_choices: Sequence[Scope] | None = None,
+    with_role: bool = True,
 ) -> dict[str, Any]:
-    """The request form; fields the advisor already knows are filled in."""
+    """The request form; fields the advisor already knows are filled in.
+
+    `scope_choices` are the scopes the chosen type may have (None: every scope, before a type
+    is chosen); with none, and without a role, those fields are left out. Choosing a type
+    updates the form (the type select dispatches an action).
+    """
     types = [Option(value=t.value, label=PROFILES[t].title) for t in REQUESTABLE]
-    scope_options = [Option(value=s.value, label=s.value) for s in Scope]
+    choices = list(Scope) if scope_choices is None else list(scope_choices)
+    scope_options = [Option(value=s.value, label=s.value) for s in choices]
     roles = [Option(value=str(int(r)), label=r.label) for r in AccessLevel]
     delivery = [Option(value=d.value, label=label) for d, label in _DELIVERY.items()]
     blocks: list[Block] = [
@@ -55,10 +64,11 @@ def request_modal(
             "Project or group path",
             PlainTextInputElement(action_id="value", placeholder="group/project"),
         ),
-        _input(
-            "token_type",
-            "Token type",
-            StaticSelectElement(
+        InputBlock(
+            block_id="token_type",
+            label="Token type",
+            dispatch_action=True,
+            element=StaticSelectElement(
                 action_id="value",
                 options=types,
                 initial_option=_pick(types, token_type.value if token_type else None),
@@ -69,26 +79,34 @@ def request_modal(
             "Name",
             PlainTextInputElement(action_id="value", placeholder="what uses it, e.g. ci-release"),
         ),
-        _input(
-            "scopes",
-            "Scopes",
-            StaticMultiSelectElement(
-                action_id="value",
-                options=scope_options,
-                initial_options=[o for o in scope_options if o.value in scopes] or None,
-            ),
-            optional=True,
-        ),
-        _input(
-            "role",
-            "Role",
-            StaticSelectElement(
-                action_id="value",
-                options=roles,
-                initial_option=_pick(roles, str(int(role)) if role else None),
-            ),
-            optional=True,
-        ),
+    ]
+    if scope_options:
+        blocks.append(
+            _input(
+                "scopes",
+                "Scopes",
+                StaticMultiSelectElement(
+                    action_id="value",
+                    options=scope_options,
+                    initial_options=[o for o in scope_options if o.value in scopes] or None,
+                ),
+                optional=True,
+            )
+        )
+    if with_role:
+        blocks.append(
+            _input(
+                "role",
+                "Role",
+                StaticSelectElement(
+                    action_id="value",
+                    options=roles,
+                    initial_option=_pick(roles, str(int(role)) if role else None),
+                ),
+                optional=True,
+            )
+        )
+    blocks += [
         _input(
             "expires_on",
             "Expires on",
@@ -191,14 +209,14 @@ def approval_card(request: TokenRequest) -> tuple[list[dict[str, Any]], str]:
     return [b.to_dict() for b in blocks], text
 
 
-def deny_modal(request_id: str, card_channel: str, card_ts: str) -> dict[str, Any]:
+def deny_modal(request_id: str) -> dict[str, Any]:
     view = View(
         type="modal",
         callback_id=ids.DENY_SUBMIT,
         title="Deny the request",
         submit="Deny",
         close="Cancel",
-        private_metadata=f"{request_id}|{card_channel}|{card_ts}",
+        private_metadata=request_id,
         blocks=[
             _input(
                 "deny_reason", "Reason", PlainTextInputElement(action_id="value", multiline=True)
@@ -208,11 +226,45 @@ def deny_modal(request_id: str, card_channel: str, card_ts: str) -> dict[str, An
     return view.to_dict()
 
 
-def ready_message(request: TokenRequest) -> tuple[list[dict[str, Any]], str]:
+def waiting_message(request: TokenRequest, channel: str) -> tuple[list[dict[str, Any]], str]:
+    """The requester's DM after submitting, with a way to cancel."""
     text = (
-        f"Your {PROFILES[request.draft.token_type].title} '{request.draft.name}' on"
-        f" `{request.draft.target}` is ready. Reveal it once, within the hour."
+        f"Your request for '{request.draft.name}' on `{request.draft.target}` is waiting"
+        f" for approval in <#{channel}>."
     )
+    blocks: list[Block] = [
+        SectionBlock(text=MarkdownTextObject(text=text)),
+        ActionsBlock(
+            elements=[
+                ButtonElement(text="Cancel request", action_id=ids.REQUEST_CANCEL, value=request.id)
+            ]
+        ),
+    ]
+    return [b.to_dict() for b in blocks], text
+
+
+def rotate_offer(request: TokenRequest, text: str) -> tuple[list[dict[str, Any]], str]:
+    """A DM line about a token whose secret is gone, with a way to get a fresh one."""
+    blocks: list[Block] = [
+        SectionBlock(text=MarkdownTextObject(text=text)),
+        ActionsBlock(
+            elements=[
+                ButtonElement(text="Rotate token", action_id=ids.REQUEST_ROTATE, value=request.id)
+            ]
+        ),
+    ]
+    return [b.to_dict() for b in blocks], text
+
+
+def ready_message(
+    request: TokenRequest, *, ttl: timedelta, lead: str | None = None
+) -> tuple[list[dict[str, Any]], str]:
+    """The requester's DM with the Reveal button; `lead` replaces the first sentence."""
+    opening = lead or (
+        f"Your {PROFILES[request.draft.token_type].title} '{request.draft.name}' on"
+        f" `{request.draft.target}` is ready."
+    )
+    text = f"{opening} Reveal it once, within {_duration(ttl)}."
     blocks: list[Block] = [
         SectionBlock(text=MarkdownTextObject(text=text)),
         ActionsBlock(
@@ -231,7 +283,7 @@ def ready_message(request: TokenRequest) -> tuple[list[dict[str, Any]], str]:
 
 def reveal_modal(request: TokenRequest, secret: Secret) -> dict[str, Any]:
     """The only place a secret is ever written to Slack: a modal, shown once."""
-    steps = "\n".join(f"• {line}" for line in HOW_TO[request.draft.token_type])
+    steps = "\n".join(f"• {line}" for line in how_to_use(request.draft.token_type))
     view = View(
         type="modal",
         title="Your new token",
@@ -258,6 +310,7 @@ def _status(request: TokenRequest) -> str:
         RequestState.PROVISIONING: f"Approved{by}; creating the token…",
         RequestState.PROVISIONED: f"Approved{by}; token created (GitLab id"
         f" {request.gitlab_token_id}).",
+        RequestState.ROTATING: f"Approved{by}; token created, now being rotated.",
         RequestState.FAILED: f"Approved{by}, but GitLab refused: {request.failure}",
         RequestState.DENIED: f"Denied by <@{request.decided_by}>: {request.deny_reason}",
         RequestState.CANCELLED: "Cancelled by the requester.",
@@ -271,3 +324,11 @@ def _input(block_id: str, label: str, element: Any, *, optional: bool = False) -
 
 def _pick(options: list[Option], value: str | None) -> Option | None:
     return next((o for o in options if o.value == value), None)
+
+
+def _duration(span: timedelta) -> str:
+    minutes = int(span.total_seconds() // 60)
+    if minutes % 60 == 0:
+        hours = minutes // 60
+        return "the hour" if hours == 1 else f"{hours} hours"
+    return f"{minutes} minutes"

@@ -12,13 +12,17 @@ from bot.services.conversations import ConversationDeps
 from bot.services.intents import Intent, recognise
 from bot.slack import ids
 from bot.slack.listeners.advisor import begin_advice
+from bot.slack.parse import subcommand
 
 HELP = (
     "I help you choose the right GitLab credential, with the least scopes and role.\n"
     f"• `{ids.COMMAND} which`: I ask you a few questions in a direct message\n"
     f"• `{ids.COMMAND} request`: request a token; approvers decide in Slack\n"
+    f"• `{ids.COMMAND} mine`: your tokens and open requests\n"
+    f"• `{ids.COMMAND} pending`: requests waiting for your decision\n"
     f"• `{ids.COMMAND} help`: this message\n"
-    '• Or write to me directly, or mention me in a channel: "which token should I use?"'
+    '• Or write to me directly, or mention me in a channel: "which token should I use?"\n'
+    "• My Home tab shows your tokens, your requests and what waits for you"
 )
 NO_REQUESTS = (
     "Token requests are not set up here yet: an admin needs to configure GITLAB_URL,"
@@ -30,8 +34,7 @@ DM_STARTED = "I've sent you a direct message with a few questions."
 def register(app: App, deps: ConversationDeps) -> None:
     @app.command(ids.COMMAND)
     def handle_token_command(ack: Ack, command: Mapping[str, Any], client: WebClient) -> None:
-        words = str(command.get("text") or "").split()
-        sub = words[0].lower() if words else "help"
+        sub = subcommand(command) or "help"
         if sub == "which":
             ack(DM_STARTED)
             channel = client.conversations_open(users=command["user_id"])["channel"]["id"]
@@ -44,8 +47,8 @@ def register(app: App, deps: ConversationDeps) -> None:
             )
         elif sub == "help":
             ack(HELP)
-        elif sub == "request":
-            ack(NO_REQUESTS)  # reached only when the request listener is not registered
+        elif sub in {"request", "mine", "pending"}:
+            ack(NO_REQUESTS)  # reached only when the request listeners are not registered
         else:
             ack(f"I don't know `{sub}` yet.\n{HELP}")
 

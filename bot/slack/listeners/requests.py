@@ -5,24 +5,28 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import UTC
+from datetime import timedelta
 from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.domain.request_policy import REQUESTABLE
-from bot.domain.requests import RequestError, RequestState, TokenRequest
-from bot.domain.tokens import AccessLevel, Scope, TokenType
+from bot.domain.requests import Delivery, MessageRef, RequestError, RequestState, TokenRequest
+from bot.domain.tokens import ROLE_BEARING, AccessLevel, Scope, TokenType, valid_scopes
 from bot.services.gitlab_errors import GitLabError
-from bot.services.identity import IdentityError, link_person
-from bot.services.provisioning import provision_request, reveal_secret
+from bot.services.identity import IdentityError
+from bot.services.provisioning import (
+    GONE,
+    provision_request,
+    reveal_secret,
+    rotate_request_token,
+)
 from bot.services.token_requests import (
-    Person,
-    RequestDeps,
     RequestRejected,
     approve_request,
+    attach_card,
+    cancel_request,
     check_approver,
     deny_request,
     submit_request,
@@ -34,61 +38,56 @@ from bot.slack.blocks.requests import (
     ready_message,
     request_modal,
     reveal_modal,
+    rotate_offer,
+    waiting_message,
 )
-from bot.slack.parse import form_value
+from bot.slack.flow import RequestFlow, person, silent_logger, tell
+from bot.slack.listeners.home import publish_home
+from bot.slack.parse import form_value, subcommand
 from bot.slack.request_form import read_draft
 
 log = logging.getLogger(__name__)
-# The reveal goes out through a client with a logger of its own: slack_sdk logs request bodies
-# at DEBUG, and this one body carries the secret.
-
-
-def _silent_logger() -> logging.Logger:
-    """A logger outside the logging tree: no configuration can make it print the secret."""
-    silent = logging.Logger("bot.slack.reveal", level=logging.CRITICAL + 1)
-    silent.propagate = False
-    return silent
-
-
-@dataclass(frozen=True, slots=True)
-class RequestFlow:
-    deps: RequestDeps
-    approvals_channel: str
-    user_map: Mapping[str, str]
-    lifetime_days: int
-
-
-class SlackDirectory:
-    """E-mail addresses from `users.info` (needs users:read and users:read.email)."""
-
-    def __init__(self, client: WebClient) -> None:
-        self._client = client
-
-    def email_of(self, chat_id: str) -> str | None:
-        profile = self._client.users_info(user=chat_id)["user"].get("profile") or {}
-        email = profile.get("email")
-        return str(email) if email else None
 
 
 def register(app: App, flow: RequestFlow) -> None:
     _register_form(app, flow)
     _register_decisions(app, flow)
-    _register_reveal(app, flow)
+    _register_delivery(app, flow)
 
 
-def _person(flow: RequestFlow, client: WebClient, chat_id: str) -> Person:
-    return link_person(
-        chat_id, directory=SlackDirectory(client), gitlab=flow.deps.gitlab, overrides=flow.user_map
+def form_view(
+    flow: RequestFlow,
+    *,
+    token_type: TokenType | None,
+    scopes: tuple[Scope, ...] = (),
+    role: AccessLevel | None = None,
+    lifetime_days: int | None = None,
+) -> dict[str, Any]:
+    """The request modal, with the scope choices and role field that fit the type."""
+    choices: list[Scope] | None = None
+    with_role = True
+    if token_type is not None:
+        rule = flow.deps.policy.rules.get(token_type)
+        allowed = valid_scopes(token_type) & (rule.allowed_scopes if rule else frozenset())
+        choices = [s for s in Scope if s in allowed]
+        with_role = token_type in ROLE_BEARING
+    return request_modal(
+        today=flow.today(),
+        token_type=token_type,
+        scopes=tuple(s for s in scopes if choices is None or s in choices),
+        role=role if with_role else None,
+        lifetime_days=lifetime_days or flow.lifetime_days,
+        scope_choices=choices,
+        with_role=with_role,
     )
 
 
 def _open_form(
     flow: RequestFlow, client: WebClient, trigger_id: str, prefill: Mapping[str, Any]
 ) -> None:
-    today = flow.deps.clock().astimezone(UTC).date()
     token_type = prefill.get("t")
-    view = request_modal(
-        today=today,
+    view = form_view(
+        flow,
         token_type=TokenType(token_type) if token_type in REQUESTABLE else None,
         scopes=tuple(Scope(s) for s in prefill.get("s", ())),
         role=AccessLevel(prefill["r"]) if prefill.get("r") else None,
@@ -103,10 +102,29 @@ def _register_form(app: App, flow: RequestFlow) -> None:
         ack()
         _open_form(flow, client, str(body["trigger_id"]), json.loads(body["actions"][0]["value"]))
 
-    @app.command(ids.COMMAND, matchers=[lambda command: _sub(command) == "request"])
+    @app.command(ids.COMMAND, matchers=[lambda command: subcommand(command) == "request"])
     def handle_request_command(ack: Ack, command: Mapping[str, Any], client: WebClient) -> None:
         ack()
         _open_form(flow, client, str(command["trigger_id"]), {})
+
+    @app.action({"block_id": "token_type", "action_id": "value"})
+    def handle_type_chosen(ack: Ack, body: Mapping[str, Any], client: WebClient) -> None:
+        """Choosing a type narrows the scopes to those it may have (values are kept)."""
+        ack()
+        view = body["view"]
+        chosen = form_value(view, "token_type")
+        scopes = form_value(view, "scopes")
+        role = form_value(view, "role")
+        client.views_update(
+            view_id=str(view["id"]),
+            hash=str(view.get("hash") or "") or None,
+            view=form_view(
+                flow,
+                token_type=TokenType(chosen) if chosen in REQUESTABLE else None,
+                scopes=tuple(Scope(s) for s in scopes) if isinstance(scopes, list) else (),
+                role=AccessLevel(int(role)) if isinstance(role, str) else None,
+            ),
+        )
 
     @app.view(ids.REQUEST_SUBMIT)
     def handle_request_submit(ack: Ack, body: Mapping[str, Any], client: WebClient) -> None:
@@ -115,7 +133,7 @@ def _register_form(app: App, flow: RequestFlow) -> None:
         try:
             if isinstance(draft, list):
                 raise RequestRejected(draft)
-            request = submit_request(_person(flow, client, requester), draft, deps=flow.deps)
+            request = submit_request(person(flow, client, requester), draft, deps=flow.deps)
         except RequestRejected as exc:
             ack(response_action="errors", errors={p.field: p.message for p in exc.problems})
             return
@@ -123,66 +141,63 @@ def _register_form(app: App, flow: RequestFlow) -> None:
             ack(response_action="errors", errors={"target": str(exc)[:150]})
             return
         ack()
+        channel = flow.channel_for(request.draft.target)
         blocks, text = approval_card(request)
-        client.chat_postMessage(channel=flow.approvals_channel, blocks=blocks, text=text)
-        client.chat_postMessage(
-            channel=requester,
-            text=(
-                f"Your request for '{request.draft.name}' on `{request.draft.target}` is waiting"
-                f" for approval in <#{flow.approvals_channel}>."
-            ),
+        posted = client.chat_postMessage(channel=channel, blocks=blocks, text=text)
+        attach_card(
+            request.id, MessageRef(str(posted["channel"]), str(posted["ts"])), deps=flow.deps
         )
+        blocks, text = waiting_message(request, channel)
+        client.chat_postMessage(channel=requester, blocks=blocks, text=text)
 
 
 def _register_decisions(app: App, flow: RequestFlow) -> None:
     @app.action(ids.REQUEST_APPROVE)
     def handle_approve(ack: Ack, body: Mapping[str, Any], client: WebClient) -> None:
         ack()
-        request_id, user, channel = _clicked(body)
+        request_id, user = _clicked(body)
         try:
-            request = approve_request(request_id, _person(flow, client, user), deps=flow.deps)
+            request = approve_request(request_id, person(flow, client, user), deps=flow.deps)
         except (RequestError, IdentityError, GitLabError) as exc:
-            client.chat_postEphemeral(channel=channel, user=user, text=f"Not approved: {exc}")
+            tell(client, body, f"Not approved: {exc}")
             return
-        _show(client, body, request)
+        refresh_card(client, request)
         if request.state is RequestState.APPROVED:
-            _provision(flow, client, body, request_id)
+            _provision(flow, client, request_id)
+        _after_click(flow, client, body)
 
     @app.action(ids.REQUEST_RETRY)
     def handle_retry(ack: Ack, body: Mapping[str, Any], client: WebClient) -> None:
         ack()
-        request_id, user, channel = _clicked(body)
+        request_id, user = _clicked(body)
         try:
-            check_approver(request_id, _person(flow, client, user), deps=flow.deps)
+            check_approver(request_id, person(flow, client, user), deps=flow.deps)
         except (RequestError, IdentityError, GitLabError) as exc:
-            client.chat_postEphemeral(channel=channel, user=user, text=f"Not retried: {exc}")
+            tell(client, body, f"Not retried: {exc}")
             return
-        _provision(flow, client, body, request_id)
+        _provision(flow, client, request_id)
+        _after_click(flow, client, body)
 
     @app.action(ids.REQUEST_DENY)
     def handle_deny(ack: Ack, body: Mapping[str, Any], client: WebClient) -> None:
         ack()
-        request_id, _user, channel = _clicked(body)
-        client.views_open(
-            trigger_id=body["trigger_id"],
-            view=deny_modal(request_id, channel, str(body["container"]["message_ts"])),
-        )
+        request_id, _user = _clicked(body)
+        client.views_open(trigger_id=body["trigger_id"], view=deny_modal(request_id))
 
     @app.view(ids.DENY_SUBMIT)
     def handle_deny_submit(ack: Ack, body: Mapping[str, Any], client: WebClient) -> None:
-        request_id, channel, ts = str(body["view"]["private_metadata"]).split("|")
+        request_id = str(body["view"]["private_metadata"])
         user = str(body["user"]["id"])
         reason = form_value(body["view"], "deny_reason")
         try:
             request = deny_request(
-                request_id, _person(flow, client, user), str(reason or ""), deps=flow.deps
+                request_id, person(flow, client, user), str(reason or ""), deps=flow.deps
             )
         except (RequestError, IdentityError, GitLabError) as exc:
             ack(response_action="errors", errors={"deny_reason": str(exc)[:150]})
             return
         ack()
-        blocks, text = approval_card(request)
-        client.chat_update(channel=channel, ts=ts, blocks=blocks, text=text)
+        refresh_card(client, request)
         client.chat_postMessage(
             channel=request.requester,
             text=(
@@ -191,14 +206,27 @@ def _register_decisions(app: App, flow: RequestFlow) -> None:
             ),
         )
 
+    @app.action(ids.REQUEST_CANCEL)
+    def handle_cancel(ack: Ack, body: Mapping[str, Any], client: WebClient) -> None:
+        ack()
+        request_id, user = _clicked(body)
+        try:
+            request = cancel_request(request_id, user, deps=flow.deps)
+        except RequestError as exc:
+            tell(client, body, f"Not cancelled: {exc}")
+            return
+        refresh_card(client, request)
+        note = f"You cancelled your request for '{request.draft.name}' on `{request.draft.target}`."
+        if not _replace_clicked_message(client, body, note):
+            client.chat_postMessage(channel=user, text=note)
+        _after_click(flow, client, body)
 
-def _provision(
-    flow: RequestFlow, client: WebClient, body: Mapping[str, Any], request_id: str
-) -> None:
+
+def _provision(flow: RequestFlow, client: WebClient, request_id: str) -> None:
     outcome = provision_request(request_id, deps=flow.deps)
     if not outcome.started:
         return  # another click or process is on it
-    _show(client, body, outcome.request)
+    refresh_card(client, outcome.request)
     request = outcome.request
     if request.state is not RequestState.PROVISIONED:
         client.chat_postMessage(
@@ -208,61 +236,145 @@ def _provision(
                 f" create it: {request.failure}. An approver can retry."
             ),
         )
-    elif request.draft.variable_key:
+    else:
+        _deliver(client, request, ttl=flow.deps.secret_ttl, rotated=False)
+
+
+def _deliver(
+    client: WebClient,
+    request: TokenRequest,
+    *,
+    ttl: timedelta,
+    rotated: bool,
+    problem: str | None = None,
+) -> None:
+    """Tell the requester where the new secret is: a variable, or behind a Reveal button."""
+    draft = request.draft
+    if draft.delivery is Delivery.CI_VARIABLE and problem is None:
+        verb = "was rotated; the new secret is" if rotated else "is"
         client.chat_postMessage(
             channel=request.requester,
             text=(
-                f"Your token '{request.draft.name}' is in the masked, protected CI/CD variable"
-                f" `{request.draft.variable_key}` of `{request.draft.variable_project}`."
+                f"Your token '{draft.name}' {verb} in the masked, protected CI/CD"
+                f" variable `{draft.variable_key}` of `{draft.variable_project}`."
             ),
         )
-    else:
-        blocks, text = ready_message(request)
-        client.chat_postMessage(channel=request.requester, blocks=blocks, text=text)
+        return
+    lead = None
+    if rotated:
+        lead = f"Your token '{draft.name}' was rotated: the old secret no longer works."
+        if problem is not None:
+            lead += f" But {problem}: reveal the new secret and set the variable yourself."
+    blocks, text = ready_message(request, ttl=ttl, lead=lead)
+    client.chat_postMessage(channel=request.requester, blocks=blocks, text=text)
 
 
-def _register_reveal(app: App, flow: RequestFlow) -> None:
+def _register_delivery(app: App, flow: RequestFlow) -> None:
     @app.action(ids.REQUEST_REVEAL)
     def handle_reveal(ack: Ack, body: Mapping[str, Any], client: WebClient) -> None:
         ack()
-        request_id, user, channel = _clicked(body)
+        request_id, user = _clicked(body)
         try:
             request, secret = reveal_secret(request_id, user, deps=flow.deps)
         except RequestError as exc:
-            client.chat_postEphemeral(channel=channel, user=user, text=str(exc))
+            if str(exc) == GONE:
+                _offer_rotation(client, body, request_id, flow)
+            tell(client, body, str(exc))
             return
         quiet = WebClient(
             token=client.token,
             base_url=client.base_url,
-            logger=_silent_logger(),
+            logger=silent_logger(),
             retry_handlers=client.retry_handlers,
         )
         quiet.views_open(trigger_id=body["trigger_id"], view=reveal_modal(request, secret))
-        client.chat_update(
-            channel=channel,
-            ts=str(body["container"]["message_ts"]),
-            text=f"Your token '{request.draft.name}' was revealed. Store it"
-            " somewhere safe; to get a fresh one, ask for a rotation.",
+        blocks, text = rotate_offer(
+            request,
+            f"Your token '{request.draft.name}' was revealed. Store it somewhere safe; if you"
+            " lose it, rotate the token to get a fresh secret.",
         )
+        _replace_clicked_message(client, body, text, blocks)
+
+    @app.action(ids.REQUEST_ROTATE)
+    def handle_rotate(ack: Ack, body: Mapping[str, Any], client: WebClient) -> None:
+        ack()
+        request_id, user = _clicked(body)
+        try:
+            rotation = rotate_request_token(request_id, user, deps=flow.deps)
+        except RequestError as exc:
+            tell(client, body, f"Not rotated: {exc}")
+            return
+        if not rotation.rotated:
+            tell(client, body, f"Not rotated (the old secret still works): {rotation.problem}")
+            return
+        _deliver(
+            client,
+            rotation.request,
+            ttl=flow.deps.secret_ttl,
+            rotated=True,
+            problem=rotation.problem,
+        )
+        _after_click(flow, client, body)
 
 
-def _sub(command: Mapping[str, Any]) -> str:
-    words = str(command.get("text") or "").split()
-    return words[0].lower() if words else ""
+def _offer_rotation(
+    client: WebClient, body: Mapping[str, Any], request_id: str, flow: RequestFlow
+) -> None:
+    with flow.deps.uow() as uow:
+        request = uow.requests.get(request_id)
+    if request is not None and request.state is RequestState.PROVISIONED:
+        blocks, text = rotate_offer(
+            request,
+            f"The secret of '{request.draft.name}' is gone: it was revealed, or nobody revealed"
+            " it in time. Rotate the token to get a fresh one.",
+        )
+        _replace_clicked_message(client, body, text, blocks)
 
 
-def _clicked(body: Mapping[str, Any]) -> tuple[str, str, str]:
-    action = body["actions"][0]
-    channel = (body.get("container") or {}).get("channel_id") or body["channel"]["id"]
-    return str(action["value"]), str(body["user"]["id"]), str(channel)
-
-
-def _show(client: WebClient, body: Mapping[str, Any], request: TokenRequest) -> None:
-    blocks, text = approval_card(request)
-    container = body.get("container") or {}
-    client.chat_update(
-        channel=str(container.get("channel_id")),
-        ts=str(container.get("message_ts")),
-        blocks=blocks,
-        text=text,
+def announce_expired(client: WebClient, request: TokenRequest) -> None:
+    """Nobody decided in time: update the card and tell the requester."""
+    refresh_card(client, request)
+    client.chat_postMessage(
+        channel=request.requester,
+        text=(
+            f"Your request for '{request.draft.name}' on `{request.draft.target}` expired:"
+            f" nobody decided on it in time. Use `{ids.COMMAND} request` to ask again."
+        ),
     )
+
+
+def refresh_card(client: WebClient, request: TokenRequest) -> None:
+    """Show the request's current state on its approval card."""
+    if request.card is None:
+        return
+    blocks, text = approval_card(request)
+    client.chat_update(channel=request.card.channel, ts=request.card.ts, blocks=blocks, text=text)
+
+
+def _after_click(flow: RequestFlow, client: WebClient, body: Mapping[str, Any]) -> None:
+    """A click on the Home tab changes what it shows: publish it again."""
+    if (body.get("container") or {}).get("type") == "view":
+        publish_home(flow, client, str(body["user"]["id"]))
+
+
+def _replace_clicked_message(
+    client: WebClient,
+    body: Mapping[str, Any],
+    text: str,
+    blocks: list[dict[str, Any]] | None = None,
+) -> bool:
+    """Rewrite the (non-ephemeral) message that was clicked; False if there is none."""
+    container = body.get("container") or {}
+    if container.get("type") != "message" or container.get("is_ephemeral"):
+        return False
+    client.chat_update(
+        channel=str(container["channel_id"]),
+        ts=str(container["message_ts"]),
+        text=text,
+        blocks=blocks or [],
+    )
+    return True
+
+
+def _clicked(body: Mapping[str, Any]) -> tuple[str, str]:
+    return str(body["actions"][0]["value"]), str(body["user"]["id"])

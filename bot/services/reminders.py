@@ -1,0 +1,125 @@
+"""The reminder sweep: which tokens are due today, claimed once in the database, then posted.
+
+Claims come before posts: of two processes sweeping at once only one wins each reminder (a
+unique key in the database), and a restart never posts one twice. A post that fails gives its
+claim back, so the next sweep tries again; a claim whose process died before posting is given
+back after `STALE_CLAIM`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, timedelta
+from functools import partial
+from typing import Protocol
+
+from bot.domain.reminders import Reminder, TrackedToken, due_reminder, reminder_window
+from bot.services.ports import Clock, UnitOfWorkFactory
+
+STALE_CLAIM = timedelta(minutes=10)
+
+
+class PostError(RuntimeError):
+    """The chat refused or failed a post (the adapter says why)."""
+
+
+class ReminderPoster(Protocol):
+    def post(self, reminder: Reminder) -> str:
+        """Post one reminder; the id (Slack `ts`) of the message."""
+
+    def post_digest(self, channel: str, reminders: Sequence[Reminder]) -> str:
+        """Post one digest of many reminders, grouped by days left; its message id."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderDeps:
+    uow: UnitOfWorkFactory
+    clock: Clock
+    poster: ReminderPoster
+    channel_of: Callable[[TrackedToken], str | None]  # None: nowhere to post it
+    thresholds: tuple[int, ...] = (30, 14, 7, 3, 1)
+    digest_threshold: int = 5
+
+
+@dataclass(frozen=True, slots=True)
+class SweepReport:
+    due: tuple[Reminder, ...]
+    posted: int = 0
+    digests: int = 0
+    lost_to_another_process: int = 0
+    failed: tuple[str, ...] = field(default_factory=tuple)
+
+
+def plan_reminders(*, deps: ReminderDeps) -> list[Reminder]:
+    """Reminders due today that nobody claimed or posted yet, nearest expiry first."""
+    today = deps.clock().astimezone(UTC).date()
+    low, high = reminder_window(deps.thresholds)
+    with deps.uow() as uow:
+        candidates = uow.inventory.due_between(
+            today + timedelta(days=low), today + timedelta(days=high)
+        )
+        done = uow.reminders.levels_posted([t.key for t in candidates])
+    due = []
+    for token in candidates:
+        channel = deps.channel_of(token)
+        if channel is None:
+            continue
+        reminder = due_reminder(token, today=today, thresholds=deps.thresholds, channel=channel)
+        if reminder is None:
+            continue
+        posted = done.get((token.key, reminder.expires_on), set())
+        if any(level <= reminder.level for level in posted):
+            continue  # this threshold, or a nearer one, was posted already
+        due.append(reminder)
+    return sorted(due, key=lambda r: (r.days_left, r.token.namespace.path, r.token.name))
+
+
+def sweep(*, deps: ReminderDeps, dry_run: bool = False) -> SweepReport:
+    """Post what is due: one message per reminder, or one digest for a busy channel."""
+    due = plan_reminders(deps=deps)
+    if dry_run or not due:
+        return SweepReport(tuple(due))
+    now = deps.clock()
+    with deps.uow() as uow:
+        uow.reminders.release_stale(now - STALE_CLAIM)
+        won = uow.reminders.claim(due, now)
+        uow.commit()
+    by_channel: dict[str, list[Reminder]] = {}
+    for reminder in won:
+        by_channel.setdefault(reminder.channel, []).append(reminder)
+    posted = digests = 0
+    failed: list[str] = []
+    for channel, reminders in by_channel.items():
+        if len(reminders) > deps.digest_threshold:
+            if _deliver(
+                deps, reminders, partial(deps.poster.post_digest, channel, reminders), failed
+            ):
+                digests += 1
+                posted += len(reminders)
+            continue
+        for reminder in reminders:
+            if _deliver(deps, [reminder], partial(deps.poster.post, reminder), failed):
+                posted += 1
+    return SweepReport(tuple(due), posted, digests, len(due) - len(won), tuple(failed))
+
+
+def _deliver(
+    deps: ReminderDeps,
+    reminders: list[Reminder],
+    send: Callable[[], str],
+    failed: list[str],
+) -> bool:
+    try:
+        ts = send()
+    except PostError as exc:
+        with deps.uow() as uow:
+            uow.reminders.release(reminders)
+            uow.commit()
+        failed.append(f"{reminders[0].channel}: {exc}")
+        return False
+    with deps.uow() as uow:
+        for reminder in reminders:
+            uow.reminders.posted(reminder, reminder.channel, ts)
+        uow.commit()
+    return True

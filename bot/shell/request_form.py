@@ -1,0 +1,179 @@
+"""The token request form of the terminal: its fields, what each accepts, the draft it makes.
+
+Only the shape of the answers is checked here; the rules (policy, GitLab) are the use case's,
+which names the fields to fix (`Problem.field` is a key of `LABELS`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from bot.domain.advice import Recommendation
+from bot.domain.profiles import PROFILES
+from bot.domain.request_policy import REQUESTABLE, RequestPolicy
+from bot.domain.requests import Delivery, RequestDraft
+from bot.domain.tokens import AccessLevel, Scope, TokenType, valid_scopes
+from bot.shell.form_input import FieldError, Option, parse_date, parse_path, pick_many, pick_one
+
+LABELS = {
+    "target": "Project or group path",
+    "token_type": "Token type",
+    "name": "Name",
+    "scopes": "Scopes",
+    "role": "Role",
+    "expires_on": "Expires on",
+    "reason": "Reason",
+    "delivery": "Delivery",
+    "variable_project": "CI/CD variable project",
+    "variable_key": "CI/CD variable name",
+}
+HINTS = {
+    "target": "the full path, e.g. acme/web/storefront",
+    "name": "what uses the token, e.g. ci-release",
+    "scopes": "numbers or names, separated by commas",
+    "expires_on": "YYYY-MM-DD, or +30 for 30 days from today",
+    "reason": "a sentence on what the token is for; the approvers read it",
+    "variable_key": "letters, digits and _, e.g. RELEASE_TOKEN",
+}
+DELIVERY_LABELS = {
+    Delivery.REVEAL: "Show it to me once, here",
+    Delivery.CI_VARIABLE: "Put it into a masked, protected CI/CD variable",
+}
+# Roles belong to the bot user GitLab creates with a project or group access token.
+_ROLE_TYPES = frozenset({TokenType.PROJECT_ACCESS_TOKEN, TokenType.GROUP_ACCESS_TOKEN})
+_PATHS = frozenset({"target", "variable_project"})
+_TEXTS = frozenset({"name", "reason", "variable_key"})
+
+
+@dataclass
+class RequestForm:
+    """What has been typed so far; every field starts empty or with a default."""
+
+    today: date
+    types: tuple[TokenType, ...]
+    allowed_scopes: dict[TokenType, tuple[Scope, ...]]
+    values: dict[str, str] = field(default_factory=dict)  # target, name, reason, variable_*
+    token_type: TokenType | None = None
+    scopes: tuple[Scope, ...] = ()
+    role: AccessLevel | None = None
+    expires_on: date | None = None
+    delivery: Delivery = Delivery.REVEAL
+
+    def fields(self) -> list[str]:
+        """The fields that apply, in the order they are asked."""
+        skip = set()
+        if self.token_type is not None and not self.allowed_scopes.get(self.token_type):
+            skip.add("scopes")
+        if self.token_type is not None and self.token_type not in _ROLE_TYPES:
+            skip.add("role")
+        if self.delivery is not Delivery.CI_VARIABLE:
+            skip |= {"variable_project", "variable_key"}
+        return [name for name in LABELS if name not in skip]
+
+    def missing(self) -> list[str]:
+        return [name for name in self.fields() if not self.shown(name)]
+
+    def options(self, name: str) -> list[Option] | None:
+        """The numbered choices of a choice field; None for a typed field."""
+        if name == "token_type":
+            return [(t.value, PROFILES[t].title) for t in self.types]
+        if name == "scopes":
+            return [(s.value, s.value) for s in self._scope_choices()]
+        if name == "role":
+            return [(str(int(r)), r.label) for r in AccessLevel]
+        if name == "delivery":
+            return [(d.value, label) for d, label in DELIVERY_LABELS.items()]
+        return None
+
+    def shown(self, name: str) -> str:
+        """The field's value as the person reads it; empty when there is none."""
+        if name == "token_type":
+            return PROFILES[self.token_type].title if self.token_type else ""
+        if name == "scopes":
+            return ", ".join(self.scopes)
+        if name == "role":
+            return self.role.label if self.role is not None else ""
+        if name == "expires_on":
+            return self.expires_on.isoformat() if self.expires_on else ""
+        if name == "delivery":
+            return DELIVERY_LABELS[self.delivery]
+        return self.values.get(name, "")
+
+    def answer(self, name: str, text: str) -> None:
+        """Store a typed answer; Enter keeps the current value; FieldError if it does not fit."""
+        if not text.strip():
+            if not self.shown(name):
+                raise FieldError(f"{LABELS[name]} cannot be left empty")
+            return
+        if name in _PATHS:
+            self.values[name] = parse_path(text)
+        elif name in _TEXTS:
+            self.values[name] = text.strip()
+        elif name == "expires_on":
+            self.expires_on = parse_date(text, today=self.today)
+        else:
+            self._choose(name, text)
+
+    def draft(self) -> RequestDraft:
+        """The draft to submit; only called once no field is missing."""
+        if self.token_type is None or self.expires_on is None:
+            raise FieldError("the token type and expiry date are needed")
+        applies = self.fields()
+        variable = self.delivery is Delivery.CI_VARIABLE
+        return RequestDraft(
+            token_type=self.token_type,
+            target=self.values.get("target", ""),
+            name=self.values.get("name", ""),
+            scopes=self.scopes if "scopes" in applies else (),
+            access_level=self.role if "role" in applies else None,
+            expires_on=self.expires_on,
+            reason=self.values.get("reason", ""),
+            delivery=self.delivery,
+            variable_project=self.values.get("variable_project") if variable else None,
+            variable_key=self.values.get("variable_key") if variable else None,
+        )
+
+    def _choose(self, name: str, text: str) -> None:
+        options = self.options(name) or []
+        if name == "scopes":
+            self.scopes = tuple(Scope(value) for value in pick_many(text, options))
+            return
+        value = pick_one(text, options)
+        if name == "token_type":
+            self.token_type = TokenType(value)
+            # Keep only the scopes the new type can carry; the rest would be refused anyway.
+            self.scopes = tuple(s for s in self.scopes if s in self._scope_choices())
+        elif name == "role":
+            self.role = AccessLevel(int(value))
+        else:
+            self.delivery = Delivery(value)
+
+    def _scope_choices(self) -> tuple[Scope, ...]:
+        if self.token_type is None:
+            return ()
+        return self.allowed_scopes.get(self.token_type, ())
+
+
+def new_form(
+    policy: RequestPolicy,
+    *,
+    today: date,
+    lifetime_days: int,
+    recommendation: Recommendation | None = None,
+) -> RequestForm:
+    """An empty form, or one filled from the advisor's recommendation."""
+    types = tuple(t for t in REQUESTABLE if t in policy.rules)
+    allowed = {
+        t: tuple(s for s in Scope if s in valid_scopes(t) & policy.rules[t].allowed_scopes)
+        for t in types
+    }
+    form = RequestForm(today=today, types=types, allowed_scopes=allowed)
+    rec = recommendation
+    if rec is not None and rec.token_type in types:
+        form.token_type = rec.token_type
+        form.scopes = tuple(s for s in rec.scopes if s in allowed[rec.token_type])
+        form.role = rec.access_level
+    days = rec.lifetime_days if rec is not None and rec.lifetime_days else lifetime_days
+    form.expires_on = today + timedelta(days=days)
+    return form

@@ -1,0 +1,144 @@
+"""Token requests as plain text: lists, one request in full, the outcome, the one-time reveal."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, timedelta
+
+from bot.domain.credentials import Secret
+from bot.domain.expiry import days_left
+from bot.domain.profiles import PROFILES, how_to_use
+from bot.domain.requests import Delivery, RequestState, TokenRequest
+from bot.shell.request_form import DELIVERY_LABELS
+from bot.shell.request_ids import short_id
+from bot.shell.tables import render_table
+
+MINE_HEADERS = ("ID", "TYPE", "NAME", "TARGET", "STATE", "EXPIRES", "LEFT")
+PENDING_HEADERS = ("ID", "FROM", "TYPE", "TARGET", "ROLE", "SCOPES", "STATE", "APPROVALS")
+
+
+def mine_table(requests: Sequence[TokenRequest], today: date) -> str:
+    rows = [
+        (
+            short_id(r.id),
+            r.draft.token_type.value,
+            r.draft.name,
+            r.draft.target,
+            r.state.value,
+            r.draft.expires_on.isoformat(),
+            _left(r.draft.expires_on, today),
+        )
+        for r in requests
+    ]
+    return render_table(rows, MINE_HEADERS)
+
+
+def pending_table(requests: Sequence[TokenRequest]) -> str:
+    rows = [
+        (
+            short_id(r.id),
+            r.requester,
+            r.draft.token_type.value,
+            r.draft.target,
+            r.draft.access_level.label if r.draft.access_level else "-",
+            ",".join(r.draft.scopes) or "-",
+            r.state.value,
+            f"{len(r.approvals)} of {r.required_approvals}",
+        )
+        for r in sorted(requests, key=lambda r: r.created_at)
+    ]
+    return render_table(rows, PENDING_HEADERS)
+
+
+def request_details(request: TokenRequest, today: date) -> str:
+    draft = request.draft
+    left = _left(draft.expires_on, today)
+    rows = [
+        ("Request", request.id),
+        ("From", request.requester),
+        ("Type", f"{PROFILES[draft.token_type].title} [{draft.token_type.value}]"),
+        ("Where", draft.target),
+        ("Name", draft.name),
+        ("Scopes", ", ".join(draft.scopes) or "-"),
+        ("Role", draft.access_level.label if draft.access_level else "-"),
+        ("Expires on", f"{draft.expires_on.isoformat()} ({left} left)"),
+        ("Reason", draft.reason),
+        ("Delivery", _delivery(request)),
+        ("Risk", ", ".join(request.risk_flags) or "none flagged"),
+        ("Approvals", f"{len(request.approvals)} of {request.required_approvals}"),
+        ("State", status(request)),
+    ]
+    return "\n".join(f"  {label + ':':<12}{value}" for label, value in rows)
+
+
+def status(request: TokenRequest) -> str:
+    """One line on where the request stands."""
+    by = ", ".join(a.approver for a in request.approvals)
+    approved = f"approved by {by}" if by else "approved"
+    texts = {
+        RequestState.PENDING: f"pending, waiting for approval ({approved})"
+        if by
+        else "pending, waiting for approval",
+        RequestState.APPROVED: f"{approved}; the token is not created yet",
+        RequestState.PROVISIONING: f"{approved}; the token is being created",
+        RequestState.PROVISIONED: f"{approved}; token created, GitLab id {request.gitlab_token_id}",
+        RequestState.ROTATING: f"{approved}; token created, now being rotated",
+        RequestState.FAILED: f"{approved}, but GitLab refused: {request.failure}",
+        RequestState.DENIED: f"denied by {request.decided_by}: {request.deny_reason}",
+        RequestState.CANCELLED: "cancelled by the requester",
+        RequestState.EXPIRED: "expired: nobody decided in time",
+    }
+    return texts.get(request.state, request.state.value)
+
+
+def provisioning_outcome(request: TokenRequest, secret_ttl: timedelta) -> str:
+    """What happened when tokenbot tried to create the approved token."""
+    draft, rid = request.draft, short_id(request.id)
+    what = f"{PROFILES[draft.token_type].title} '{draft.name}' on {draft.target}"
+    if request.state is RequestState.FAILED:
+        return (
+            f"GitLab refused to create the {what}: {request.failure}\n"
+            f"An approver can try again with: retry {rid}"
+        )
+    if request.state is not RequestState.PROVISIONED:
+        return f"The request is {request.state.value}; nothing was created now."
+    created = f"Created the {what} (GitLab id {request.gitlab_token_id})."
+    if draft.delivery is Delivery.CI_VARIABLE:
+        return (
+            f"{created} Its secret is in the masked, protected CI/CD variable"
+            f" {draft.variable_key} of {draft.variable_project}."
+        )
+    return (
+        f"{created} {request.requester} can see its secret once, within"
+        f" {minutes(secret_ttl)} minutes,"
+        f" by typing: reveal {rid}"
+    )
+
+
+def minutes(ttl: timedelta) -> int:
+    return int(ttl.total_seconds() // 60)
+
+
+def reveal_text(request: TokenRequest, secret: Secret) -> str:
+    """The only place the shell prints a secret: to its requester, once."""
+    draft = request.draft
+    steps = "\n".join(f"  * {line}" for line in how_to_use(draft.token_type))
+    return (
+        f"Your {PROFILES[draft.token_type].title} '{draft.name}' on {draft.target}"
+        f" (expires on {draft.expires_on.isoformat()}):\n\n"
+        f"    {secret.reveal()}\n\n"
+        "Copy it now: tokenbot has forgotten it and will not show it again.\n"
+        f"How to use it:\n{steps}"
+    )
+
+
+def _delivery(request: TokenRequest) -> str:
+    draft = request.draft
+    if draft.delivery is Delivery.CI_VARIABLE:
+        return f"CI/CD variable {draft.variable_key} of {draft.variable_project}"
+    return DELIVERY_LABELS[draft.delivery]
+
+
+def _left(expires_on: date, today: date) -> str:
+    left = days_left(expires_on, today)
+    return "expired" if left is None or left <= 0 else f"{left}d"

@@ -1,0 +1,80 @@
+"""What the request listeners share: the wiring, who the clicker is in GitLab, replies."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date
+from typing import Any
+
+from slack_sdk import WebClient
+
+from bot.domain.routing import channel_for
+from bot.services.identity import link_person
+from bot.services.reminder_actions import ActionDeps
+from bot.services.token_requests import Person, RequestDeps
+
+
+@dataclass(frozen=True, slots=True)
+class RequestFlow:
+    deps: RequestDeps
+    approvals_channel: str
+    user_map: Mapping[str, str]
+    lifetime_days: int
+    approvals_routes: Mapping[str, str] = field(default_factory=dict)
+
+    def channel_for(self, target: str) -> str:
+        """The approvals channel of the target's namespace (TOKENBOT_APPROVALS_ROUTES)."""
+        return channel_for(target, self.approvals_routes, self.approvals_channel)
+
+    def today(self) -> date:
+        return self.deps.clock().astimezone(UTC).date()
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderFlow:
+    """What the reminder buttons need: the actions' dependencies and identity overrides."""
+
+    actions: ActionDeps
+    user_map: Mapping[str, str]
+
+
+class SlackDirectory:
+    """E-mail addresses from `users.info` (needs users:read and users:read.email)."""
+
+    def __init__(self, client: WebClient) -> None:
+        self._client = client
+
+    def email_of(self, chat_id: str) -> str | None:
+        profile = self._client.users_info(user=chat_id)["user"].get("profile") or {}
+        email = profile.get("email")
+        return str(email) if email else None
+
+
+def person(flow: RequestFlow, client: WebClient, chat_id: str) -> Person:
+    """The Slack user linked to their GitLab user (IdentityError says why not)."""
+    return link_person(
+        chat_id, directory=SlackDirectory(client), gitlab=flow.deps.gitlab, overrides=flow.user_map
+    )
+
+
+def tell(client: WebClient, body: Mapping[str, Any], text: str) -> None:
+    """A note only the clicker sees: ephemeral beside a message, else a DM (Home tab, modal)."""
+    user = str(body["user"]["id"])
+    container = body.get("container") or {}
+    channel = container.get("channel_id") or (body.get("channel") or {}).get("id")
+    if container.get("type") == "message" and channel:
+        client.chat_postEphemeral(channel=str(channel), user=user, text=text)
+    else:
+        client.chat_postMessage(channel=user, text=text)
+
+
+def silent_logger() -> logging.Logger:
+    """A logger outside the logging tree: no configuration can make it print a secret.
+
+    slack_sdk logs request bodies at DEBUG, and the reveal's body carries the secret.
+    """
+    silent = logging.Logger("bot.slack.reveal", level=logging.CRITICAL + 1)
+    silent.propagate = False
+    return silent

@@ -1,0 +1,89 @@
+"""The Home tab, `/token mine` and `/token pending`: what is mine and what waits for me."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from bot.services.conversations import ConversationDeps
+from bot.services.gitlab_errors import GitLabError
+from bot.services.identity import IdentityError
+from bot.services.token_requests import requests_of, waiting_for
+from bot.slack import ids
+from bot.slack.blocks.home import home_view, mine_message, pending_message
+from bot.slack.flow import RequestFlow, person
+from bot.slack.listeners.advisor import begin_advice
+from bot.slack.parse import subcommand
+
+log = logging.getLogger(__name__)
+
+
+def publish_home(
+    flow: RequestFlow | None, client: WebClient, user: str, *, today: date | None = None
+) -> None:
+    """Build and publish one person's Home tab from the database and live GitLab."""
+    if flow is None:
+        day = today or datetime.now(UTC).date()
+        view = home_view(requests=(), waiting=(), today=day, can_request=False)
+        client.views_publish(user_id=user, view=view)
+        return
+    waiting: list[Any] | str
+    try:
+        waiting = waiting_for(person(flow, client, user), deps=flow.deps)
+    except IdentityError as exc:
+        waiting = str(exc)
+    except GitLabError as exc:
+        waiting = f"GitLab could not be asked just now: {exc}"
+    view = home_view(
+        requests=requests_of(user, deps=flow.deps), waiting=waiting, today=flow.today()
+    )
+    client.views_publish(user_id=user, view=view)
+
+
+def register(app: App, deps: ConversationDeps, flow: RequestFlow | None) -> None:
+    @app.event("app_home_opened")
+    def handle_home_opened(event: Mapping[str, Any], client: WebClient) -> None:
+        if event.get("tab") == "home":
+            publish_home(
+                flow, client, str(event["user"]), today=deps.clock().astimezone(UTC).date()
+            )
+
+    @app.action(ids.HOME_ADVISE)
+    def handle_home_advise(ack: Ack, body: Mapping[str, Any], client: WebClient) -> None:
+        ack()
+        user = str(body["user"]["id"])
+        channel = client.conversations_open(users=user)["channel"]["id"]
+        begin_advice(
+            client,
+            deps,
+            team_id=str((body.get("team") or {}).get("id") or ""),
+            channel=str(channel),
+            owner=user,
+        )
+
+    if flow is None:
+        return
+
+    @app.command(ids.COMMAND, matchers=[lambda command: subcommand(command) == "mine"])
+    def handle_mine(ack: Ack, command: Mapping[str, Any]) -> None:
+        user = str(command["user_id"])
+        blocks, text = mine_message(requests_of(user, deps=flow.deps), flow.today())
+        ack(text=text, blocks=blocks)
+
+    @app.command(ids.COMMAND, matchers=[lambda command: subcommand(command) == "pending"])
+    def handle_pending(
+        ack: Ack, command: Mapping[str, Any], client: WebClient, respond: Respond
+    ) -> None:
+        ack()  # asking GitLab who may decide can take longer than Slack waits
+        try:
+            waiting = waiting_for(person(flow, client, str(command["user_id"])), deps=flow.deps)
+        except (IdentityError, GitLabError) as exc:
+            respond(text=f"I cannot tell what waits for you: {exc}")
+            return
+        blocks, text = pending_message(waiting)
+        respond(text=text, blocks=blocks)

@@ -1,0 +1,156 @@
+"""A Slack world for request tests: `tokenbot run`, the GitLab simulator and a recorder.
+
+Acme has `acme/platform/api` and `acme/payments/checkout`; alice is Maintainer of
+acme/platform, olga and omar Owners of acme, dan Developer of acme/platform. Requests under
+acme/payments go to their own approvals channel.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from bot.sandbox import (
+    AccessLevel,
+    GitlabSimulator,
+    SandboxServer,
+    add_personal_token,
+    add_resource_token,
+    add_service_account,
+)
+from tests.support.bot_process import BOT_TOKEN, BotProcess, start_bot
+from tests.support.slack_api import SlackRecorder
+from tests.support.slack_requests import SlackDriver, submit
+
+ALICE, OLGA, OMAR, DAN = "U0ALICE", "U0OLGA", "U0OMAR", "U0DAN"
+APPROVALS = "C0APPROVALS"
+PAYMENTS = "C0PAYMENTS"
+REMINDERS = "C0REMINDERS"
+IN_30 = (datetime.now(UTC).date() + timedelta(days=30)).isoformat()
+
+
+@dataclass
+class World:
+    sim: GitlabSimulator
+    slack: SlackRecorder
+    bot: BotProcess
+    driver: SlackDriver
+    data_dir: Path
+    gitlab_url: str
+    env: dict[str, str]  # the bot's settings, to run other tokenbot commands beside it
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[World]:
+    sim = GitlabSimulator()
+    state = sim.state
+    acme = state.add_group("acme")
+    platform = state.add_group("platform", parent=acme)
+    api = state.add_project("api", group=platform)
+    add_resource_token(
+        state,
+        api,
+        name="nightly-export",
+        level=AccessLevel.REPORTER,
+        scopes=("read_api",),
+        expires_at=state.today() + timedelta(days=5),
+    )
+    payments = state.add_group("payments", parent=acme)
+    state.add_project("checkout", group=payments)
+    bot_account = add_service_account(state, acme, "tokenbot", name="tokenbot")
+    state.add_member(bot_account, acme, AccessLevel.OWNER)
+    people = {
+        "alice": AccessLevel.MAINTAINER,
+        "olga": AccessLevel.OWNER,
+        "omar": AccessLevel.OWNER,
+        "dan": AccessLevel.DEVELOPER,
+    }
+    for username, role in people.items():
+        user = state.add_user(username, name=username.title())
+        state.add_member(user, acme if role is AccessLevel.OWNER else platform, role)
+    _, bot_token = add_personal_token(
+        state, bot_account, scopes=("api",), expires_at=state.today() + timedelta(days=60)
+    )
+    with SandboxServer(sim) as gitlab, SlackRecorder() as slack:
+        env = {
+            "GITLAB_URL": gitlab.url,
+            "GITLAB_TOKEN": bot_token,
+            "TOKENBOT_APPROVALS_CHANNEL": APPROVALS,
+            "TOKENBOT_APPROVALS_ROUTES": f"acme/payments={PAYMENTS}",
+            "TOKENBOT_SECRET_KEY": "test-only-key-0123456789-abcdefghijklmnop",
+            "TOKENBOT_USER_MAP": f"{ALICE}=alice,{OLGA}=olga,{OMAR}=omar,{DAN}=dan",
+            "TOKENBOT_LOG_LEVEL": "DEBUG",
+            "TOKENBOT_WATCHED_GROUPS": "acme",
+            "TOKENBOT_REMINDERS_CHANNEL": REMINDERS,
+        }
+        bot = start_bot(slack_api_url=slack.url, data_dir=tmp_path, extra_env=env)
+        env = {
+            **env,
+            "TOKENBOT_DATA_DIR": str(tmp_path),
+            "SLACK_API_URL": slack.url,
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+        }
+        try:
+            driver = SlackDriver(bot.url, response_url=slack.hooks_url)
+            yield World(sim, slack, bot, driver, tmp_path, gitlab.url, env)
+        finally:
+            bot.stop()
+
+
+ANSWERS: dict[str, Any] = {
+    "target": "acme/platform/api",
+    "token_type": "project_access_token",
+    "name": "release-notes",
+    "scopes": ["read_api"],
+    "role": "20",
+    "expires_on": IN_30,
+    "reason": "CI reads merged MRs to write release notes",
+    "delivery": "reveal",
+}
+
+
+def open_form(world: World, user: str) -> dict[str, Any]:
+    before = len(world.slack.calls_to("views.open"))
+    assert world.driver.command(user, "request").status_code == 200
+    return world.slack.wait_for("views.open", before + 1)[-1].args["view"]
+
+
+def request_token(world: World, user: str = ALICE, **answers: Any) -> requests.Response:
+    return submit(world.driver, user, open_form(world, user), {**ANSWERS, **answers})
+
+
+def card_in(world: World, count: int = 1, channel: str = APPROVALS) -> dict[str, Any]:
+    """The `count`th approval card posted to `channel`, as Slack holds it."""
+    for _ in range(200):
+        posted = [
+            c for c in world.slack.calls_to("chat.postMessage") if c.args.get("channel") == channel
+        ]
+        if len(posted) >= count:
+            call = posted[count - 1]
+            return {"channel": channel, "ts": call.answer["ts"], "blocks": call.args["blocks"]}
+        threading.Event().wait(0.05)
+    raise AssertionError(f"no card number {count} in {channel}")
+
+
+def dm_with_button(
+    world: World, user: str, action_id: str = "request.reveal", nth: int = 1
+) -> dict[str, Any]:
+    """The `nth` DM to `user` that has the button `action_id`, as Slack would hold it."""
+    for _ in range(200):
+        found = [
+            {"channel": user, "ts": call.answer["ts"], "blocks": call.args["blocks"]}
+            for call in world.slack.calls_to("chat.postMessage")
+            if call.args.get("channel") == user and action_id in json.dumps(call.args.get("blocks"))
+        ]
+        if len(found) >= nth:
+            return found[nth - 1]
+        threading.Event().wait(0.05)
+    raise AssertionError(f"no DM with {action_id} to {user}")
