@@ -37,23 +37,29 @@ def wsgi_app(app: App, *, ready: Callable[[], bool]) -> WsgiApp:
 def serve_http(
     application: WsgiApp, *, host: str, port: int, on_listening: Callable[[str], None]
 ) -> None:
-    """Serve until SIGTERM or Ctrl-C; waitress is a production WSGI server (threads, no fork)."""
+    """Serve until SIGTERM or Ctrl-C, then stop with the requests in hand answered.
+
+    Closing the listening socket is not enough to stop waitress: its loop runs while any
+    connection is open, and a client holding a keep-alive connection would keep the process
+    alive. So the signal handler raises `SystemExit` in the loop, the way waitress expects to be
+    stopped: it lets its worker threads finish their current request (up to 5 s) and returns.
+    """
     server = create_server(application, host=host, port=port, threads=16, ident="tokenbot")
     bound_port = getattr(server, "effective_port", port)
     on_listening(f"http://{host}:{bound_port}")
 
     def stop(signum: int, _frame: object) -> None:
         log.info("received signal %s, stopping", signum)
-        server.close()
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a second SIGTERM ends the process
+        raise SystemExit(0)
 
     signal.signal(signal.SIGTERM, stop)
     try:
-        server.run()
-    except KeyboardInterrupt:
+        server.run()  # returns on SystemExit or KeyboardInterrupt, worker threads stopped
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
         server.close()
-    except OSError:
-        # waitress raises from its poll loop once the listening socket is closed by stop()
-        log.debug("server loop ended")
+    log.info("stopped serving HTTP")
 
 
 def serve_socket_mode(app: App, *, app_token: str) -> None:

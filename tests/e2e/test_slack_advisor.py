@@ -94,6 +94,17 @@ def test_health_and_readiness_endpoints_answer(bot: BotProcess) -> None:
     assert requests.get(f"{bot.url}/readyz", timeout=5).status_code == 200
 
 
+def test_sigterm_stops_run_while_a_client_keeps_its_connection_open(bot: BotProcess) -> None:
+    # Slack and load balancers keep connections alive; a held connection must not keep the
+    # process running after SIGTERM (it did: waitress loops while any connection is open).
+    with requests.Session() as client:
+        assert client.get(f"{bot.url}/healthz", timeout=5).status_code == 200
+        log = bot.stop()  # times out (and fails) if the process keeps running
+    assert "received signal 15, stopping" in log
+    assert "stopped serving HTTP" in log
+    assert bot.child.returncode == 0
+
+
 def test_a_bad_signature_is_refused_with_401(driver: SlackDriver, slack: SlackRecorder) -> None:
     response = driver.direct_message(ADA, "which token should I use?", secret="wrong-secret")
     assert response.status_code == 401
