@@ -33,6 +33,7 @@ from bot.services.own_credential import OwnCredentialReport, check_own_credentia
 from bot.services.ports import Clock, UnitOfWork
 from bot.services.reminder_actions import ActionDeps
 from bot.services.reminders import ReminderDeps, ReminderPoster
+from bot.services.renewals import RenewApproval
 from bot.services.token_requests import RequestDeps
 from bot.slack.app import create_app, create_client
 from bot.slack.flow import ReminderFlow, RequestFlow
@@ -113,12 +114,17 @@ def slack_app(settings: Settings, container: Container, flow: RequestFlow | None
         signing_secret=secret.get_secret_value() if secret else "",
         deps=container.conversations,
         requests=flow,
-        reminders=reminder_flow(settings, container),
+        reminders=reminder_flow(settings, container, flow),
     )
 
 
-def reminder_flow(settings: Settings, container: Container) -> ReminderFlow | None:
-    """The reminder buttons act through GitLab; without it they are not registered."""
+def reminder_flow(
+    settings: Settings, container: Container, requests: RequestFlow | None = None
+) -> ReminderFlow | None:
+    """The reminder buttons act through GitLab; without it they are not registered.
+
+    Rotate and Renew need token requests (`requests`): they deliver secrets the same way.
+    """
     if settings.gitlab_url is None or settings.gitlab_token is None:
         return None
     actions = ActionDeps(
@@ -127,7 +133,12 @@ def reminder_flow(settings: Settings, container: Container) -> ReminderFlow | No
         container.clock,
         frozenset(settings.tokenbot_admins),
     )
-    return ReminderFlow(actions, settings.user_map)
+    return ReminderFlow(
+        actions,
+        settings.user_map,
+        requests,
+        RenewApproval(settings.tokenbot_renew_needs_approval),
+    )
 
 
 REQUEST_SETTINGS = ("GITLAB_URL", "GITLAB_TOKEN", "TOKENBOT_SECRET_KEY")

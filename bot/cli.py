@@ -322,7 +322,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             log.info(
                 "token requests are off; not set: %s", ", ".join(missing_for_requests(settings))
             )
-        jobs += _reminder_jobs(settings, container, SlackReminderPoster(app.client))
+        poster = SlackReminderPoster(app.client, renewals=flow is not None)
+        jobs += _reminder_jobs(settings, container, poster)
         if jobs:
             scheduler = start_scheduler(jobs)
         # What start-up made lives for the whole process: keep it out of the collector's scans
@@ -437,7 +438,8 @@ def _remind(args: argparse.Namespace, settings: Settings) -> int:
             return EXIT_OK
         settings.require("SLACK_BOT_TOKEN", "TOKENBOT_REMINDERS_CHANNEL")
         app = slack_app(settings, container, None)
-        poster = SlackReminderPoster(app.client)
+        # Rotate and Renew are offered when the running bot can act on them (requests are on).
+        poster = SlackReminderPoster(app.client, renewals=not missing_for_requests(settings))
         report = sweep(deps=reminder_deps(settings, container, poster))
     finally:
         container.close()

@@ -18,6 +18,7 @@ from bot.domain.requests import (
     Approval,
     Delivery,
     MessageRef,
+    Renewal,
     RequestDraft,
     RequestState,
     TokenRequest,
@@ -195,6 +196,10 @@ def _columns(request: TokenRequest) -> dict[str, Any]:
         "token_user_id": request.token_user_id,
         "card_channel": request.card.channel if request.card else None,
         "card_ts": request.card.ts if request.card else None,
+        "renews_key": request.renews.key if request.renews else None,
+        "renews_gitlab_id": request.renews.gitlab_id if request.renews else None,
+        "renews_user_id": request.renews.user_id if request.renews else None,
+        "renews_asked_by": request.renews.asked_by if request.renews else None,
     }
 
 
@@ -229,6 +234,11 @@ def _request(row: TokenRequestRow) -> TokenRequest:
         token_user_id=row.token_user_id,
         card=MessageRef(row.card_channel, row.card_ts)
         if row.card_channel and row.card_ts
+        else None,
+        renews=Renewal(
+            row.renews_key, row.renews_gitlab_id, row.renews_user_id, row.renews_asked_by
+        )
+        if row.renews_key and row.renews_gitlab_id is not None
         else None,
         revision=row.revision,
     )

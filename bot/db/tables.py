@@ -50,6 +50,10 @@ class TokenRequestRow(SQLModel, table=True):
     token_user_id: int | None = None
     card_channel: str | None = Field(default=None, max_length=64)
     card_ts: str | None = Field(default=None, max_length=64)
+    renews_key: str | None = Field(default=None, max_length=64)
+    renews_gitlab_id: int | None = None
+    renews_user_id: int | None = None
+    renews_asked_by: str | None = Field(default=None, max_length=64)
     revision: int = Field(default=0)
 
 

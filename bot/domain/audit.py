@@ -21,6 +21,8 @@ class AuditAction(StrEnum):
     REVEALED = "revealed"
     ROTATED = "rotated"  # a fresh secret for a provisioned token; the old one stops working
     ROTATION_FAILED = "rotation_failed"
+    ROTATION_REQUESTED = "rotation_requested"  # Rotate on a reminder: a request that rotates
+    RENEWAL_REQUESTED = "renewal_requested"  # Renew on a reminder: rotate with a new expiry
     # On a tracked token (the event's request_id is then the token's key):
     CLAIMED = "claimed"
     LET_EXPIRE = "let_expire"

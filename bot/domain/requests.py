@@ -59,6 +59,16 @@ class MessageRef:
 
 
 @dataclass(frozen=True, slots=True)
+class Renewal:
+    """The existing GitLab token a request rotates instead of creating a new one."""
+
+    key: str  # the tracked token's key, "<token type>:<GitLab id>"
+    gitlab_id: int
+    user_id: int | None = None  # the bot user or service account behind it
+    asked_by: str | None = None  # who clicked, when that is not the owner
+
+
+@dataclass(frozen=True, slots=True)
 class Approval:
     approver: str
     at: datetime
@@ -82,6 +92,7 @@ class TokenRequest:
     failure: str | None = None
     token_user_id: int | None = None  # the bot user or service account behind the token
     card: MessageRef | None = None
+    renews: Renewal | None = None  # a rotation or renewal of an existing token
     revision: int = 0
 
     def approved_by(self, approver: str, *, now: datetime) -> TokenRequest:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from bot.domain.audit import AuditAction, AuditEvent
 from bot.domain.credentials import IssuedToken, Secret, TokenRef, TokenSpec
-from bot.domain.requests import Delivery, RequestError, RequestState, TokenRequest
+from bot.domain.reminders import OwnerSource, TrackedStatus, token_key
+from bot.domain.requests import Delivery, Renewal, RequestError, RequestState, TokenRequest
 from bot.domain.tokens import TokenType
 from bot.services.gitlab_errors import GitLabError
 from bot.services.ports import ConcurrentUpdateError, UnitOfWork
@@ -27,6 +28,7 @@ class Provisioning:
 
     request: TokenRequest
     started: bool  # False: another worker had it already, or it was not approved
+    problem: str | None = None  # a renewal whose CI/CD variable could not be rewritten
 
 
 def provision_request(request_id: str, *, deps: RequestDeps) -> Provisioning:
@@ -40,6 +42,8 @@ def provision_request(request_id: str, *, deps: RequestDeps) -> Provisioning:
             return Provisioning(current, started=False)
         _audit(uow, claimed, AuditAction.PROVISIONING, deps.clock())
         uow.commit()
+    if claimed.renews is not None:
+        return _renew(claimed, claimed.renews, deps)
     try:
         issued = deps.gitlab.create_token(_spec(claimed))
         if claimed.draft.delivery is Delivery.CI_VARIABLE:
@@ -58,6 +62,73 @@ def provision_request(request_id: str, *, deps: RequestDeps) -> Provisioning:
         )
         uow.commit()
     return Provisioning(done, started=True)
+
+
+def _renew(claimed: TokenRequest, renews: Renewal, deps: RequestDeps) -> Provisioning:
+    """Rotate the existing token (new expiry for a renewal), then track the new one.
+
+    The old secret dies with the rotation, so a CI/CD variable that cannot be rewritten does
+    not revoke the new token (as a failed first delivery does): its secret waits behind
+    Reveal token instead.
+    """
+    draft = claimed.draft
+    try:
+        ref = TokenRef(
+            draft.token_type, renews.gitlab_id, deps.gitlab.namespace(draft.target), renews.user_id
+        )
+        issued = deps.gitlab.rotate_token(ref, expires_on=draft.expires_on)
+    except GitLabError as exc:
+        return Provisioning(_record_failure(claimed, str(exc), deps), started=True)
+    problem = None
+    if draft.delivery is Delivery.CI_VARIABLE:
+        try:
+            _write_variable(claimed, issued, deps)
+        except GitLabError as exc:
+            problem = f"the CI/CD variable could not be updated: {exc}"
+    now = deps.clock()
+    with deps.uow() as uow:
+        done = uow.requests.update(
+            claimed.provisioned(issued.record.gitlab_id, issued.record.user_id)
+        )
+        if draft.delivery is Delivery.REVEAL or problem is not None:
+            uow.secrets.put(claimed.id, issued.secret, expires_at=now + deps.secret_ttl)
+        _track_successor(uow, done, renews, issued, now)
+        ids = {
+            "old_gitlab_token_id": str(renews.gitlab_id),
+            "gitlab_token_id": str(issued.record.gitlab_id),
+        }
+        _audit(uow, done, AuditAction.ROTATED, now, **ids)
+        if problem is not None:
+            _audit(uow, done, AuditAction.FAILED, now, reason=problem)
+        uow.commit()
+    return Provisioning(done, started=True, problem=problem)
+
+
+def _track_successor(
+    uow: UnitOfWork, request: TokenRequest, renews: Renewal, issued: IssuedToken, now: datetime
+) -> None:
+    """Stop reminding about the rotated-away token and track its successor at once.
+
+    The next sync would find both anyway (the old one revoked, the new one listed); doing it
+    here keeps today's reminders and the Home tab right until then.
+    """
+    old = uow.inventory.get(renews.key)
+    if old is None:
+        return
+    uow.inventory.update(replace(old, status=TrackedStatus.REVOKED), now)
+    successor = replace(
+        old,
+        key=token_key(old.token_type, issued.record.gitlab_id),
+        gitlab_id=issued.record.gitlab_id,
+        expires_on=request.draft.expires_on,
+        user_id=issued.record.user_id if issued.record.user_id is not None else old.user_id,
+        last_used_at=None,
+        owner=request.requester,
+        owner_source=OwnerSource.REQUESTER,
+        muted=False,
+        request_id=request.id,
+    )
+    uow.inventory.track(successor, old.place_key, now)
 
 
 def reveal_secret(request_id: str, who: str, *, deps: RequestDeps) -> tuple[TokenRequest, Secret]:

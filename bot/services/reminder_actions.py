@@ -28,23 +28,23 @@ class ActionDeps:
 
 
 def claim_token(key: str, person: Person, *, deps: ActionDeps) -> TrackedToken:
-    token = _load(key, deps)
+    token = load_tracked(key, deps)
     if token.owner is not None:
         raise RequestError(f"<@{token.owner}> owns this token already")
-    _must_act(token, person, deps, claiming=True)
+    check_may_act(token, person, deps, claiming=True)
     claimed = replace(token, owner=person.chat_id, owner_source=OwnerSource.CLAIMED)
     return _save(claimed, AuditAction.CLAIMED, person.chat_id, deps)
 
 
 def let_expire(key: str, person: Person, *, deps: ActionDeps) -> TrackedToken:
-    token = _load(key, deps)
-    _must_act(token, person, deps)
+    token = load_tracked(key, deps)
+    check_may_act(token, person, deps)
     return _save(replace(token, muted=True), AuditAction.LET_EXPIRE, person.chat_id, deps)
 
 
 def revoke_now(key: str, person: Person, *, deps: ActionDeps) -> TrackedToken:
-    token = _load(key, deps)
-    _must_act(token, person, deps)
+    token = load_tracked(key, deps)
+    check_may_act(token, person, deps)
     if token.status is not TrackedStatus.ACTIVE:
         raise RequestError(f"this token is {token.status.value} already")
     deps.gitlab.revoke_token(
@@ -54,7 +54,7 @@ def revoke_now(key: str, person: Person, *, deps: ActionDeps) -> TrackedToken:
     return _save(revoked, AuditAction.REVOKED_NOW, person.chat_id, deps)
 
 
-def _must_act(
+def check_may_act(
     token: TrackedToken, person: Person, deps: ActionDeps, *, claiming: bool = False
 ) -> None:
     if person.chat_id == token.owner or person.chat_id in deps.admins:
@@ -71,7 +71,7 @@ def _must_act(
         )
 
 
-def _load(key: str, deps: ActionDeps) -> TrackedToken:
+def load_tracked(key: str, deps: ActionDeps) -> TrackedToken:
     with deps.uow() as uow:
         token = uow.inventory.get(key)
     if token is None:

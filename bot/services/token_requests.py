@@ -268,11 +268,20 @@ def waiting_for(approver: Person, *, deps: RequestDeps) -> list[TokenRequest]:
 
 
 def requests_of(requester: str, *, deps: RequestDeps) -> list[TokenRequest]:
-    """Everything this person asked for, newest first."""
+    """Everything this person asked for, newest first.
+
+    A token later rotated by a renewal (Rotate or Renew on a reminder) is shown once: as the
+    renewal, which holds the live token.
+    """
     with deps.uow() as uow:
-        return sorted(
-            uow.requests.of_requester(requester), key=lambda r: r.created_at, reverse=True
-        )
+        mine = uow.requests.of_requester(requester)
+    done = {RequestState.PROVISIONED, RequestState.ROTATING}
+    renewed = {r.renews.gitlab_id for r in mine if r.renews is not None and r.state in done}
+    return sorted(
+        (r for r in mine if not (r.state in done and r.gitlab_token_id in renewed)),
+        key=lambda r: r.created_at,
+        reverse=True,
+    )
 
 
 def attach_card(request_id: str, card: MessageRef, *, deps: RequestDeps) -> None:

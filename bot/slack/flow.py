@@ -13,6 +13,7 @@ from slack_sdk import WebClient
 from bot.domain.routing import channel_for
 from bot.services.identity import link_person
 from bot.services.reminder_actions import ActionDeps
+from bot.services.renewals import RenewApproval, RenewDeps
 from bot.services.token_requests import Person, RequestDeps
 
 
@@ -34,10 +35,27 @@ class RequestFlow:
 
 @dataclass(frozen=True, slots=True)
 class ReminderFlow:
-    """What the reminder buttons need: the actions' dependencies and identity overrides."""
+    """What the reminder buttons need: the actions' dependencies and identity overrides.
+
+    With token requests on (`requests`), Rotate and Renew become requests that rotate.
+    """
 
     actions: ActionDeps
     user_map: Mapping[str, str]
+    requests: RequestFlow | None = None
+    renew_approval: RenewApproval = RenewApproval.RISKY
+
+    def renew_deps(self, client: WebClient) -> RenewDeps | None:
+        if self.requests is None:
+            return None
+        directory = SlackDirectory(client)
+
+        def people(chat_id: str) -> Person:
+            return link_person(
+                chat_id, directory=directory, gitlab=self.actions.gitlab, overrides=self.user_map
+            )
+
+        return RenewDeps(self.actions, self.requests.deps, people, self.renew_approval)
 
 
 class SlackDirectory:

@@ -44,3 +44,6 @@ HOME_ADVISE = "home.advise"  # "Which token should I use?" on the Home tab
 REMINDER_LET_EXPIRE = "reminder.let_expire"
 REMINDER_REVOKE = "reminder.revoke"
 REMINDER_CLAIM = "reminder.claim"
+REMINDER_ROTATE = "reminder.rotate"  # a fresh secret for the owner, same expiry
+REMINDER_RENEW = "reminder.renew"  # opens the Renew form
+REMINDER_RENEW_SUBMIT = "reminder.renew_submit"  # the Renew form's callback id

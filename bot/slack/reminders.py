@@ -27,8 +27,10 @@ class SlackReminderPoster:
         interval: float = CHANNEL_INTERVAL_SECONDS,
         sleep: Callable[[float], None] = time.sleep,
         monotonic: Callable[[], float] = time.monotonic,
+        renewals: bool = False,
     ) -> None:
         self._client = client
+        self._renewals = renewals  # offer Rotate and Renew: token requests are on
         self._interval = interval
         self._sleep = sleep
         self._monotonic = monotonic
@@ -36,7 +38,7 @@ class SlackReminderPoster:
         self._lock = threading.Lock()
 
     def post(self, reminder: Reminder) -> str:
-        blocks, text = reminder_message(reminder)
+        blocks, text = reminder_message(reminder, renewals=self._renewals)
         return self._send(reminder.channel, blocks, text)
 
     def post_digest(self, channel: str, reminders: Sequence[Reminder]) -> str:

@@ -5,11 +5,24 @@ from __future__ import annotations
 
 import json
 import threading
+from datetime import date, timedelta
 from typing import Any
 
 from tests.cli_runner import run_tokenbot
-from tests.support.request_world import DAN, OLGA, REMINDERS, World, world
+from tests.support.request_world import (
+    ALICE,
+    APPROVALS,
+    DAN,
+    OLGA,
+    OMAR,
+    REMINDERS,
+    World,
+    card_in,
+    dm_with_button,
+    world,
+)
 from tests.support.slack_api import Call
+from tests.support.slack_requests import submit
 
 __all__ = ["world"]  # the fixture
 
@@ -75,3 +88,111 @@ def test_revoke_now_revokes_it_in_gitlab(world: World) -> None:
     synced = run_tokenbot("sync", env=world.env)
     assert synced.code == 0
     assert run_tokenbot("remind", "--dry-run", env=world.env).out.strip() == "nothing is due today"
+
+
+def _claimed_by(world: World, user: str) -> dict[str, Any]:
+    """Claim the reminder's token; the redrawn reminder, as Slack holds it."""
+    reminder = _sync_and_remind(world)
+    world.driver.click(user, reminder, "reminder.claim")
+    update = _update(world, f"<@{user}>")
+    return {**reminder, "blocks": update.args["blocks"]}
+
+
+def _live(world: World, name: str) -> list[Any]:
+    return [t for t in world.sim.state.tokens.values() if t.name == name and not t.revoked]
+
+
+def _renew_form(world: World, user: str, reminder: dict[str, Any]) -> dict[str, Any]:
+    before = len(world.slack.calls_to("views.open"))
+    assert world.driver.click(user, reminder, "reminder.renew").status_code == 200
+    return world.slack.wait_for("views.open", before + 1)[-1].args["view"]
+
+
+def test_rotate_sends_the_owner_a_fresh_secret_with_the_same_expiry(world: World) -> None:
+    reminder = _claimed_by(world, OLGA)
+    text = json.dumps(reminder["blocks"])
+    assert '"Rotate"' in text
+    assert '"Renew"' in text
+    (old,) = _live(world, "nightly-export")
+    world.driver.click(DAN, reminder, "reminder.rotate")  # a Developer may not
+    refusal = world.slack.wait_for("chat.postEphemeral")[-1].args["text"]
+    assert refusal.startswith("Not rotated")
+    assert "Maintainer or higher" in refusal
+    assert _live(world, "nightly-export") == [old]
+
+    world.driver.click(OLGA, reminder, "reminder.rotate")
+    dm = dm_with_button(world, OLGA)
+    assert "was rotated" in json.dumps(dm["blocks"])
+    (new,) = _live(world, "nightly-export")
+    assert new.id != old.id
+    assert old.revoked
+    assert new.expires_at == old.expires_at  # GitLab's one-week default is not used
+    world.driver.click(OLGA, dm, "request.reveal")
+    modal = json.dumps(world.slack.wait_for("views.open")[-1].args["view"])
+    assert "glpat-" in modal
+    assert "went to <@U0OLGA>" in json.dumps(_update(world, "rotated it").args["blocks"])
+    # The reminder for the old token is done, and the new one has its owner already.
+    (line,) = [
+        row
+        for row in run_tokenbot("remind", "--dry-run", env=world.env).out.splitlines()
+        if "nightly-export" in row
+    ]
+    assert "U0OLGA" in line  # the successor is due at 7 days, already owned
+
+
+def test_renew_within_policy_rotates_at_once_with_the_new_date(world: World) -> None:
+    reminder = _claimed_by(world, ALICE)  # Maintainer of acme/platform
+    form = _renew_form(world, ALICE, reminder)
+    labels = json.dumps(form)
+    assert '"Expires on"' in labels
+    assert '"Reason"' in labels
+    today = date.fromisoformat(world.sim.state.today().isoformat())
+    too_far = (today + timedelta(days=400)).isoformat()
+    answer = submit(world.driver, ALICE, form, {"expires_on": too_far, "reason": "short"})
+    errors = answer.json()["errors"]
+    assert "at most" in errors["expires_on"]
+    assert "reason" in errors
+    assert len(_live(world, "nightly-export")) == 1  # nothing happened
+
+    new_date = (today + timedelta(days=60)).isoformat()
+    answer = submit(
+        world.driver,
+        ALICE,
+        form,
+        {"expires_on": new_date, "reason": "the nightly export still runs every night"},
+    )
+    assert answer.status_code == 200
+    assert answer.text == ""
+    dm = dm_with_button(world, ALICE)
+    assert new_date in json.dumps(dm["blocks"])
+    (new,) = _live(world, "nightly-export")
+    assert new.expires_at.isoformat() == new_date
+    assert world.slack.calls_to("chat.postMessage")[-1].args["channel"] != APPROVALS
+    assert run_tokenbot("remind", "--dry-run", env=world.env).out.strip() == "nothing is due today"
+
+
+def test_a_risky_renewal_waits_for_two_approvals(world: World) -> None:
+    reminder = _claimed_by(world, ALICE)
+    form = _renew_form(world, ALICE, reminder)
+    today = date.fromisoformat(world.sim.state.today().isoformat())
+    long_date = (today + timedelta(days=200)).isoformat()  # over 90 days: "long lifetime"
+    reason = "the nightly export runs until the data warehouse moves"
+    answer = submit(world.driver, ALICE, form, {"expires_on": long_date, "reason": reason})
+    assert answer.status_code == 200
+    card = card_in(world)
+    text = json.dumps(card["blocks"])
+    assert "GitLab token renewal" in text
+    assert "long lifetime" in text
+    assert "waiting for approval" in json.dumps(_update(world, "asked to renew").args["blocks"])
+    assert len(_live(world, "nightly-export")) == 1  # not rotated before approval
+    (old,) = _live(world, "nightly-export")
+
+    world.driver.click(ALICE, card, "request.approve")  # not her own renewal
+    assert "own request" in world.slack.wait_for("chat.postEphemeral")[-1].args["text"]
+    world.driver.click(OLGA, card, "request.approve")
+    world.driver.click(OMAR, card, "request.approve")
+    dm = dm_with_button(world, ALICE)
+    assert long_date in json.dumps(dm["blocks"])
+    (new,) = _live(world, "nightly-export")
+    assert new.id != old.id
+    assert new.expires_at.isoformat() == long_date

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -12,13 +12,18 @@ from slack_sdk.models.blocks import (
     ButtonElement,
     ConfirmObject,
     ContextBlock,
+    DatePickerElement,
     HeaderBlock,
+    InputBlock,
     MarkdownTextObject,
+    PlainTextInputElement,
     SectionBlock,
 )
+from slack_sdk.models.views import View
 
 from bot.domain.profiles import PROFILES
 from bot.domain.reminders import Reminder, TrackedToken
+from bot.services.renewals import can_rotate
 from bot.slack import ids
 
 DIGEST_LINES = 40  # a message holds 50 blocks; the rest is summarised
@@ -45,8 +50,9 @@ def owner_text(token: TrackedToken) -> str:
 
 
 def reminder_message(
-    reminder: Reminder, *, note: str | None = None
+    reminder: Reminder, *, note: str | None = None, renewals: bool = False
 ) -> tuple[list[dict[str, Any]], str]:
+    """One token's reminder; `renewals`: Rotate and Renew can be offered (requests are on)."""
     token = reminder.token
     title = PROFILES[token.token_type].title
     text = f"{title} '{token.name}' in {token.namespace.path} {when(reminder.days_left, token)}"
@@ -70,7 +76,8 @@ def reminder_message(
     if note:
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=note)]))
     else:
-        blocks.append(ActionsBlock(elements=_buttons(token)))
+        rotatable = renewals and reminder.days_left > 0 and can_rotate(token)
+        blocks.append(ActionsBlock(elements=_buttons(token, rotatable=rotatable)))
     return [b.to_dict() for b in blocks], text
 
 
@@ -109,9 +116,35 @@ def digest_message(reminders: Sequence[Reminder]) -> tuple[list[dict[str, Any]],
     return [b.to_dict() for b in blocks], text
 
 
-def _buttons(token: TrackedToken) -> list[ButtonElement]:
+def _buttons(token: TrackedToken, *, rotatable: bool) -> list[ButtonElement]:
     key = token.key
-    buttons = [ButtonElement(text="Let it expire", action_id=ids.REMINDER_LET_EXPIRE, value=key)]
+    buttons = []
+    if rotatable and token.owner is not None:
+        buttons.append(
+            ButtonElement(
+                text="Renew",
+                action_id=ids.REMINDER_RENEW,
+                value=key,
+                style="primary",
+            )
+        )
+        buttons.append(
+            ButtonElement(
+                text="Rotate",
+                action_id=ids.REMINDER_ROTATE,
+                value=key,
+                confirm=ConfirmObject(
+                    title="Rotate this token?",
+                    text=f"The current secret of '{token.name}' stops working at once; a new"
+                    f" one with the same expiry date goes to <@{token.owner}>.",
+                    confirm="Rotate",
+                    deny="Keep it",
+                ),
+            )
+        )
+    buttons.append(
+        ButtonElement(text="Let it expire", action_id=ids.REMINDER_LET_EXPIRE, value=key)
+    )
     buttons.append(
         ButtonElement(
             text="Revoke now",
@@ -131,6 +164,47 @@ def _buttons(token: TrackedToken) -> list[ButtonElement]:
     if token.owner is None:
         buttons.append(ButtonElement(text="Claim", action_id=ids.REMINDER_CLAIM, value=key))
     return buttons
+
+
+def renew_modal(
+    token: TrackedToken, *, offered: date, max_date: date | None, reminder: str = ""
+) -> dict[str, Any]:
+    """The Renew form: a new expiry date and a reason; `reminder` is "channel ts" to redraw."""
+    hint = "The token keeps its scopes and role; it gets a new secret, sent to its owner."
+    if max_date is not None:
+        hint += f" Policy allows dates up to {max_date.isoformat()}."
+    view = View(
+        type="modal",
+        callback_id=ids.REMINDER_RENEW_SUBMIT,
+        private_metadata=f"{token.key} {reminder}".strip(),
+        title="Renew token",
+        submit="Renew",
+        close="Cancel",
+        blocks=[
+            SectionBlock(
+                text=MarkdownTextObject(
+                    text=f"Renew *{token.name}* in {where(token)}, now {_date(token)}."
+                )
+            ),
+            InputBlock(
+                block_id="expires_on",
+                label="Expires on",
+                element=DatePickerElement(action_id="value", initial_date=offered.isoformat()),
+                hint=hint,
+            ),
+            InputBlock(
+                block_id="reason",
+                label="Reason",
+                element=PlainTextInputElement(
+                    action_id="value",
+                    multiline=True,
+                    max_length=500,
+                    placeholder="What still uses this token",
+                ),
+            ),
+        ],
+    )
+    return view.to_dict()
 
 
 def _date(token: TrackedToken) -> str:

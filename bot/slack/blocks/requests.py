@@ -149,14 +149,23 @@ def request_modal(
 def approval_card(request: TokenRequest) -> tuple[list[dict[str, Any]], str]:
     draft = request.draft
     role = draft.access_level.label if draft.access_level else "—"
+    if request.renews is None:
+        header = "GitLab token request"
+        lead = (
+            f"<@{request.requester}> asks for a *{PROFILES[draft.token_type].title}*"
+            f" on `{draft.target}`"
+        )
+    else:
+        asker = request.renews.asked_by or request.requester
+        header = "GitLab token renewal"
+        lead = (
+            f"<@{asker}> asks to renew the *{PROFILES[draft.token_type].title}* '{draft.name}'"
+            f" on `{draft.target}` until {draft.expires_on.isoformat()}; its new secret goes"
+            f" to its owner <@{request.requester}>"
+        )
     blocks: list[Block] = [
-        HeaderBlock(text="GitLab token request"),
-        SectionBlock(
-            text=MarkdownTextObject(
-                text=f"<@{request.requester}> asks for a *{PROFILES[draft.token_type].title}*"
-                f" on `{draft.target}`"
-            )
-        ),
+        HeaderBlock(text=header),
+        SectionBlock(text=MarkdownTextObject(text=lead)),
         SectionBlock(
             fields=[
                 MarkdownTextObject(text=f"*Name*\n{draft.name}"),

@@ -1,9 +1,14 @@
-"""The buttons on expiry reminders: Claim, Let it expire, Revoke now (after a confirmation)."""
+"""The buttons on expiry reminders.
+
+Claim, Let it expire, Revoke now (after a confirmation) act on the tracked token. Rotate (after
+a confirmation) and Renew (a form: new expiry date and reason) become token requests that
+rotate the token, so the new secret reaches its owner the way a requested token does.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import UTC
+from datetime import UTC, date, timedelta
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -11,14 +16,17 @@ from slack_sdk import WebClient
 
 from bot.domain.expiry import days_left
 from bot.domain.reminders import Reminder, TrackedStatus, TrackedToken
-from bot.domain.requests import RequestError
+from bot.domain.requests import MessageRef, RequestError, RequestState, TokenRequest
 from bot.services.gitlab_errors import GitLabError
 from bot.services.identity import IdentityError, link_person
 from bot.services.reminder_actions import claim_token, let_expire, revoke_now
-from bot.services.token_requests import Person
+from bot.services.renewals import renew_tracked_token, rotate_tracked_token
+from bot.services.token_requests import Person, RequestRejected, attach_card
 from bot.slack import ids
-from bot.slack.blocks.reminders import reminder_message
-from bot.slack.flow import ReminderFlow, SlackDirectory, tell
+from bot.slack.blocks.reminders import reminder_message, renew_modal
+from bot.slack.blocks.requests import approval_card
+from bot.slack.flow import ReminderFlow, RequestFlow, SlackDirectory, tell
+from bot.slack.listeners.requests import provision_and_deliver
 
 Action = Callable[[str, Person], TrackedToken]
 
@@ -60,6 +68,153 @@ def register(app: App, flow: ReminderFlow) -> None:
             lambda t, u: f"<@{u}> revoked it; it no longer works.",
         )
     )
+    if flow.requests is not None:
+        _register_renewals(app, flow, flow.requests)
+
+
+def _register_renewals(app: App, flow: ReminderFlow, requests: RequestFlow) -> None:
+    deps = flow.actions
+
+    @app.action(ids.REMINDER_ROTATE)
+    def handle_rotate(ack: Ack, body: Mapping[str, Any], client: WebClient) -> None:
+        ack()
+        key, user = str(body["actions"][0]["value"]), str(body["user"]["id"])
+        renew = flow.renew_deps(client)
+        assert renew is not None  # noqa: S101 - registered only with requests on
+        try:
+            request = rotate_tracked_token(key, renew.people(user), deps=renew)
+        except (RequestError, IdentityError, GitLabError) as exc:
+            tell(client, body, f"Not rotated: {exc}")
+            return
+        _after_renewal(client, flow, requests, request, _message_of(body))
+
+    @app.action(ids.REMINDER_RENEW)
+    def handle_renew(ack: Ack, body: Mapping[str, Any], client: WebClient) -> None:
+        ack()
+        key = str(body["actions"][0]["value"])
+        with deps.uow() as uow:
+            token = uow.inventory.get(key)
+        if token is None:
+            tell(client, body, "tokenbot no longer tracks this token.")
+            return
+        today = requests.today()
+        rule = requests.deps.policy.rules.get(token.token_type)
+        longest = today + timedelta(days=rule.max_lifetime_days) if rule else None
+        offered = today + timedelta(days=requests.lifetime_days)
+        if longest is not None:
+            offered = min(offered, longest)
+        where = _message_of(body)
+        view = renew_modal(
+            token,
+            offered=offered,
+            max_date=longest,
+            reminder=f"{where[0]} {where[1]}" if where else "",
+        )
+        client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    @app.view(ids.REMINDER_RENEW_SUBMIT)
+    def handle_renew_submit(ack: Ack, body: Mapping[str, Any], client: WebClient) -> None:
+        user = str(body["user"]["id"])
+        meta = str(body["view"].get("private_metadata", "")).split()
+        key = meta[0] if meta else ""
+        values = body["view"]["state"]["values"]
+        picked = (values.get("expires_on", {}).get("value") or {}).get("selected_date")
+        reason = str((values.get("reason", {}).get("value") or {}).get("value") or "")
+        if not picked:
+            ack(response_action="errors", errors={"expires_on": "choose a date"})
+            return
+        renew = flow.renew_deps(client)
+        assert renew is not None  # noqa: S101 - registered only with requests on
+        try:
+            request = renew_tracked_token(
+                key,
+                renew.people(user),
+                expires_on=date.fromisoformat(str(picked)),
+                reason=reason,
+                deps=renew,
+            )
+        except RequestRejected as exc:
+            ack(response_action="errors", errors=_form_errors(exc))
+            return
+        except (RequestError, IdentityError, GitLabError) as exc:
+            ack(response_action="errors", errors={"expires_on": str(exc)[:150]})
+            return
+        ack()
+        message = (meta[1], meta[2]) if len(meta) == 3 else None
+        _after_renewal(client, flow, requests, request, message)
+
+
+def _after_renewal(
+    client: WebClient,
+    flow: ReminderFlow,
+    requests: RequestFlow,
+    request: TokenRequest,
+    message: tuple[str, str] | None,
+) -> None:
+    """Approved at once: rotate and deliver. Else: an approval card, and a word to the owner."""
+    asker = request.renews.asked_by if request.renews else None
+    by = f"<@{asker or request.requester}>"
+    if request.state is RequestState.APPROVED:
+        provision_and_deliver(requests, client, request.id)
+        with requests.deps.uow() as uow:
+            done = uow.requests.get(request.id)
+        if done is None or done.state is not RequestState.PROVISIONED:
+            note = f"{by} asked for a fresh secret, but GitLab refused: see the owner's DM."
+        else:
+            note = (
+                f"{by} rotated it: the old secret no longer works; the new one, valid until"
+                f" {request.draft.expires_on.isoformat()}, went to <@{request.requester}>."
+            )
+    else:
+        channel = requests.channel_for(request.draft.target)
+        blocks, text = approval_card(request)
+        posted = client.chat_postMessage(channel=channel, blocks=blocks, text=text)
+        attach_card(
+            request.id, MessageRef(str(posted["channel"]), str(posted["ts"])), deps=requests.deps
+        )
+        note = (
+            f"{by} asked to renew it until {request.draft.expires_on.isoformat()}; waiting for"
+            f" approval in <#{channel}>."
+        )
+        client.chat_postMessage(
+            channel=request.requester,
+            text=(
+                f"A renewal of your token '{request.draft.name}' on `{request.draft.target}`"
+                f" until {request.draft.expires_on.isoformat()} waits for approval in"
+                f" <#{channel}>. Once approved, its new secret comes here."
+            ),
+        )
+    if message is not None:
+        _redraw(client, flow, request.renews.key if request.renews else "", message, note)
+
+
+def _redraw(
+    client: WebClient, flow: ReminderFlow, key: str, message: tuple[str, str], note: str
+) -> None:
+    with flow.actions.uow() as uow:
+        token = uow.inventory.get(key)
+    if token is None:
+        return
+    today = flow.actions.clock().astimezone(UTC).date()
+    left = days_left(token.expires_on, today) or 0
+    blocks, text = reminder_message(Reminder(token, 0, left, message[0]), note=note)
+    client.chat_update(channel=message[0], ts=message[1], blocks=blocks, text=text)
+
+
+def _message_of(body: Mapping[str, Any]) -> tuple[str, str] | None:
+    container = body.get("container") or {}
+    if container.get("type") != "message":
+        return None
+    return str(container["channel_id"]), str(container["message_ts"])
+
+
+def _form_errors(exc: RequestRejected) -> dict[str, str]:
+    """The form has two fields; a problem with anything else is shown on the date."""
+    errors: dict[str, str] = {}
+    for problem in exc.problems:
+        field = problem.field if problem.field in {"expires_on", "reason"} else "expires_on"
+        errors[field] = "; ".join(filter(None, [errors.get(field), problem.message]))[:150]
+    return errors
 
 
 def _show(
@@ -78,7 +233,9 @@ def _show(
     if note is None and (token.muted or token.status is not TrackedStatus.ACTIVE):
         note = "Nothing more to do here."
     blocks, text = reminder_message(
-        Reminder(token, 0, left, str(container["channel_id"])), note=note
+        Reminder(token, 0, left, str(container["channel_id"])),
+        note=note,
+        renewals=flow.requests is not None,
     )
     client.chat_update(
         channel=str(container["channel_id"]),

@@ -163,7 +163,7 @@ def _register_decisions(app: App, flow: RequestFlow) -> None:
             return
         refresh_card(client, request)
         if request.state is RequestState.APPROVED:
-            _provision(flow, client, request_id)
+            provision_and_deliver(flow, client, request_id)
         _after_click(flow, client, body)
 
     @app.action(ids.REQUEST_RETRY)
@@ -175,7 +175,7 @@ def _register_decisions(app: App, flow: RequestFlow) -> None:
         except (RequestError, IdentityError, GitLabError) as exc:
             tell(client, body, f"Not retried: {exc}")
             return
-        _provision(flow, client, request_id)
+        provision_and_deliver(flow, client, request_id)
         _after_click(flow, client, body)
 
     @app.action(ids.REQUEST_DENY)
@@ -222,22 +222,31 @@ def _register_decisions(app: App, flow: RequestFlow) -> None:
         _after_click(flow, client, body)
 
 
-def _provision(flow: RequestFlow, client: WebClient, request_id: str) -> None:
+def provision_and_deliver(flow: RequestFlow, client: WebClient, request_id: str) -> None:
+    """Create (or, for a renewal, rotate) the approved token and tell its requester."""
     outcome = provision_request(request_id, deps=flow.deps)
     if not outcome.started:
         return  # another click or process is on it
     refresh_card(client, outcome.request)
     request = outcome.request
+    renewal = request.renews is not None
     if request.state is not RequestState.PROVISIONED:
+        verb = "rotate" if renewal else "create"
         client.chat_postMessage(
             channel=request.requester,
             text=(
                 f"Your request for '{request.draft.name}' was approved, but GitLab refused to"
-                f" create it: {request.failure}. An approver can retry."
+                f" {verb} it: {request.failure}. An approver can retry."
             ),
         )
     else:
-        _deliver(client, request, ttl=flow.deps.secret_ttl, rotated=False)
+        _deliver(
+            client,
+            request,
+            ttl=flow.deps.secret_ttl,
+            rotated=renewal,
+            problem=outcome.problem,
+        )
 
 
 def _deliver(
@@ -262,7 +271,10 @@ def _deliver(
         return
     lead = None
     if rotated:
-        lead = f"Your token '{draft.name}' was rotated: the old secret no longer works."
+        lead = (
+            f"Your token '{draft.name}' on `{draft.target}` was rotated: the old secret no"
+            f" longer works. It expires on {draft.expires_on.isoformat()}."
+        )
         if problem is not None:
             lead += f" But {problem}: reveal the new secret and set the variable yourself."
     blocks, text = ready_message(request, ttl=ttl, lead=lead)

@@ -1,0 +1,212 @@
+"""Rotate and Renew from an expiry reminder: an existing token gets a fresh secret.
+
+Both become a token request whose provisioning rotates the existing GitLab token instead of
+creating one, so approval, the one-time delivery and the audit trail are the request flow's.
+
+- **Rotate** keeps the expiry date. It needs no approval: nothing the token may do changes,
+  and the old secret stops working at once.
+- **Renew** rotates with a new expiry date, checked against the request policy. Whether it
+  needs approval is a setting: never, when the renewed token carries a risk flag, or always.
+
+The new secret goes to the token's owner, whoever clicked: the owner is who is accountable
+for it. A token without a known owner must be claimed first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, timedelta
+from enum import StrEnum
+
+from bot.domain.audit import AuditAction, AuditEvent
+from bot.domain.reminders import TrackedStatus, TrackedToken
+from bot.domain.request_policy import Problem
+from bot.domain.requests import (
+    Delivery,
+    Renewal,
+    RequestDraft,
+    RequestError,
+    RequestState,
+    TokenRequest,
+)
+from bot.domain.tokens import Scope, TokenType
+from bot.services.reminder_actions import ActionDeps, check_may_act, load_tracked
+from bot.services.token_requests import Person, RequestDeps, RequestRejected
+
+# Kinds of credential a reminder can rotate: GitLab has a rotate endpoint for the first four;
+# deploy and trigger tokens are replaced (a twin is created, then the old one revoked).
+ROTATABLE = frozenset(
+    {
+        TokenType.PROJECT_ACCESS_TOKEN,
+        TokenType.GROUP_ACCESS_TOKEN,
+        TokenType.SERVICE_ACCOUNT_PAT,
+        TokenType.BOT_USER_PAT,
+        TokenType.DEPLOY_TOKEN,
+        TokenType.PIPELINE_TRIGGER_TOKEN,
+    }
+)
+
+
+_SCOPES = frozenset(s.value for s in Scope)
+
+
+class RenewApproval(StrEnum):
+    NEVER = "never"
+    RISKY = "risky"  # when the renewed token would carry a risk flag
+    ALWAYS = "always"
+
+
+@dataclass(frozen=True, slots=True)
+class RenewDeps:
+    actions: ActionDeps
+    requests: RequestDeps
+    people: Callable[[str], Person]  # a chat id to its linked GitLab user
+    approval: RenewApproval = RenewApproval.RISKY
+
+
+def can_rotate(token: TrackedToken) -> bool:
+    """Whether Rotate and Renew apply to this token at all (the bot's own token is apart)."""
+    return (
+        token.token_type in ROTATABLE
+        and not token.key.startswith("own:")
+        and token.status is TrackedStatus.ACTIVE
+    )
+
+
+def rotate_tracked_token(key: str, person: Person, *, deps: RenewDeps) -> TokenRequest:
+    """A fresh secret for the owner, same expiry; approved at once (see the module text)."""
+    token = _actionable(key, person, deps)
+    assert token.expires_on is not None  # noqa: S101 - _actionable refuses undated tokens
+    draft = _draft(token, token.expires_on, "fresh secret asked for from a reminder", deps)
+    return _store(token, draft, person, needs_approval=False, flags=(), deps=deps)
+
+
+def renew_tracked_token(
+    key: str, person: Person, *, expires_on: date, reason: str, deps: RenewDeps
+) -> TokenRequest:
+    """Rotate with a new expiry date within policy; RequestRejected names the fields to fix."""
+    token = _actionable(key, person, deps)
+    today = deps.requests.clock().astimezone(UTC).date()
+    unknown = [s for s in token.scopes if s not in _SCOPES]
+    if unknown:
+        raise RequestError(
+            f"this token has scopes tokenbot's policy does not cover ({', '.join(unknown)});"
+            " renew it in GitLab, or request a new one"
+        )
+    draft = _draft(token, expires_on, reason.strip(), deps)
+    problems = deps.requests.policy.check(draft, requester=str(token.owner), today=today)
+    if token.expires_on is not None and expires_on <= token.expires_on:
+        problems.append(
+            Problem("expires_on", f"choose a date after {token.expires_on.isoformat()}")
+        )
+    if problems:
+        raise RequestRejected(problems)
+    flags = deps.requests.policy.risk_flags(draft, today=today)
+    needs = deps.approval is RenewApproval.ALWAYS or (
+        deps.approval is RenewApproval.RISKY and bool(flags)
+    )
+    return _store(token, draft, person, needs_approval=needs, flags=flags, deps=deps)
+
+
+def _actionable(key: str, person: Person, deps: RenewDeps) -> TrackedToken:
+    token = load_tracked(key, deps.actions)
+    if not can_rotate(token):
+        if token.status is not TrackedStatus.ACTIVE:
+            raise RequestError(f"this token is {token.status.value}; nothing to rotate")
+        raise RequestError("tokenbot cannot rotate this kind of token from a reminder")
+    check_may_act(token, person, deps.actions)
+    if token.owner is None:
+        raise RequestError("claim the token first: its new secret goes to its owner")
+    today = deps.requests.clock().astimezone(UTC).date()
+    if token.expires_on is None:
+        raise RequestError("this token never expires; rotate it in GitLab if you must")
+    if today >= token.expires_on:
+        raise RequestError(
+            f"this token expired on {token.expires_on.isoformat()} and cannot be rotated;"
+            " request a new one"
+        )
+    with deps.requests.uow() as uow:
+        open_renewals = [
+            r
+            for r in uow.requests.open_requests()
+            if r.renews is not None and r.renews.key == token.key
+        ]
+    if open_renewals:
+        raise RequestError("a rotation or renewal of this token is under way already")
+    return token
+
+
+def _draft(token: TrackedToken, expires_on: date, reason: str, deps: RenewDeps) -> RequestDraft:
+    """The token as it is, with the new expiry; a CI/CD variable tokenbot filled stays so."""
+    delivery, project, variable = Delivery.REVEAL, None, None
+    if token.request_id is not None:
+        with deps.requests.uow() as uow:
+            origin = uow.requests.get(token.request_id)
+        if origin is not None and origin.draft.delivery is Delivery.CI_VARIABLE:
+            delivery = Delivery.CI_VARIABLE
+            project, variable = origin.draft.variable_project, origin.draft.variable_key
+    return RequestDraft(
+        token_type=token.token_type,
+        target=token.namespace.path,
+        name=token.name,
+        scopes=tuple(Scope(s) for s in token.scopes if s in _SCOPES),
+        access_level=token.access_level,
+        expires_on=expires_on,
+        reason=reason,
+        delivery=delivery,
+        variable_project=project,
+        variable_key=variable,
+    )
+
+
+def _store(
+    token: TrackedToken,
+    draft: RequestDraft,
+    person: Person,
+    *,
+    needs_approval: bool,
+    flags: tuple[str, ...],
+    deps: RenewDeps,
+) -> TokenRequest:
+    owner = str(token.owner)
+    holder = person if person.chat_id == owner else deps.people(owner)
+    now = deps.requests.clock()
+    policy = deps.requests.policy
+    request = TokenRequest(
+        id=deps.requests.new_id(),
+        requester=owner,
+        requester_gitlab_id=holder.gitlab_id,
+        draft=draft,
+        state=RequestState.PENDING if needs_approval else RequestState.APPROVED,
+        created_at=now,
+        pending_until=now + timedelta(days=policy.pending_days),
+        required_approvals=policy.required_approvals(flags) if needs_approval else 0,
+        risk_flags=flags,
+        renews=Renewal(
+            token.key,
+            token.gitlab_id,
+            token.user_id,
+            asked_by=None if person.chat_id == owner else person.chat_id,
+        ),
+    )
+    renewing = draft.expires_on != token.expires_on
+    with deps.requests.uow() as uow:
+        uow.requests.add(request)
+        uow.audit.append(
+            AuditEvent(
+                now,
+                AuditAction.RENEWAL_REQUESTED if renewing else AuditAction.ROTATION_REQUESTED,
+                request.id,
+                person.chat_id,
+                {
+                    "state": request.state.value,
+                    "token": token.key,
+                    "where": token.namespace.path,
+                    "expires_on": draft.expires_on.isoformat(),
+                    "risk": ",".join(flags),
+                },
+            )
+        )
+        uow.commit()
+    return request
