@@ -34,6 +34,7 @@ from bot.bootstrap import (
     sync_deps,
     utc_now,
 )
+from bot.check_command import add_check_parser, run_check
 from bot.config import Settings, SettingsError, describe, load_settings, reference_markdown
 from bot.db.migrate import current_revision, head_revision, upgrade
 from bot.domain.advice import Recommendation
@@ -51,8 +52,11 @@ from bot.services.gitlab_errors import GitLabError
 from bot.services.inventory_sync import SyncError, sync_inventory
 from bot.services.leases import run_exclusively
 from bot.services.own_token_watch import watch_own_token
+from bot.services.reminder_actions import ActionDeps
 from bot.services.reminders import plan_reminders, sweep
 from bot.shell.chat import ShellChat
+from bot.shell.clock import ShellClock
+from bot.shell.reminder_desk import ReminderSetup
 from bot.shell.reminder_table import REMINDER_HEADERS, reminder_rows
 from bot.shell.request_desk import RequestSetup
 from bot.shell.tables import inventory_rows, render_table, state
@@ -194,6 +198,7 @@ def build_parser() -> argparse.ArgumentParser:
     db_sub = db_cmd.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     db_sub.add_parser("upgrade", help="apply pending migrations")
     db_sub.add_parser("current", help="show the schema revision")
+    add_check_parser(commands)
     return parser
 
 
@@ -238,6 +243,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         "tree": _tree,
         "db": lambda a, s: _db(a.db_command, s),
         "audit": _audit_export,
+        "check": run_check,
         "sync": _sync,
         "remind": _remind,
     }
@@ -246,9 +252,10 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
 def _shell(args: argparse.Namespace, settings: Settings) -> int:
     with ExitStack() as stack:
+        clock = ShellClock()  # the sandbox's own time, shared by the simulator and the bot
         if args.sandbox:
-            settings = _shell_sandbox(settings, stack)
-        container = bootstrap(settings)
+            settings = _shell_sandbox(settings, stack, clock)
+        container = bootstrap(settings, clock=clock if args.sandbox else utc_now)
         stack.callback(container.close)
         requests = RequestSetup(
             request_deps(settings, container),
@@ -258,14 +265,32 @@ def _shell(args: argparse.Namespace, settings: Settings) -> int:
         )
         user = args.user or getpass.getuser() or "you"
         chat = ShellChat(
-            container.conversations, user=user, requests=requests, temporary=args.sandbox
+            container.conversations,
+            user=user,
+            requests=requests,
+            temporary=args.sandbox,
+            reminders=_shell_reminders(settings, container, clock) if args.sandbox else None,
         )
         return chat.run()
 
 
-def _shell_sandbox(settings: Settings, stack: ExitStack) -> Settings:
+def _shell_reminders(settings: Settings, container: Container, clock: ShellClock) -> ReminderSetup:
+    """Sync, sweep and reminder actions for the sandbox shell, all on its movable clock."""
+    return ReminderSetup(
+        clock=clock,
+        groups=settings.tokenbot_watched_groups,
+        sync=sync_deps(settings, container),
+        reminders=lambda poster: reminder_deps(settings, container, poster),
+        actions=ActionDeps(
+            container.uow, container.gitlab(), clock, frozenset(settings.tokenbot_admins)
+        ),
+        user_map=settings.user_map,
+    )
+
+
+def _shell_sandbox(settings: Settings, stack: ExitStack, clock: ShellClock) -> Settings:
     """Settings for a simulated GitLab with the demo company; `stack` ends it all."""
-    sim = GitlabSimulator()
+    sim = GitlabSimulator(clock=clock)
     info = load_demo_data(sim)
     server = stack.enter_context(SandboxServer(sim))
     data_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="tokenbot-sandbox-")))
@@ -280,6 +305,14 @@ def _shell_sandbox(settings: Settings, stack: ExitStack) -> Settings:
             "tokenbot_user_map": (),
             "tokenbot_approvers": (),
             "tokenbot_gitlab_ca_bundle": None,
+            # Reminders go to the terminal; Slack ids from the environment mean nothing here.
+            "tokenbot_watched_groups": info.watched_groups,
+            "tokenbot_reminders_channel": "terminal",
+            "tokenbot_reminders_routes": (),
+            "tokenbot_owners": (),
+            "tokenbot_admins": (),
+            # The simulator runs in this process: pacing requests to it only slows each sync.
+            "tokenbot_gitlab_requests_per_second": 1000.0,
         }
     )
 

@@ -30,7 +30,9 @@ from bot.gitlab import mapping
 from bot.gitlab.client import ClientOptions, build_client
 from bot.gitlab.errors import translate
 from bot.gitlab.inventory import walk_inventory, walk_places
+from bot.services.checks import GitLabAccount, GitLabInstance
 from bot.services.gitlab_errors import (
+    GitLabError,
     NotFoundError,
     OutcomeUnknownError,
     UnavailableError,
@@ -314,6 +316,50 @@ class PythonGitlabGateway:
         if ns.kind is NamespaceKind.PROJECT:
             return self._gl.projects.get(ns.id, lazy=True)
         return self._gl.groups.get(ns.id, lazy=True)
+
+    # ---------------------------------------------------------------- tokenbot check
+    def instance_metadata(self) -> GitLabInstance:
+        """`GET /metadata` (any token that may read will do); says whether GITLAB_URL is a
+        GitLab at all, and which version."""
+
+        def fetch() -> Any:
+            try:
+                return self._gl.http_get("/metadata")
+            except requests.exceptions.SSLError:
+                raise UnavailableError(
+                    "GitLab's TLS certificate is not trusted: if it comes from a private CA,"
+                    " set TOKENBOT_GITLAB_CA_BUNDLE to that CA's PEM file."
+                ) from None
+
+        data = self.call("GitLab's API at GITLAB_URL", fetch)
+        if not isinstance(data, dict) or "version" not in data:
+            raise GitLabError(
+                "the answer to /api/v4/metadata is not GitLab's: GITLAB_URL may point elsewhere"
+            )
+        enterprise = data.get("enterprise")
+        return GitLabInstance(
+            version=str(data["version"]),
+            revision=str(data.get("revision") or ""),
+            enterprise=enterprise if isinstance(enterprise, bool) else None,
+        )
+
+    def current_account(self) -> GitLabAccount:
+        data = self.call("the bot's GitLab account", lambda: self._gl.http_get("/user"))
+        if not isinstance(data, dict):
+            raise GitLabError("GitLab's answer to /api/v4/user was not JSON")
+        return GitLabAccount(
+            int(data["id"]), str(data.get("username") or ""), bool(data.get("is_admin", False))
+        )
+
+    def group_role(self, group: str, user_id: int) -> AccessLevel | None:
+        found = self.call(
+            f"group '{group}'", partial(self._gl.groups.get, group, with_projects=False)
+        )
+        try:
+            member = self.call("membership", lambda: found.members_all.get(user_id))
+        except NotFoundError:
+            return None
+        return mapping.role(member.attributes.get("access_level"))
 
 
 def _ambiguous(exc: Exception) -> bool:

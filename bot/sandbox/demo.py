@@ -19,6 +19,7 @@ from bot.sandbox.state import SandboxState
 
 ADMIN_USERNAME = "acme-admin"
 GROUPS = ("acme", "acme/platform", "acme/platform/infra", "acme/payments", "acme/web", "acme/data")
+WATCHED_GROUPS = ("acme",)  # what tokenbot inventories and reminds of: everything under acme
 PROJECTS = (
     "acme/platform/ci-templates",
     "acme/platform/infra/terraform",
@@ -67,6 +68,7 @@ class DemoInfo:
     user_tokens: dict[str, str] = field(default_factory=dict)
     group_paths: tuple[str, ...] = GROUPS
     project_paths: tuple[str, ...] = PROJECTS
+    watched_groups: tuple[str, ...] = WATCHED_GROUPS
 
 
 @dataclass(frozen=True)

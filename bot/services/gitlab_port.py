@@ -19,6 +19,7 @@ from bot.domain.credentials import (
     TokenSpec,
 )
 from bot.domain.tokens import AccessLevel
+from bot.services.checks import GitLabAccount, GitLabInstance
 
 ProgressCallback = Callable[[InventoryProgress], None]
 
@@ -67,3 +68,14 @@ class GitLabGateway(Protocol):
     ) -> GitLabUser | None: ...
 
     def bot_credential(self) -> BotCredential: ...
+
+    # `tokenbot check` (bot/services/checks.py)
+    def instance_metadata(self) -> GitLabInstance:
+        """GitLab's version (`GET /metadata`): does GITLAB_URL answer like GitLab?"""
+
+    def current_account(self) -> GitLabAccount:
+        """The user behind the bot's credential (`GET /user`)."""
+
+    def group_role(self, group: str, user_id: int) -> AccessLevel | None:
+        """The user's effective role on the group (`GET /groups/:id/members/all/:user_id`);
+        None if not a member; NotFoundError if the group does not exist or is not visible."""

@@ -16,6 +16,9 @@ from bot.services.conversations import (
     start_conversation,
 )
 from bot.services.intents import Intent, match_answer, recognise
+from bot.shell.reminder_desk import COMMANDS as REMINDER_COMMANDS
+from bot.shell.reminder_desk import HELP as REMINDER_HELP
+from bot.shell.reminder_desk import ReminderDesk, ReminderSetup
 from bot.shell.request_desk import COMMANDS, RequestDesk, RequestSetup
 from bot.shell.text import render_prompt, render_recommendation
 
@@ -51,6 +54,7 @@ class ShellChat:
         user: str,
         requests: RequestSetup,
         temporary: bool = False,
+        reminders: ReminderSetup | None = None,
         read: Callable[[str], str] = input,
         write: Callable[[str], None] = print,
     ) -> None:
@@ -60,6 +64,7 @@ class ShellChat:
         self._read = read
         self._write = write
         self._desk = RequestDesk(requests, read=lambda: self._read("you> "), say=self._say)
+        self._reminders = ReminderDesk(reminders, read=lambda: self._read("you> "), say=self._say)
 
     @property
     def _key(self) -> str:
@@ -75,6 +80,7 @@ class ShellChat:
         if turn is not None and turn.advice.prompt is not None:
             self._say("We were in the middle of choosing a token; here is where we stopped.")
             self._show(turn)
+        self._reminders.start()
         while True:
             try:
                 going = self.handle(self._read("you> "))
@@ -101,8 +107,12 @@ class ShellChat:
             self._become(rest.strip())
             return True
         turn = current_turn(self._key, deps=self._deps)
-        if word.lower() in COMMANDS:
-            self._desk.handle(self._user, word.lower(), rest, _recommendation(turn))
+        command = word.lower()
+        if command in COMMANDS or command in REMINDER_COMMANDS:
+            if command in COMMANDS:
+                self._desk.handle(self._user, command, rest, _recommendation(turn))
+            else:
+                self._reminders.handle(self._user, command, rest)
             return True
         prompt = turn.advice.prompt if turn else None
         value = match_answer(prompt, text) if prompt else None
@@ -121,6 +131,8 @@ class ShellChat:
             self._say("There is nothing to go back to.")
         elif intent is Intent.HELP:
             text = HELP.replace(_KEPT, "leave (the sandbox ends)") if self._temporary else HELP
+            if self._reminders.enabled:
+                text = f"{text}\n{REMINDER_HELP}"
             self._say(text if self._desk.enabled else f"{text}\n{self._desk.off_notice()}")
         elif turn is not None and turn.advice.prompt is not None:
             count = len(turn.advice.prompt.choices)

@@ -6,6 +6,7 @@ from bot.sandbox.endpoints import (
     deploy_tokens,
     job_token_scope,
     members,
+    metadata,
     namespaces,
     personal_tokens,
     resource_token_rotation,
@@ -18,6 +19,7 @@ from bot.sandbox.endpoints import (
 from bot.sandbox.routing import Router
 
 _FAMILIES = (
+    metadata,
     users,
     namespaces,
     members,

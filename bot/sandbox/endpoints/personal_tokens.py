@@ -23,6 +23,8 @@ from bot.sandbox.token_models import AccessToken
 from bot.sandbox.token_store import CREATE_DEFAULT_DAYS, issue_token, resolve_expiry, rotate_token
 
 _SELF_ROTATE = ("self_rotate",)
+# GitLab's `SelfInformation` API lets a token of any scope read and revoke itself.
+_ANY_SCOPE = tuple(sorted(PERSONAL_SCOPES))
 
 
 def _visible_token(ctx: Context, raw_id: str) -> AccessToken:
@@ -107,6 +109,15 @@ def create_for_user(ctx: Context) -> ApiResponse:
     return ApiResponse(201, with_secret(personal_token_entity(token, ctx.state.now()), secret))
 
 
+def show_own_token(ctx: Context) -> ApiResponse:
+    return ApiResponse(200, personal_token_entity(ctx.caller.token, ctx.state.now()))
+
+
+def revoke_own_token(ctx: Context) -> ApiResponse:
+    ctx.caller.token.revoked = True
+    return no_content()
+
+
 def register(router: Router) -> None:
     router.get("/personal_access_tokens", list_tokens)
     router.get("/personal_access_tokens/{token_id}", show_token)
@@ -114,3 +125,5 @@ def register(router: Router) -> None:
     router.post("/personal_access_tokens/{token_id}/rotate", rotate)
     router.post("/personal_access_tokens/self/rotate", rotate, extra_scopes=_SELF_ROTATE)
     router.post("/users/{user_id}/personal_access_tokens", create_for_user)
+    router.get("/personal_access_tokens/self", show_own_token, extra_scopes=_ANY_SCOPE)
+    router.add("DELETE", "/personal_access_tokens/self", revoke_own_token, extra_scopes=_ANY_SCOPE)
