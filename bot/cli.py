@@ -441,7 +441,15 @@ def _sync(args: argparse.Namespace, settings: Settings) -> int:
             )
 
     try:
-        report = sync_inventory(settings.tokenbot_watched_groups, deps=deps, progress=progress)
+        # The same lease as the scheduled sync in `tokenbot run`: two syncs at once would share
+        # the open run, and one would fail on the places the other wrote.
+        report = run_exclusively(
+            "inventory-sync",
+            lambda: sync_inventory(settings.tokenbot_watched_groups, deps=deps, progress=progress),
+            uow=deps.uow,
+            clock=deps.clock,
+            longest=timedelta(hours=2),
+        )
     except SyncError as exc:
         if show_progress:
             print(file=sys.stderr)
@@ -451,6 +459,9 @@ def _sync(args: argparse.Namespace, settings: Settings) -> int:
         container.close()
     if show_progress:
         print(file=sys.stderr)
+    if report is None:
+        print("tokenbot: another process is syncing right now; try again later", file=sys.stderr)
+        return EXIT_FAILED
     resumed = " (resumed)" if report.resumed else ""
     print(
         f"synced {report.places} places{resumed}: {report.tokens} credentials,"
@@ -473,9 +484,21 @@ def _remind(args: argparse.Namespace, settings: Settings) -> int:
         app = slack_app(settings, container, None)
         # Rotate and Renew are offered when the running bot can act on them (requests are on).
         poster = SlackReminderPoster(app.client, renewals=not missing_for_requests(settings))
-        report = sweep(deps=reminder_deps(settings, container, poster))
+        deps = reminder_deps(settings, container, poster)
+        # The scheduled sweep's lease: the claims keep posts single anyway; this keeps two
+        # sweeps from pacing the same channels at once.
+        report = run_exclusively(
+            "reminder-sweep",
+            lambda: sweep(deps=deps),
+            uow=deps.uow,
+            clock=deps.clock,
+            longest=timedelta(hours=1),
+        )
     finally:
         container.close()
+    if report is None:
+        print("tokenbot: another process is sweeping right now; try again later", file=sys.stderr)
+        return EXIT_FAILED
     print(
         f"{len(report.due)} due, {report.posted} posted"
         f" ({report.digests} digests), {report.lost_to_another_process} taken by another process"

@@ -20,8 +20,10 @@ BOT_EVENTS = frozenset({"app_home_opened", "app_mention", "message.im"})
 BOT_SCOPES = frozenset(
     {
         "app_mentions:read",
+        "channels:read",  # tokenbot check: conversations.info on a public channel
         "chat:write",
         "commands",
+        "groups:read",  # ... and on a private one
         "im:history",
         "im:write",
         "users:read",
