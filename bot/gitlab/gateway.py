@@ -197,11 +197,20 @@ class PythonGitlabGateway:
         raise ValidationError(f"tokenbot cannot create a {spec.token_type.value} through the API")
 
     def _service_account(self, ns: Namespace, username: str) -> GroupServiceAccount:
+        """A new service account for the token, never an existing one.
+
+        An existing account may hold any role anywhere (it may be tokenbot's own account), and
+        the approval was for a token of a fresh account: minting a token for it would hand its
+        rights to the requester.
+        """
         group = self._gl.groups.get(ns.id, lazy=True)
         accounts = self.call("service accounts", lambda: group.service_accounts.list(iterator=True))
-        for account in accounts:
-            if account.attributes.get("username") == username:
-                return GroupServiceAccount(group.service_accounts, account.attributes)
+        if any(account.attributes.get("username") == username for account in accounts):
+            raise ValidationError(
+                f"a service account '{username}' exists already in {ns.path}; tokenbot creates"
+                " a new service account for each such token and never issues a token for an"
+                " existing one: request it again under another name"
+            )
         created = self.call(
             "service account",
             lambda: group.service_accounts.create({"name": username, "username": username}),

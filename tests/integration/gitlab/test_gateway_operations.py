@@ -74,16 +74,20 @@ def test_a_project_token_on_a_group_path_is_refused_before_calling_gitlab(
         gateway.create_token(_spec(TokenType.PROJECT_ACCESS_TOKEN, "acme/platform"))
 
 
-def test_a_service_account_is_created_when_missing_and_reused_after(
+def test_a_service_account_is_created_for_the_token_and_never_reused(
     company: Company, gateway: PythonGitlabGateway
 ) -> None:
     spec = _spec(TokenType.SERVICE_ACCOUNT_PAT, "acme", service_account="deployer")
     first = gateway.create_token(spec)
-    second = gateway.create_token(spec)
-    assert first.record.user_id == second.record.user_id
     account = company.sim.state.user_by_username("deployer")
     assert account is not None
     assert account.id == first.record.user_id
+    tokens_before = len(company.sim.state.tokens)
+    # A second request of that name, or the name of any existing account (tokenbot's own,
+    # say), would hand that account's rights to the requester: refused, nothing created.
+    with pytest.raises(ValidationError, match="exists already"):
+        gateway.create_token(spec)
+    assert len(company.sim.state.tokens) == tokens_before
 
 
 def test_creates_project_and_group_deploy_tokens(gateway: PythonGitlabGateway) -> None:
