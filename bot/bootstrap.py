@@ -92,7 +92,13 @@ def gitlab_gateway(settings: Settings) -> PythonGitlabGateway:
     return build_gateway(options, inventory_workers=settings.tokenbot_inventory_concurrency)
 
 
-def slack_app(settings: Settings, container: Container, flow: RequestFlow | None) -> App:
+def slack_app(
+    settings: Settings,
+    container: Container,
+    flow: RequestFlow | None,
+    *,
+    app_class: type[App] = App,
+) -> App:
     """The Bolt app for SLACK_BOT_TOKEN; SettingsError if Slack refuses the token."""
     settings.require("SLACK_BOT_TOKEN")
     assert settings.slack_bot_token is not None  # noqa: S101 - require() checked it
@@ -115,6 +121,7 @@ def slack_app(settings: Settings, container: Container, flow: RequestFlow | None
         deps=container.conversations,
         requests=flow,
         reminders=reminder_flow(settings, container, flow),
+        app_class=app_class,
     )
 
 

@@ -43,6 +43,8 @@ from bot.domain.diagram import render_mermaid
 from bot.domain.expiry import days_left
 from bot.domain.reminders import Reminder
 from bot.domain.walk import AnswerError
+from bot.observability.logs import configure_logging
+from bot.observability.metrics import MetricsService, start_metrics
 from bot.sandbox import GitlabSimulator, SandboxServer, load_demo_data, serve_sandbox
 from bot.sandbox.demo import PEOPLE as DEMO_PEOPLE
 from bot.scheduler import Job, reminder_jobs, request_jobs, start_scheduler
@@ -52,6 +54,7 @@ from bot.services.gitlab_errors import GitLabError
 from bot.services.inventory_sync import SyncError, sync_inventory
 from bot.services.leases import run_exclusively
 from bot.services.own_token_watch import watch_own_token
+from bot.services.provisioning import observe_provisioning
 from bot.services.reminder_actions import ActionDeps
 from bot.services.reminders import plan_reminders, sweep
 from bot.shell.chat import ShellChat
@@ -210,10 +213,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         logging.getLogger("alembic").setLevel(
             logging.DEBUG if settings.tokenbot_log_level == "DEBUG" else logging.WARNING
         )
-        logging.basicConfig(
-            level=settings.tokenbot_log_level,
-            stream=sys.stderr,
-            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        configure_logging(
+            settings.tokenbot_log_level,
+            sys.stderr,
+            settings.tokenbot_log_format,
+            secrets=[v.get_secret_value() for _, v in settings if isinstance(v, SecretStr)],
         )
         return _dispatch(args, settings)
     except (SettingsError, UsageError, AnswerError) as exc:
@@ -343,9 +347,18 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         settings.require("SLACK_SIGNING_SECRET")
     container = bootstrap(settings)
     scheduler = None
+    metrics: MetricsService | None = None
     try:
         flow = request_flow(settings, container)
         app = slack_app(settings, container, flow)
+        metrics = start_metrics(
+            engine=container.db,
+            clock=container.clock,
+            port=settings.tokenbot_metrics_port,
+            host=args.host,
+            socket_mode=settings.slack_app_token is not None,
+        )
+        observe_provisioning(metrics.metrics.record_provisioning)
         jobs: list[Job] = []
         if flow is not None:
             jobs += request_jobs(
@@ -368,7 +381,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         else:
             port = settings.port if args.port is None else args.port
             serve_http(
-                wsgi_app(app, ready=container.ready),
+                wsgi_app(app, ready=container.ready, metrics=metrics.app_registry),
                 host=args.host,
                 port=port,
                 on_listening=lambda url: print(
@@ -378,6 +391,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=False)
+        if metrics is not None:
+            metrics.close()
         container.close()
     return EXIT_OK
 

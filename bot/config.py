@@ -11,7 +11,7 @@ import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -115,6 +115,17 @@ class Settings(BaseSettings):
     )
     tokenbot_log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", description="Log level."
+    )
+    tokenbot_log_format: Literal["auto", "json", "text"] = Field(
+        "auto",
+        description="Log format on standard error: `json` (one object per line), `text`, or"
+        " `auto`: text on a terminal, JSON otherwise. See docs/observability.md.",
+    )
+    tokenbot_metrics_port: Annotated[int, Field(ge=0, le=65535)] | None = Field(
+        None,
+        description="Serve Prometheus metrics at `/metrics` on this port, on a server of their"
+        " own (`tokenbot run`). Unset: HTTP mode serves them at `/metrics` on PORT, Socket Mode"
+        " not at all. See docs/observability.md.",
     )
     tokenbot_watched_groups: Annotated[tuple[str, ...], NoDecode] = Field(
         (),
@@ -499,13 +510,25 @@ def describe(settings: Settings) -> list[tuple[str, str]]:
         if isinstance(value, SecretStr):
             text = "(set)"
         elif isinstance(value, tuple):
-            text = ",".join(value) or "(none)"
+            text = ",".join(str(item) for item in value) or "(none)"
         elif value is None:
             text = "(unset)"
         else:
-            text = str(getattr(value, "value", value))
+            text = _without_password(str(getattr(value, "value", value)))
         shown.append((name.upper(), text))
     return shown
+
+
+def _without_password(text: str) -> str:
+    """A URL's password (DATABASE_URL, say) shown as ***; anything else unchanged."""
+    parts = urlsplit(text)
+    if not parts.scheme or parts.password is None:
+        return text
+    host = parts.hostname or ""
+    if parts.port is not None:
+        host += f":{parts.port}"
+    netloc = f"{parts.username or ''}:***@{host}"
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def _check_pairs(value: tuple[str, ...], shape: str) -> tuple[str, ...]:

@@ -48,6 +48,44 @@ _SYNCED = (
 )
 
 
+_TOKENS: Any = TrackedTokenRow.__table__  # type: ignore[attr-defined]
+# The columns a TrackedToken is made of.
+_TOKEN_FIELDS = (
+    "key",
+    "token_type",
+    "gitlab_id",
+    "name",
+    "namespace_kind",
+    "namespace_id",
+    "namespace_path",
+    "namespace_url",
+    "scopes",
+    "access_level",
+    "expires_on",
+    "last_used_at",
+    "user_id",
+    "status",
+    "owner",
+    "owner_source",
+    "muted",
+    "request_id",
+)
+_POSTS: Any = ReminderPostRow.__table__  # type: ignore[attr-defined]
+_KEY_ARRAY = postgresql.ARRAY(sa.String)
+# Built once: a sweep marks every reminder it posts, so these run once per reminder.
+_ONE_CLAIM = (
+    _POSTS.c.token_key == sa.bindparam("p_key"),
+    _POSTS.c.expires_on == sa.bindparam("p_expires"),
+    _POSTS.c.level == sa.bindparam("p_level"),
+)
+_MARK_POSTED = (
+    sa.update(_POSTS)
+    .where(*_ONE_CLAIM)
+    .values(state="posted", channel=sa.bindparam("p_channel"), ts=sa.bindparam("p_ts"))
+)
+_GIVE_BACK = sa.delete(_POSTS).where(*_ONE_CLAIM, _POSTS.c.state == "claimed")
+
+
 class SqlInventory:
     def __init__(self, session: Session) -> None:
         self._session = session
@@ -185,15 +223,21 @@ class SqlInventory:
         return [_token(row) for row in rows]
 
     def due_between(self, low: date, high: date) -> list[TrackedToken]:
-        """Active, not muted tokens expiring from `low` to `high` (uses the due index)."""
-        rows = self._session.exec(
-            select(TrackedTokenRow).where(
-                TrackedTokenRow.status == TrackedStatus.ACTIVE.value,
-                col(TrackedTokenRow.expires_on) >= low,
-                col(TrackedTokenRow.expires_on) <= high,
-                col(TrackedTokenRow.muted).is_(False),
+        """Active, not muted tokens expiring from `low` to `high` (uses the due index).
+
+        Plain rows, not ORM objects: a sweep reads every token in the reminder window, and
+        building (and later discarding) an identity-mapped object for each costs more than
+        the query itself.
+        """
+        table = _TOKENS
+        rows = self._session.execute(
+            sa.select(*(table.c[name] for name in _TOKEN_FIELDS)).where(
+                table.c.status == TrackedStatus.ACTIVE.value,
+                table.c.expires_on >= low,
+                table.c.expires_on <= high,
+                table.c.muted.is_(False),
             )
-        )
+        ).all()
         return [_token(row) for row in rows]
 
     def update(self, token: TrackedToken, now: datetime) -> None:
@@ -223,6 +267,10 @@ class SqlInventory:
             "user_id": token.user_id,
             "status": token.status.value,
         }
+        if token.owner is not None:  # a successor tokenbot made by rotating keeps its owner
+            values["owner"] = token.owner
+            values["owner_source"] = token.owner_source.value if token.owner_source else None
+            values["request_id"] = token.request_id
         if row is None:
             row = TrackedTokenRow(
                 key=token.key,
@@ -267,20 +315,40 @@ class SqlReminderLog:
 
     def levels_posted(self, keys: Sequence[str]) -> dict[tuple[str, date], set[int]]:
         """Levels already claimed or posted, per token and expiry date."""
+        table = _POSTS
         found: dict[tuple[str, date], set[int]] = {}
-        for chunk in _chunks(keys, 500):
-            rows = self._session.exec(
-                select(ReminderPostRow).where(col(ReminderPostRow.token_key).in_(chunk))
-            )
-            for row in rows:
-                found.setdefault((row.token_key, row.expires_on), set()).add(row.level)
+        # Only the columns of the unique key: its index answers without reading the rows.
+        query = sa.select(table.c.token_key, table.c.expires_on, table.c.level)
+        for chunk in self._key_batches(keys):
+            for key, expires_on, level in self._session.execute(query.where(chunk)).all():
+                found.setdefault((key, expires_on), set()).add(level)
         return found
+
+    def _key_batches(self, keys: Sequence[str]) -> Iterable[Any]:
+        """`token_key` conditions for `keys`, 500 at a time (each one index lookup).
+
+        On PostgreSQL each batch is one array parameter: an IN list of 500 placeholders
+        costs the driver more to send than the query costs to run.
+        """
+        column = _POSTS.c.token_key
+        postgres = self._session.get_bind().dialect.name == "postgresql"
+        for chunk in _chunks(keys, 500):
+            if postgres:
+                yield column == sa.any_(sa.bindparam("keys", list(chunk), _KEY_ARRAY))
+            else:
+                yield column.in_(chunk)
 
     def claim(self, reminders: Sequence[Reminder], now: datetime) -> list[Reminder]:
         """Claim each reminder; those another process claimed first are left out."""
-        table = ReminderPostRow.__table__  # type: ignore[attr-defined]
+        table = _POSTS
         dialect = self._session.get_bind().dialect.name
         insert: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        # One statement for every batch (compiled once); the rows go as its parameters.
+        statement = (
+            insert(table)
+            .on_conflict_do_nothing(index_elements=["token_key", "expires_on", "level"])
+            .returning(table.c.token_key, table.c.expires_on, table.c.level)
+        )
         won: list[Reminder] = []
         for chunk in _chunks(reminders, 500):
             by_key = {(r.token.key, r.expires_on, r.level): r for r in chunk}
@@ -294,30 +362,17 @@ class SqlReminderLog:
                 }
                 for (k, e, lv) in by_key
             ]
-            result = self._session.execute(
-                insert(table)
-                .values(rows)
-                .on_conflict_do_nothing(index_elements=["token_key", "expires_on", "level"])
-                .returning(table.c.token_key, table.c.expires_on, table.c.level)
-            )
+            result = self._session.execute(statement, rows)
             won += [by_key[(k, e, lv)] for k, e, lv in result.all()]
         return won
 
     def posted(self, reminder: Reminder, channel: str, ts: str) -> None:
-        table = ReminderPostRow.__table__  # type: ignore[attr-defined]
-        self._session.execute(
-            sa.update(table)
-            .where(*_same(table, reminder))
-            .values(state="posted", channel=channel, ts=ts)
-        )
+        self._session.execute(_MARK_POSTED, {**_same(reminder), "p_channel": channel, "p_ts": ts})
 
     def release(self, reminders: Sequence[Reminder]) -> None:
         """Give claims back after a failed post, so the next sweep tries again."""
-        table = ReminderPostRow.__table__  # type: ignore[attr-defined]
-        for reminder in reminders:
-            self._session.execute(
-                sa.delete(table).where(*_same(table, reminder), table.c.state == "claimed")
-            )
+        if reminders:
+            self._session.execute(_GIVE_BACK, [_same(reminder) for reminder in reminders])
 
     def release_stale(self, claimed_before: datetime) -> int:
         """Claims whose process died before posting; they are due again."""
@@ -391,7 +446,8 @@ def _set_owner(
     return True
 
 
-def _token(row: TrackedTokenRow) -> TrackedToken:
+def _token(row: TrackedTokenRow | sa.Row[Any]) -> TrackedToken:
+    """The domain token of an ORM row, or of a plain row of the `_TOKEN_FIELDS` columns."""
     return TrackedToken(
         key=row.key,
         token_type=TokenType(row.token_type),
@@ -416,12 +472,13 @@ def _token(row: TrackedTokenRow) -> TrackedToken:
     )
 
 
-def _same(table: Any, reminder: Reminder) -> list[Any]:
-    return [
-        table.c.token_key == reminder.token.key,
-        table.c.expires_on == reminder.expires_on,
-        table.c.level == reminder.level,
-    ]
+def _same(reminder: Reminder) -> dict[str, Any]:
+    """Parameters of `_MARK_POSTED` and `_GIVE_BACK` that pick this reminder's claim."""
+    return {
+        "p_key": reminder.token.key,
+        "p_expires": reminder.expires_on,
+        "p_level": reminder.level,
+    }
 
 
 def _like(text: str) -> str:

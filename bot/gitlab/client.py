@@ -8,7 +8,7 @@ from typing import Any
 import gitlab
 import requests
 
-from bot.gitlab.http import BudgetedAdapter, RateBudget, RetryPolicy
+from bot.gitlab.http import BudgetedAdapter, RateBudget, RetryPolicy, report_response
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +42,7 @@ def build_client(options: ClientOptions) -> tuple[gitlab.Gitlab, RateBudget | No
     adapter = BudgetedAdapter(budget=budget, retry=options.retry, pool_maxsize=options.pool_size)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
+    session.hooks["response"].append(report_response)  # outcomes for metrics, see http.py
     client = _Client(
         options.url,
         private_token=options.token,

@@ -3,6 +3,10 @@
 python-gitlab's own retries are switched off; this adapter, mounted on its requests Session,
 is the single place that decides when to wait and try again, so list pages, creates and
 deletes all follow the same budget.
+
+Observers (`observe_outcomes`, for metrics) hear the outcome of each request after retries:
+the HTTP status of its response (a response hook on the session, see `client.py`), or
+`timeout` / `connection_error` when it ended without one (this adapter).
 """
 
 from __future__ import annotations
@@ -25,6 +29,38 @@ RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 # create or rotate then would make a second token whose secret nobody holds.
 UNSAFE_METHODS = frozenset({"POST", "PATCH"})
 UNSAFE_RETRY_STATUSES = frozenset({429, 500})
+
+OutcomeObserver = Callable[[str, str], None]
+"""Told of each request's final outcome: its method, and the HTTP status (`"404"`) or
+`"timeout"` / `"connection_error"`. It runs on the requesting thread and must not raise."""
+_observers: tuple[OutcomeObserver, ...] = ()
+_observers_lock = threading.Lock()
+
+
+def observe_outcomes(observer: OutcomeObserver) -> Callable[[], None]:
+    """Tell `observer` the outcome of every GitLab request from now on; returns an undo."""
+    global _observers  # noqa: PLW0603 - one list per process, like logging's handlers
+    with _observers_lock:
+        _observers = (*_observers, observer)
+
+    def stop() -> None:
+        global _observers  # noqa: PLW0603
+        with _observers_lock:
+            _observers = tuple(o for o in _observers if o is not observer)
+
+    return stop
+
+
+def report_response(response: requests.Response, *_args: Any, **_kwargs: Any) -> None:
+    """A requests response hook: tells the observers the status of a finished request."""
+    for observer in _observers:
+        observer((response.request.method or "GET").upper(), str(response.status_code))
+
+
+def _report_failure(request: requests.PreparedRequest, exc: Exception) -> None:
+    outcome = "timeout" if isinstance(exc, requests.Timeout) else "connection_error"
+    for observer in _observers:
+        observer((request.method or "GET").upper(), outcome)
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +159,7 @@ class BudgetedAdapter(HTTPAdapter):
             except (requests.ConnectionError, requests.Timeout) as exc:
                 wait = self._retry.backoff(attempt)
                 if (unsafe and not never_sent(exc)) or not self._may_retry(attempt, wait, deadline):
+                    _report_failure(request, exc)
                     raise
             else:
                 statuses = UNSAFE_RETRY_STATUSES if unsafe else RETRY_STATUSES

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
@@ -31,8 +33,31 @@ class Provisioning:
     problem: str | None = None  # a renewal whose CI/CD variable could not be rewritten
 
 
+ProvisioningObserver = Callable[[bool, float], None]
+"""Told of each provisioning attempt: whether the token now exists, and how long it took (s)."""
+_observers: list[ProvisioningObserver] = []
+
+
+def observe_provisioning(observer: ProvisioningObserver) -> None:
+    """Report every provisioning attempt to `observer` (metrics); it must not raise."""
+    _observers.append(observer)
+
+
 def provision_request(request_id: str, *, deps: RequestDeps) -> Provisioning:
-    """Create the approved token in GitLab; only the worker that claims the request acts."""
+    """Create the approved token in GitLab (or rotate it, for a renewal) exactly once.
+
+    Only the worker that claims the request acts; every attempt is reported to the observers.
+    """
+    started = time.monotonic()
+    result = _provision(request_id, deps=deps)
+    if result.started:
+        created = result.request.state is RequestState.PROVISIONED
+        for observer in _observers:
+            observer(created, time.monotonic() - started)
+    return result
+
+
+def _provision(request_id: str, *, deps: RequestDeps) -> Provisioning:
     with deps.uow() as uow:
         claimed = uow.requests.claim_for_provisioning(request_id)
         if claimed is None:

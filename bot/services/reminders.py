@@ -14,7 +14,13 @@ from datetime import UTC, timedelta
 from functools import partial
 from typing import Protocol
 
-from bot.domain.reminders import Reminder, TrackedToken, due_reminder, reminder_window
+from bot.domain.reminders import (
+    Reminder,
+    TrackedToken,
+    due_reminder,
+    reminder_level,
+    reminder_window,
+)
 from bot.services.ports import Clock, UnitOfWorkFactory
 
 STALE_CLAIM = timedelta(minutes=10)
@@ -62,16 +68,20 @@ def plan_reminders(*, deps: ReminderDeps) -> list[Reminder]:
         done = uow.reminders.levels_posted([t.key for t in candidates])
     due = []
     for token in candidates:
+        if token.expires_on is None:
+            continue
+        level = reminder_level((token.expires_on - today).days, deps.thresholds)
+        if level is None:
+            continue
+        # Most candidates were reminded of this threshold already: skip them before routing.
+        if any(posted <= level for posted in done.get((token.key, token.expires_on), ())):
+            continue  # this threshold, or a nearer one, was posted already
         channel = deps.channel_of(token)
         if channel is None:
             continue
         reminder = due_reminder(token, today=today, thresholds=deps.thresholds, channel=channel)
-        if reminder is None:
-            continue
-        posted = done.get((token.key, reminder.expires_on), set())
-        if any(level <= reminder.level for level in posted):
-            continue  # this threshold, or a nearer one, was posted already
-        due.append(reminder)
+        if reminder is not None:
+            due.append(reminder)
     return sorted(due, key=lambda r: (r.days_left, r.token.namespace.path, r.token.name))
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -12,6 +11,8 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
 )
 
+from bot.observability.context import ContextExecutor
+from bot.observability.slack import instrument_app
 from bot.services.conversations import ConversationDeps
 from bot.slack.flow import ReminderFlow, RequestFlow
 from bot.slack.listeners import advisor, home, messages
@@ -42,6 +43,7 @@ def create_app(
     requests: RequestFlow | None = None,
     reminders: ReminderFlow | None = None,
     listener_threads: int = 64,
+    app_class: type[App] = App,
 ) -> App:
     """Calls auth.test once (Bolt checks the token at construction), then registers listeners.
 
@@ -50,15 +52,16 @@ def create_app(
     """
     # Bolt runs each listener, ack included, on this pool; its default of 5 threads let five
     # slow GitLab calls after an ack starve every other click past Slack's 3 s (measured by
-    # tests/benchmarks/ack_latency.py).
-    app = App(
+    # tests/benchmarks/ack_latency.py). The pool carries each request's id into its threads.
+    app = app_class(  # a subclass in tests, to see what is registered
         client=client,
         signing_secret=signing_secret,
         process_before_response=False,
-        listener_executor=ThreadPoolExecutor(
+        listener_executor=ContextExecutor(
             max_workers=listener_threads, thread_name_prefix="slack-listener"
         ),
     )
+    instrument_app(app)  # request ids, one log line per interaction, Slack API error counts
     if requests is not None:
         request_listeners.register(app, requests)  # before the generic /token listener
     home.register(app, deps, requests)  # also before the generic /token listener

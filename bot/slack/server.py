@@ -1,25 +1,38 @@
-"""Running the Bolt app: HTTP mode under waitress, or Socket Mode over a WebSocket."""
+"""Running the Bolt app: HTTP mode under waitress, or Socket Mode over a WebSocket.
+
+Each Slack request is handled in a context of its own (`contextvars`), so the request id the
+observability middleware sets ends with the request instead of lingering on the thread.
+"""
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import signal
 from collections.abc import Callable, Iterable
 from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
+from prometheus_client import CollectorRegistry, make_wsgi_app
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_sdk.socket_mode.builtin.client import SocketModeClient
+from slack_sdk.socket_mode.request import SocketModeRequest
 from waitress import create_server
 
 log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
+METRICS_PATH = "/metrics"
 WsgiApp = WSGIApplication
 
 
-def wsgi_app(app: App, *, ready: Callable[[], bool]) -> WsgiApp:
-    """Slack's endpoint plus `/healthz` (the process answers) and `/readyz` (it can work)."""
+def wsgi_app(
+    app: App, *, ready: Callable[[], bool], metrics: CollectorRegistry | None = None
+) -> WsgiApp:
+    """Slack's endpoint plus `/healthz` (the process answers) and `/readyz` (it can work),
+    and `/metrics` (Prometheus) when given a registry to serve."""
     slack = SlackRequestHandler(app, path=EVENTS_PATH)
+    prometheus: WsgiApp | None = make_wsgi_app(metrics) if metrics is not None else None
 
     def application(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -29,7 +42,9 @@ def wsgi_app(app: App, *, ready: Callable[[], bool]) -> WsgiApp:
             if ready():
                 return _plain(start_response, "200 OK", b"ready\n")
             return _plain(start_response, "503 Service Unavailable", b"not ready\n")
-        return slack(environ, start_response)
+        if path == METRICS_PATH and prometheus is not None:
+            return prometheus(environ, start_response)
+        return contextvars.copy_context().run(slack, environ, start_response)
 
     return application
 
@@ -63,8 +78,36 @@ def serve_http(
 
 
 def serve_socket_mode(app: App, *, app_token: str) -> None:
-    """Connect out to Slack (no public URL needed) and serve until interrupted."""
-    SocketModeHandler(app, app_token).start()  # type: ignore[no-untyped-call]
+    """Connect out to Slack (no public URL needed) and serve until SIGTERM or Ctrl-C.
+
+    The SIGTERM handler matters in a container: as PID 1 without a handler the process would
+    ignore `docker stop` until it is killed.
+    """
+    handler = _OwnContextSocketModeHandler(app, app_token)
+
+    def stop(signum: int, _frame: object) -> None:
+        log.info("received signal %s, stopping", signum)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        handler.start()  # type: ignore[no-untyped-call]
+    except (SystemExit, KeyboardInterrupt):
+        log.info("closing the Socket Mode connection")
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        handler.close()  # type: ignore[no-untyped-call]
+
+
+class _OwnContextSocketModeHandler(SocketModeHandler):
+    """Handles each Socket Mode request in a context of its own, like `wsgi_app` does.
+
+    (`handle` narrows its client's type exactly as Bolt's own handler does.)
+    """
+
+    def handle(self, client: SocketModeClient, req: SocketModeRequest) -> None:  # type: ignore[override]
+        contextvars.copy_context().run(super().handle, client, req)
 
 
 def _plain(start_response: StartResponse, status: str, body: bytes) -> Iterable[bytes]:

@@ -6,8 +6,10 @@ import os
 import signal
 import subprocess
 import sys
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 from tests.support.slack_requests import SIGNING_SECRET
 
@@ -19,13 +21,34 @@ class BotProcess:
     url: str
     child: subprocess.Popen[str]
     log: str | None = None
+    _lines: list[str] = field(default_factory=list)
+    _readers: list[threading.Thread] = field(default_factory=list)
 
     def stop(self) -> str:
         """Stop it (once) and return what it logged on stderr."""
         if self.log is None:
             self.child.send_signal(signal.SIGTERM)
-            _, self.log = self.child.communicate(timeout=15)
+            self.child.wait(timeout=15)
+            for reader in self._readers:
+                reader.join(timeout=10)
+            self.log = "".join(self._lines)
         return self.log
+
+    def drain(self) -> None:
+        """Read its output while it runs: a full pipe would block the bot mid-log."""
+        assert self.child.stdout is not None
+        assert self.child.stderr is not None
+        self._readers = [
+            threading.Thread(target=_collect, args=(self.child.stderr, self._lines), daemon=True),
+            threading.Thread(target=_collect, args=(self.child.stdout, []), daemon=True),
+        ]
+        for reader in self._readers:
+            reader.start()
+
+
+def _collect(stream: IO[str], into: list[str]) -> None:
+    for line in stream:
+        into.append(line)  # list.append is atomic; read only after the stream ended
 
 
 def start_bot(
@@ -52,4 +75,6 @@ def start_bot(
         _, err = child.communicate(timeout=15)
         raise AssertionError(f"tokenbot run did not start: {line!r} {err}")
     url = line.split("listening on ", 1)[1].split()[0]
-    return BotProcess(url, child)
+    bot = BotProcess(url, child)
+    bot.drain()
+    return bot

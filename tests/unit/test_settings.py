@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import SettingsError, load_settings
+from bot.config import Settings, SettingsError, describe, load_settings
 from bot.domain.platform import Offering, Tier
 
 
@@ -115,3 +115,14 @@ def test_a_bad_url_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_require_names_the_missing_setting() -> None:
     with pytest.raises(SettingsError, match=r"^SLACK_BOT_TOKEN is not set"):
         load_settings().require("SLACK_BOT_TOKEN")
+
+
+def test_settings_show_numbers_and_hide_a_database_password() -> None:
+    settings = Settings(
+        database_url="postgresql://tokenbot:s3cret-pw@db.internal:5432/tokenbot",
+        tokenbot_reminder_days=(30, 7),
+    )
+    shown = dict(describe(settings))
+    assert shown["TOKENBOT_REMINDER_DAYS"] == "30,7"
+    assert shown["DATABASE_URL"] == "postgresql://tokenbot:***@db.internal:5432/tokenbot"
+    assert "s3cret-pw" not in repr(shown)
