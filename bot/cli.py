@@ -10,6 +10,7 @@ import logging
 import secrets
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from datetime import UTC, date, datetime, timedelta
@@ -70,6 +71,7 @@ from bot.slack.server import EVENTS_PATH, serve_http, serve_socket_mode, wsgi_ap
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 log = logging.getLogger(__name__)
+SYNC_WAIT_SECONDS = 900  # `tokenbot sync` waits this long for a sync another process runs
 
 
 class UsageError(Exception):
@@ -457,14 +459,23 @@ def _sync(args: argparse.Namespace, settings: Settings) -> int:
 
     try:
         # The same lease as the scheduled sync in `tokenbot run`: two syncs at once would share
-        # the open run, and one would fail on the places the other wrote.
-        report = run_exclusively(
-            "inventory-sync",
-            lambda: sync_inventory(settings.tokenbot_watched_groups, deps=deps, progress=progress),
-            uow=deps.uow,
-            clock=deps.clock,
-            longest=timedelta(hours=2),
-        )
+        # the open run, and one would fail on the places the other wrote. Wait for the other.
+        waited_until = time.monotonic() + SYNC_WAIT_SECONDS
+        while True:
+            report = run_exclusively(
+                "inventory-sync",
+                lambda: sync_inventory(
+                    settings.tokenbot_watched_groups, deps=deps, progress=progress
+                ),
+                uow=deps.uow,
+                clock=deps.clock,
+                longest=timedelta(hours=2),
+            )
+            if report is not None or time.monotonic() > waited_until:
+                break
+            if show_progress:
+                print("\rwaiting: another process is syncing", end="", file=sys.stderr)
+            time.sleep(2)
     except SyncError as exc:
         if show_progress:
             print(file=sys.stderr)
@@ -475,7 +486,11 @@ def _sync(args: argparse.Namespace, settings: Settings) -> int:
     if show_progress:
         print(file=sys.stderr)
     if report is None:
-        print("tokenbot: another process is syncing right now; try again later", file=sys.stderr)
+        print(
+            f"tokenbot: another process has been syncing for over {SYNC_WAIT_SECONDS // 60}"
+            " minutes; try again later",
+            file=sys.stderr,
+        )
         return EXIT_FAILED
     resumed = " (resumed)" if report.resumed else ""
     print(

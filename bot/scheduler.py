@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
@@ -20,6 +20,7 @@ from bot.services.reminders import ReminderDeps, sweep
 from bot.services.token_requests import RequestDeps, expire_requests
 
 log = logging.getLogger(__name__)
+STARTUP_DELAY = 60.0  # seconds: let start-up settle before the first sync and credential check
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +30,7 @@ class Job:
     run: Callable[[], object]
     at: str | None = None  # "HH:MM": once a day at that time in `timezone`
     timezone: str = "UTC"
+    first_after: float | None = None  # seconds after start of the first run (else one interval)
 
 
 def request_jobs(
@@ -79,7 +81,11 @@ def reminder_jobs(
                 longest=timedelta(hours=2),
             )
 
-        jobs.append(Job("inventory-sync", int(sync_hours * 3600), sync_once))
+        # A (re)started process syncs soon rather than hours later; the lease and the
+        # incremental sync make that cheap when another replica has just done it.
+        jobs.append(
+            Job("inventory-sync", int(sync_hours * 3600), sync_once, first_after=STARTUP_DELAY)
+        )
     if reminders is not None:
         remind = reminders
 
@@ -95,7 +101,7 @@ def reminder_jobs(
         jobs.append(Job("reminder-sweep", 0, sweep_once, at=at, timezone=timezone))
     if own_token is not None:
         # Hourly is cheap (one GET) and notices a revoked or expired bot token soon.
-        jobs.append(Job("own-token-check", 3600, own_token))
+        jobs.append(Job("own-token-check", 3600, own_token, first_after=STARTUP_DELAY))
     return jobs
 
 
@@ -108,10 +114,16 @@ def start_scheduler(jobs: list[Job]) -> BackgroundScheduler:
             trigger = CronTrigger(hour=int(hour), minute=int(minute), timezone=job.timezone)
         else:
             trigger = IntervalTrigger(seconds=job.every_seconds)
+        first = (
+            {"next_run_time": datetime.now(UTC) + timedelta(seconds=job.first_after)}
+            if job.first_after is not None
+            else {}
+        )
         scheduler.add_job(
             _logged(job),
             trigger,
             id=job.id,
+            **first,
             coalesce=True,
             max_instances=1,
             replace_existing=True,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -11,7 +12,8 @@ import pytest
 from bot.domain.request_policy import RequestPolicy
 from bot.domain.requests import RequestState
 from bot.domain.tokens import AccessLevel
-from bot.scheduler import Job, _logged, request_jobs
+from bot.scheduler import STARTUP_DELAY, Job, _logged, reminder_jobs, request_jobs, start_scheduler
+from bot.services.inventory_sync import SyncDeps
 from bot.services.token_requests import RequestDeps, submit_request
 from tests.fake_gitlab import FakeGitLab
 from tests.fakes import FakeRequestUnitOfWork
@@ -57,3 +59,39 @@ def test_a_failing_job_is_logged_and_does_not_raise(caplog: pytest.LogCaptureFix
     _logged(Job("boom", 60, boom))()
     assert "scheduled job boom failed" in caplog.text
     assert caplog.records[-1].levelno == logging.ERROR
+
+
+def test_a_started_process_syncs_and_checks_its_token_soon_then_on_the_interval() -> None:
+    ran: list[str] = []
+    scheduler = start_scheduler(
+        [
+            Job("soon", 3600, lambda: ran.append("soon"), first_after=0.2),
+            Job("later", 3600, lambda: ran.append("later")),
+        ]
+    )
+    try:
+        for _ in range(100):
+            if ran:
+                break
+            threading.Event().wait(0.05)
+        assert ran == ["soon"]  # the other waits a whole interval
+        later = scheduler.get_job("later").next_run_time
+        assert later > datetime.now(UTC) + timedelta(minutes=59)
+    finally:
+        scheduler.shutdown(wait=False)
+    jobs = reminder_jobs(
+        sync=SyncDeps(
+            uow=FakeRequestUnitOfWork,
+            gitlab=FakeGitLab(),
+            clock=lambda: datetime.now(UTC),
+            owners={},
+        ),
+        groups=("acme",),
+        sync_hours=6,
+        reminders=None,
+        at="09:00",
+        timezone="UTC",
+        own_token=lambda: None,
+    )
+    first = {job.id: job.first_after for job in jobs}
+    assert first == {"inventory-sync": STARTUP_DELAY, "own-token-check": STARTUP_DELAY}
