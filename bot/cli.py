@@ -505,6 +505,8 @@ def _sync(args: argparse.Namespace, settings: Settings) -> int:
 def _remind(args: argparse.Namespace, settings: Settings) -> int:
     container = bootstrap(settings)
     try:
+        # Without a channel nothing is ever due: say so instead of "nothing is due today".
+        settings.require("TOKENBOT_REMINDERS_CHANNEL")
         if args.dry_run:
             due = plan_reminders(deps=reminder_deps(settings, container, _NoPoster()))
             table = render_table(reminder_rows(due), REMINDER_HEADERS)

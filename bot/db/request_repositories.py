@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from bot.db.secret_box import FernetBox
+from bot.db.secret_box import FernetBox, SecretBoxError
 from bot.db.tables import AuditEventRow, PendingSecretRow, TokenRequestRow
 from bot.domain.audit import AuditAction, AuditEvent
 from bot.domain.credentials import Secret
@@ -20,6 +20,7 @@ from bot.domain.requests import (
     MessageRef,
     Renewal,
     RequestDraft,
+    RequestError,
     RequestState,
     TokenRequest,
 )
@@ -126,7 +127,15 @@ class SqlSecretVault:
         ).first()
         if row is None or row.expires_at <= now:  # UTCDateTime returns aware UTC
             return None
-        return self._require().open(row.ciphertext)
+        try:
+            return self._require().open(row.ciphertext)
+        except SecretBoxError:
+            # The unit of work is not committed, so the secret stays for the right key.
+            raise RequestError(
+                "the secret cannot be read with the current TOKENBOT_SECRET_KEY (it changed"
+                " after the token was made); an admin can restore the old key, or rotate the"
+                " token to get a fresh secret"
+            ) from None
 
     def discard_expired(self, *, now: datetime) -> list[str]:
         table = PendingSecretRow.__table__  # type: ignore[attr-defined]

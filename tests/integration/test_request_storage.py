@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from bot.db.secret_box import FernetBox, SecretBoxError
+from bot.db.secret_box import FernetBox
 from bot.db.unit_of_work import SqlUnitOfWork
 from bot.domain.audit import AuditAction, AuditEvent
 from bot.domain.credentials import Secret
@@ -18,6 +18,7 @@ from bot.domain.requests import (
     Delivery,
     MessageRef,
     RequestDraft,
+    RequestError,
     RequestState,
     TokenRequest,
 )
@@ -209,8 +210,15 @@ def test_another_key_cannot_open_the_secret(db: Engine) -> None:
         u.requests.add(_request())
         u.secrets.put("r1", Secret(SECRET), expires_at=NOW + timedelta(hours=1))
         u.commit()
-    with SqlUnitOfWork(db, FernetBox("another-key-" * 4)) as u, pytest.raises(SecretBoxError):
+    with (
+        SqlUnitOfWork(db, FernetBox("another-key-" * 4)) as u,
+        pytest.raises(RequestError, match="TOKENBOT_SECRET_KEY"),
+    ):
         u.secrets.take("r1", now=NOW)
+    with SqlUnitOfWork(db, FernetBox(KEY)) as u:  # still there for the right key
+        kept = u.secrets.take("r1", now=NOW)
+        assert kept is not None
+        assert kept.reveal() == SECRET
 
 
 def test_without_a_key_no_secret_can_be_held(db: Engine) -> None:
