@@ -369,6 +369,38 @@ class SqlReminderLog:
     def posted(self, reminder: Reminder, channel: str, ts: str) -> None:
         self._session.execute(_MARK_POSTED, {**_same(reminder), "p_channel": channel, "p_ts": ts})
 
+    def posted_all(self, reminders: Sequence[Reminder], channel: str, ts: str) -> None:
+        if reminders:
+            self._session.execute(
+                _MARK_POSTED, [{**_same(r), "p_channel": channel, "p_ts": ts} for r in reminders]
+            )
+
+    def not_reminded(self, low: date, bands: Sequence[tuple[date, int]]) -> list[TrackedToken]:
+        """Active, not muted tokens in the window whose current level nobody claimed yet.
+
+        The database decides (an anti-join on reminder_posts), so only the tokens due come
+        back to Python, however many the reminder window holds.
+        """
+        if not bands:
+            return []
+        tokens, posts = _TOKENS, _POSTS
+        level = sa.case(*((tokens.c.expires_on <= last, lv) for last, lv in bands))
+        reminded = sa.exists().where(
+            posts.c.token_key == tokens.c.key,
+            posts.c.expires_on == tokens.c.expires_on,
+            posts.c.level <= level,
+        )
+        rows = self._session.execute(
+            sa.select(*(tokens.c[name] for name in _TOKEN_FIELDS)).where(
+                tokens.c.status == TrackedStatus.ACTIVE.value,
+                tokens.c.expires_on >= low,
+                tokens.c.expires_on <= bands[-1][0],
+                tokens.c.muted.is_(False),
+                ~reminded,
+            )
+        ).all()
+        return [_token(row) for row in rows]
+
     def release(self, reminders: Sequence[Reminder]) -> None:
         """Give claims back after a failed post, so the next sweep tries again."""
         if reminders:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from bot.domain.credentials import Namespace
@@ -75,6 +75,13 @@ def reminder_level(left: int, thresholds: Sequence[int]) -> int | None:
 def reminder_window(thresholds: Sequence[int]) -> tuple[int, int]:
     """Days left (lowest, highest) for which a reminder can be due."""
     return -EXPIRED_NOTICE_DAYS, max(thresholds, default=EXPIRY_DAY)
+
+
+def reminder_bands(today: date, thresholds: Sequence[int]) -> list[tuple[date, int]]:
+    """(last expiry date, level), nearest first: a token expiring after the previous band's
+    date, and on or before this one, is due at this level (the expired are in level 0's)."""
+    levels = sorted({EXPIRY_DAY, *(t for t in thresholds if t > EXPIRY_DAY)})
+    return [(today + timedelta(days=level), level) for level in levels]
 
 
 @dataclass(frozen=True, slots=True)

@@ -120,6 +120,13 @@ class ReminderLog(Protocol):
 
     def posted(self, reminder: Reminder, channel: str, ts: str) -> None: ...
 
+    def posted_all(self, reminders: Sequence[Reminder], channel: str, ts: str) -> None:
+        """Mark these claims posted as one message (a digest, or a single reminder)."""
+
+    def not_reminded(self, low: date, bands: Sequence[tuple[date, int]]) -> list[TrackedToken]:
+        """Active, not muted tokens expiring from `low` to the last band's date that have no
+        claim at their band's level or a nearer one (`bands`: see `reminder_bands`)."""
+
     def release(self, reminders: Sequence[Reminder]) -> None: ...
 
     def release_stale(self, claimed_before: datetime) -> int: ...

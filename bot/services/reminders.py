@@ -18,7 +18,7 @@ from bot.domain.reminders import (
     Reminder,
     TrackedToken,
     due_reminder,
-    reminder_level,
+    reminder_bands,
     reminder_window,
 )
 from bot.services.ports import Clock, UnitOfWorkFactory
@@ -60,22 +60,14 @@ class SweepReport:
 def plan_reminders(*, deps: ReminderDeps) -> list[Reminder]:
     """Reminders due today that nobody claimed or posted yet, nearest expiry first."""
     today = deps.clock().astimezone(UTC).date()
-    low, high = reminder_window(deps.thresholds)
+    low, _ = reminder_window(deps.thresholds)
     with deps.uow() as uow:
-        candidates = uow.inventory.due_between(
-            today + timedelta(days=low), today + timedelta(days=high)
+        # The database leaves out what was reminded of already: only what is due comes back.
+        candidates = uow.reminders.not_reminded(
+            today + timedelta(days=low), reminder_bands(today, deps.thresholds)
         )
-        done = uow.reminders.levels_posted([t.key for t in candidates])
     due = []
     for token in candidates:
-        if token.expires_on is None:
-            continue
-        level = reminder_level((token.expires_on - today).days, deps.thresholds)
-        if level is None:
-            continue
-        # Most candidates were reminded of this threshold already: skip them before routing.
-        if any(posted <= level for posted in done.get((token.key, token.expires_on), ())):
-            continue  # this threshold, or a nearer one, was posted already
         channel = deps.channel_of(token)
         if channel is None:
             continue
@@ -129,7 +121,6 @@ def _deliver(
         failed.append(f"{reminders[0].channel}: {exc}")
         return False
     with deps.uow() as uow:
-        for reminder in reminders:
-            uow.reminders.posted(reminder, reminder.channel, ts)
+        uow.reminders.posted_all(reminders, reminders[0].channel, ts)
         uow.commit()
     return True

@@ -1,7 +1,8 @@
 """Benchmark: the daily reminder sweep over a large inventory, and how its time grows.
 
     python -m tests.benchmarks.sweep [--database-url postgresql://postgres@127.0.0.1:5432/postgres]
-                                     [--scenario TRACKED:DUE ...] [--seed 1] [--explain]
+                                     [--scenario TRACKED:DUE ...] [--runs 3] [--seed 1]
+                                     [--explain]
 
 For each scenario (default 10,000:160, 100,000:1,600, 10,000:1,600 and 100,000:160) it fills
 a fresh database (a SQLite file in a temporary folder; with `--database-url`, a PostgreSQL
@@ -14,15 +15,17 @@ long ago, without an expiry date, revoked, gone or muted, in 12 top groups, 96 s
 51 channels. Due today: 80% reached a threshold, 10% are new and past several thresholds,
 10% expired in the last 7 days without their expiry-day notice.
 
-A fresh process then does what `tokenbot remind` does (`bootstrap`, `reminder_deps`) with a
+Then `--runs` times, a new process on a fresh copy of that database (a file copy; `CREATE
+DATABASE ... TEMPLATE`) does what `tokenbot remind` does (`bootstrap`, `reminder_deps`) with a
 poster that renders each message's Slack blocks and keeps it in memory: no HTTP and no
 pacing. The real poster waits 1 s between two posts to one channel; that wait is Slack's rate
 limit, not the sweep's work, and is not measured. It times the dry run (`plan_reminders`, what
 `tokenbot remind --dry-run` lists) and the sweep (claims in the database, posts, marks them
 posted), then a second sweep that finds nothing left; counts their SQL statements; and runs
 the dry run and the sweep again under tracemalloc for the peak of Python allocations.
-ru_maxrss is the measuring process's peak resident size. `--explain` prints the database's
-plan for every statement the sweep sent, for the largest scenario.
+ru_maxrss is the measuring process's peak resident size. Times are medians over the runs.
+`--explain` prints the database's plan for every statement the sweep sent, for the largest
+scenario.
 
 Target (issue): under 1 s at 100,000 tracked tokens, growing with the number due rather than
 the number tracked.
