@@ -18,14 +18,8 @@ from typing import Any
 import pytest
 import requests
 
-from bot.sandbox import (
-    AccessLevel,
-    GitlabSimulator,
-    SandboxServer,
-    add_personal_token,
-    add_resource_token,
-    add_service_account,
-)
+from bot.sandbox import GitlabSimulator, SandboxServer
+from tests.support.acme import seed_acme
 from tests.support.bot_process import BOT_TOKEN, BotProcess, start_bot
 from tests.support.slack_api import SlackRecorder
 from tests.support.slack_requests import SlackDriver, submit
@@ -51,34 +45,7 @@ class World:
 @pytest.fixture
 def world(tmp_path: Path) -> Iterator[World]:
     sim = GitlabSimulator()
-    state = sim.state
-    acme = state.add_group("acme")
-    platform = state.add_group("platform", parent=acme)
-    api = state.add_project("api", group=platform)
-    add_resource_token(
-        state,
-        api,
-        name="nightly-export",
-        level=AccessLevel.REPORTER,
-        scopes=("read_api",),
-        expires_at=state.today() + timedelta(days=5),
-    )
-    payments = state.add_group("payments", parent=acme)
-    state.add_project("checkout", group=payments)
-    bot_account = add_service_account(state, acme, "tokenbot", name="tokenbot")
-    state.add_member(bot_account, acme, AccessLevel.OWNER)
-    people = {
-        "alice": AccessLevel.MAINTAINER,
-        "olga": AccessLevel.OWNER,
-        "omar": AccessLevel.OWNER,
-        "dan": AccessLevel.DEVELOPER,
-    }
-    for username, role in people.items():
-        user = state.add_user(username, name=username.title())
-        state.add_member(user, acme if role is AccessLevel.OWNER else platform, role)
-    _, bot_token = add_personal_token(
-        state, bot_account, scopes=("api",), expires_at=state.today() + timedelta(days=60)
-    )
+    bot_token = seed_acme(sim)
     with SandboxServer(sim) as gitlab, SlackRecorder() as slack:
         env = {
             "GITLAB_URL": gitlab.url,
