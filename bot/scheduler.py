@@ -84,9 +84,7 @@ def reminder_jobs(
         # A (re)started process syncs soon rather than hours later; the lease and the
         # incremental sync make that cheap when another replica has just done it.
         every = int(sync_hours * 3600)
-        jobs.append(
-            Job("inventory-sync", every, sync_once, first_after=min(STARTUP_DELAY, every))
-        )
+        jobs.append(Job("inventory-sync", every, sync_once, first_after=min(STARTUP_DELAY, every)))
     if reminders is not None:
         remind = reminders
 
