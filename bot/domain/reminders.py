@@ -60,6 +60,18 @@ class TrackedToken:
         return f"{self.namespace.kind.value}:{self.namespace.id}"
 
 
+def expiry_phrase(left: int, token: TrackedToken) -> str:
+    """How a reminder says when: days are UTC days, and the token stops at 00:00 UTC."""
+    on = token.expires_on.isoformat() if token.expires_on else "?"
+    if left > 1:
+        return f"expires in {left} days (on {on}, 00:00 UTC)"
+    if left == 1:
+        return f"expires tomorrow ({on}, 00:00 UTC)"
+    if left == 0:
+        return f"expired today ({on}, 00:00 UTC)"
+    return f"expired on {on}, {-left} days ago"
+
+
 def token_key(token_type: TokenType, gitlab_id: int) -> str:
     return f"{token_type.value}:{gitlab_id}"
 

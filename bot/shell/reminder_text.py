@@ -9,23 +9,14 @@ from datetime import date, datetime
 
 from bot.domain.expiry import days_left
 from bot.domain.profiles import PROFILES
-from bot.domain.reminders import EXPIRY_DAY, Reminder, TrackedStatus, TrackedToken
+from bot.domain.reminders import EXPIRY_DAY, Reminder, TrackedStatus, TrackedToken, expiry_phrase
 from bot.shell.tables import render_table
 from bot.shell.text import WIDTH
 
 LIST_HEADERS = ("#", "LEFT", "EXPIRES", "TYPE", "NAME", "WHERE", "OWNER", "STATE", "REMINDED")
 
 
-def when(left: int, token: TrackedToken) -> str:
-    """As the Slack reminder says it: days are UTC days, and the end is 00:00 UTC."""
-    on = token.expires_on.isoformat() if token.expires_on else "?"
-    if left > 1:
-        return f"expires in {left} days (on {on}, 00:00 UTC)"
-    if left == 1:
-        return f"expires tomorrow ({on}, 00:00 UTC)"
-    if left == 0:
-        return f"expired today ({on}, 00:00 UTC)"
-    return f"expired on {on}, {-left} days ago"
+when = expiry_phrase  # the Slack reminder's wording
 
 
 def owner_text(token: TrackedToken) -> str:

@@ -22,22 +22,14 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.domain.profiles import PROFILES
-from bot.domain.reminders import Reminder, TrackedToken
+from bot.domain.reminders import Reminder, TrackedToken, expiry_phrase
 from bot.services.renewals import can_rotate
 from bot.slack import ids
 
 DIGEST_LINES = 40  # a message holds 50 blocks; the rest is summarised
 
 
-def when(days_left: int, token: TrackedToken) -> str:
-    date = token.expires_on.isoformat() if token.expires_on else "?"
-    if days_left > 1:
-        return f"expires in {days_left} days (on {date}, 00:00 UTC)"
-    if days_left == 1:
-        return f"expires tomorrow ({date}, 00:00 UTC)"
-    if days_left == 0:
-        return f"expired today ({date}, 00:00 UTC)"
-    return f"expired on {date}, {-days_left} days ago"
+when = expiry_phrase
 
 
 def where(token: TrackedToken) -> str:
