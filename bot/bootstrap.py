@@ -28,6 +28,7 @@ from bot.gitlab.http import RetryPolicy
 from bot.gitlab.token_file import writable_problem, write_secret_file
 from bot.services.advisor import AdviceContext
 from bot.services.conversations import ConversationDeps
+from bot.services.gate import BotIdentitySource, Gate
 from bot.services.inventory_sync import SyncDeps
 from bot.services.own_credential import OwnCredentialReport, check_own_credential
 from bot.services.ports import Clock, UnitOfWork
@@ -56,6 +57,8 @@ class Container:
     # One gateway per process: after the bot rotates its own token, a second gateway would
     # still send the old, revoked value, and GitLab's reuse detection would revoke the new one.
     gitlab: Callable[[], PythonGitlabGateway]
+    # One authorization gate per process, knowing who tokenbot is in GitLab.
+    gate: Callable[[], Gate]
 
     def close(self) -> None:
         self.db.dispose()
@@ -134,17 +137,23 @@ def reminder_flow(
     """
     if settings.gitlab_url is None or settings.gitlab_token is None:
         return None
-    actions = ActionDeps(
-        container.uow,
-        container.gitlab(),
-        container.clock,
-        frozenset(settings.tokenbot_admins),
-    )
+    actions = action_deps(settings, container)
     return ReminderFlow(
         actions,
         settings.user_map,
         requests,
         RenewApproval(settings.tokenbot_renew_needs_approval),
+    )
+
+
+def action_deps(settings: Settings, container: Container, clock: Clock | None = None) -> ActionDeps:
+    """What the reminder actions need (on `clock`, the shell's movable one, if given)."""
+    return ActionDeps(
+        container.uow,
+        container.gitlab(),
+        clock or container.clock,
+        frozenset(settings.tokenbot_admins),
+        gate=container.gate(),
     )
 
 
@@ -168,6 +177,7 @@ def request_deps(settings: Settings, container: Container) -> RequestDeps | None
         clock=container.clock,
         new_id=lambda: uuid.uuid4().hex,
         secret_ttl=timedelta(minutes=settings.tokenbot_secret_ttl_minutes),
+        gate=container.gate(),
     )
 
 
@@ -219,7 +229,7 @@ def own_token_check(settings: Settings, container: Container) -> Callable[[], Ow
     path = settings.secret_file("GITLAB_TOKEN")
 
     def check() -> OwnCredentialReport:
-        return check_own_credential(
+        report = check_own_credential(
             container.gitlab(),
             today=container.clock().astimezone(UTC).date(),
             rotate_within_days=settings.tokenbot_self_rotate_days,
@@ -227,6 +237,9 @@ def own_token_check(settings: Settings, container: Container) -> Callable[[], Ow
             save_secret=functools.partial(write_secret_file, path) if path else None,
             can_save=functools.partial(writable_problem, path) if path else None,
         )
+        if report.rotated:
+            container.gate().identity.forget()  # its token id changed with the rotation
+        return report
 
     return check
 
@@ -246,4 +259,14 @@ def bootstrap(settings: Settings, *, clock: Clock = utc_now, migrate: bool = Tru
     advice = advice_context(settings)
     deps = ConversationDeps(uow=uow, context=advice, clock=clock)
     gateway = functools.cache(lambda: gitlab_gateway(settings))
-    return Container(settings, db, advice, deps, uow, clock, gateway)
+
+    @functools.cache
+    def gate() -> Gate:
+        return Gate(
+            gateway(),
+            BotIdentitySource(lambda: gateway().bot_credential()),
+            admins=frozenset(settings.tokenbot_admins),
+            approvers=settings.request_policy.approvers,
+        )
+
+    return Container(settings, db, advice, deps, uow, clock, gateway, gate)

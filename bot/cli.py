@@ -23,6 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot import __version__
 from bot.bootstrap import (
     Container,
+    action_deps,
     advice_context,
     bootstrap,
     gitlab_gateway,
@@ -56,7 +57,6 @@ from bot.services.inventory_sync import SyncError, sync_inventory
 from bot.services.leases import run_exclusively
 from bot.services.own_token_watch import watch_own_token
 from bot.services.provisioning import observe_provisioning
-from bot.services.reminder_actions import ActionDeps
 from bot.services.reminders import plan_reminders, sweep
 from bot.shell.chat import ShellChat
 from bot.shell.clock import ShellClock
@@ -287,9 +287,7 @@ def _shell_reminders(settings: Settings, container: Container, clock: ShellClock
         groups=settings.tokenbot_watched_groups,
         sync=sync_deps(settings, container),
         reminders=lambda poster: reminder_deps(settings, container, poster),
-        actions=ActionDeps(
-            container.uow, container.gitlab(), clock, frozenset(settings.tokenbot_admins)
-        ),
+        actions=action_deps(settings, container, clock),
         user_map=settings.user_map,
     )
 

@@ -39,7 +39,7 @@ class FakeGitLab:
     outage_after: int | None = None
     rotated: list[tuple[TokenRef, date | None]] = field(default_factory=list)
     own_token: BotCredential = field(
-        default_factory=lambda: BotCredential(1, "tokenbot", ("api",), None, 1)
+        default_factory=lambda: BotCredential(900, "tokenbot", ("api",), None, 901)
     )
     own_rotations: list[date] = field(default_factory=list)
     fail_own: GitLabError | None = None  # bot_credential() raises it

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from bot.domain.audit import AuditEvent
 from bot.domain.conversation import Conversation
@@ -144,6 +144,10 @@ class FakeVault:
             return None
         return held[0]
 
+    def expiry(self, request_id: str) -> datetime | None:
+        held = self._store.secrets.get(request_id)
+        return None if held is None else held[1]
+
     def discard_expired(self, *, now: datetime) -> list[str]:
         gone = [rid for rid, (_, until) in self._store.secrets.items() if until <= now]
         for rid in gone:
@@ -203,3 +207,12 @@ class FakeRequestUnitOfWork(FakeUnitOfWork):
                 dict(self.store.secrets),
                 list(self.store.audit),
             )
+
+
+def reveal_now(request_id: str, person: Any, *, deps: Any) -> tuple[Any, Secret]:
+    """`reveal_secret` with a `show` that keeps what it was shown: (request, secret)."""
+    from bot.services.provisioning import reveal_secret
+
+    shown: list[tuple[Any, Secret]] = []
+    reveal_secret(request_id, person, show=lambda r, s: shown.append((r, s)), deps=deps)
+    return shown[0]

@@ -137,6 +137,10 @@ class SqlSecretVault:
                 " token to get a fresh secret"
             ) from None
 
+    def expiry(self, request_id: str) -> datetime | None:
+        row = self._session.get(PendingSecretRow, request_id)
+        return None if row is None else row.expires_at
+
     def discard_expired(self, *, now: datetime) -> list[str]:
         table = PendingSecretRow.__table__  # type: ignore[attr-defined]
         rows = self._session.execute(

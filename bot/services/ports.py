@@ -61,6 +61,9 @@ class SecretVault(Protocol):
     def take(self, request_id: str, *, now: datetime) -> Secret | None:
         """The secret, deleted as it is read; None if absent, taken or expired."""
 
+    def expiry(self, request_id: str) -> datetime | None:
+        """Until when the secret waits (None: there is none), to put it back unchanged."""
+
     def discard_expired(self, *, now: datetime) -> list[str]:
         """Delete secrets past their time; the ids of their requests."""
 

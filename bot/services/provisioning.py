@@ -8,12 +8,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
+from bot.domain.access import Action
 from bot.domain.audit import AuditAction, AuditEvent
 from bot.domain.credentials import IssuedToken, Secret, TokenRef, TokenSpec
 from bot.domain.reminders import OwnerSource, TrackedStatus, token_key
 from bot.domain.requests import Delivery, Renewal, RequestError, RequestState, TokenRequest
 from bot.domain.tokens import TokenType
+from bot.services.gate import request_subject
 from bot.services.gitlab_errors import GitLabError
+from bot.services.people import NotAllowedError, Person
 from bot.services.ports import ConcurrentUpdateError, UnitOfWork
 from bot.services.token_requests import RequestDeps
 
@@ -67,6 +70,10 @@ def _provision(request_id: str, *, deps: RequestDeps) -> Provisioning:
             return Provisioning(current, started=False)
         _audit(uow, claimed, AuditAction.PROVISIONING, deps.clock())
         uow.commit()
+    try:
+        _may_receive(claimed, deps)
+    except (NotAllowedError, GitLabError) as exc:
+        return Provisioning(_record_failure(claimed, str(exc), deps), started=True)
     if claimed.renews is not None:
         return _renew(claimed, claimed.renews, deps)
     try:
@@ -156,21 +163,62 @@ def _track_successor(
     uow.inventory.track(successor, old.place_key, now)
 
 
-def reveal_secret(request_id: str, who: str, *, deps: RequestDeps) -> tuple[TokenRequest, Secret]:
-    """The secret, once, to the requester only; it is deleted as it is read."""
+def _may_receive(request: TokenRequest, deps: RequestDeps) -> None:
+    """The requester may still be handed this secret (and write its CI/CD variable): their
+    live role is asked again, since approval can take days."""
+    gate = deps.gate
+    subject = request_subject(request, gate.power_of_request(request))
+    requester = Person(request.requester, request.requester_gitlab_id)
+    gate.require(Action.RECEIVE, requester, subject, request.draft.target)
+    if request.draft.delivery is Delivery.CI_VARIABLE:
+        where = request.draft.variable_project or ""
+        gate.require(Action.DELIVER, requester, subject, where)
+
+
+ShowSecret = Callable[[TokenRequest, Secret], None]
+
+
+def reveal_secret(
+    request_id: str, person: Person, *, show: ShowSecret, deps: RequestDeps
+) -> TokenRequest:
+    """Show the secret once, to the requester only, while their role still covers it.
+
+    It leaves the database as `show` is called and comes back unchanged if `show` raises (the
+    modal did not open): a failed reveal leaves the button working, and only a shown secret is
+    audited as revealed.
+    """
+    request = _revealable(request_id, person, deps)
     now = deps.clock()
     with deps.uow() as uow:
-        request = uow.requests.get(request_id)
-        if request is None or request.requester != who:
-            raise RequestError("only the requester can reveal this token")
-        if request.state is not RequestState.PROVISIONED:
-            raise RequestError(f"this request is {request.state.value}")
+        until = uow.secrets.expiry(request_id)
         secret = uow.secrets.take(request_id, now=now)
-        if secret is None:
-            raise RequestError(GONE)
-        _audit(uow, request, AuditAction.REVEALED, now, actor=who)
         uow.commit()
-    return request, secret
+    if secret is None or until is None:
+        raise RequestError(GONE)
+    try:
+        show(request, secret)
+    except BaseException:
+        with deps.uow() as uow:
+            uow.secrets.put(request_id, secret, expires_at=until)
+            uow.commit()
+        raise
+    with deps.uow() as uow:
+        _audit(uow, request, AuditAction.REVEALED, deps.clock(), actor=person.chat_id)
+        uow.commit()
+    return request
+
+
+def _revealable(request_id: str, person: Person, deps: RequestDeps) -> TokenRequest:
+    with deps.uow() as uow:
+        request = uow.requests.get(request_id)
+    if request is None or request.requester != person.chat_id:
+        raise NotAllowedError("only the requester can reveal this token")
+    if request.state is not RequestState.PROVISIONED:
+        raise RequestError(f"this request is {request.state.value}")
+    gate = deps.gate
+    subject = request_subject(request, gate.power_of_request(request))
+    gate.require(Action.RECEIVE, person, subject, request.draft.target)
+    return request
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,14 +235,16 @@ class Rotation:
         )
 
 
-def rotate_request_token(request_id: str, who: str, *, deps: RequestDeps) -> Rotation:
+def rotate_request_token(request_id: str, person: Person, *, deps: RequestDeps) -> Rotation:
     """Give a token tokenbot created a fresh secret, keeping its expiry date.
 
     No approval: the token keeps its scopes, role and expiry, the requester already held its
     secret, and the old secret stops working. The new one is delivered as the first was; if
     its CI/CD variable cannot be written, it waits to be revealed instead.
     """
+    who = person.chat_id
     today = deps.clock().astimezone(UTC).date()
+    _may_rotate(request_id, person, deps)
     with deps.uow() as uow:
         current = uow.requests.get(request_id)
         if current is None:
@@ -237,6 +287,22 @@ def rotate_request_token(request_id: str, who: str, *, deps: RequestDeps) -> Rot
             _audit(uow, done, AuditAction.FAILED, now, reason=problem)
         uow.commit()
     return Rotation(done, rotated=True, problem=problem)
+
+
+def _may_rotate(request_id: str, person: Person, deps: RequestDeps) -> None:
+    """Only its requester rotates a requested token, and only while their role covers it."""
+    with deps.uow() as uow:
+        request = uow.requests.get(request_id)
+    if request is None:
+        raise RequestError(f"there is no request {request_id}")
+    if request.requester != person.chat_id:
+        raise NotAllowedError("only the requester can ask for a rotation of this token")
+    gate = deps.gate
+    subject = request_subject(request, gate.power_of_request(request))
+    verdict = gate.require(Action.ROTATE, person, subject, request.draft.target)
+    if not verdict.allowed:
+        raise NotAllowedError(f"{verdict.reason}; ask a Maintainer or Owner to rotate it")
+    gate.require(Action.RECEIVE, person, subject, request.draft.target)
 
 
 def discard_unrevealed(*, deps: RequestDeps) -> list[str]:

@@ -1,22 +1,24 @@
 """What people may do from a reminder: claim the token, let it expire, revoke it now.
 
-Only the token's owner, the namespace's approvers in GitLab (Maintainers or Owners; Owners
-for group-wide tokens) and configured admins may act; claiming is for tokens without an owner.
+Who may is the authorization decision's (bot.domain.access): the namespace's Maintainers, or
+Owners for group-wide and Owner-level tokens, and configured admins; the owner may also let
+it expire or revoke it. Claiming is for tokens without an owner, and decides who is told.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
+from bot.domain.access import Action, Subject, Verdict
 from bot.domain.audit import AuditAction, AuditEvent
-from bot.domain.credentials import NamespaceKind, TokenRef
+from bot.domain.credentials import TokenRef
 from bot.domain.reminders import OwnerSource, TrackedStatus, TrackedToken
 from bot.domain.requests import RequestError
-from bot.domain.tokens import AccessLevel
+from bot.services.gate import BotIdentitySource, Gate
 from bot.services.gitlab_port import GitLabGateway
+from bot.services.people import Person
 from bot.services.ports import Clock, UnitOfWorkFactory
-from bot.services.token_requests import NotAllowedError, Person
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,26 +27,33 @@ class ActionDeps:
     gitlab: GitLabGateway
     clock: Clock
     admins: Collection[str] = ()
+    gate: Gate = field(default=None)  # type: ignore[assignment]  # built from gitlab if absent
+
+    def __post_init__(self) -> None:
+        given: Gate | None = self.gate
+        if given is None:
+            identity = BotIdentitySource(self.gitlab.bot_credential)
+            object.__setattr__(self, "gate", Gate(self.gitlab, identity, self.admins))
 
 
 def claim_token(key: str, person: Person, *, deps: ActionDeps) -> TrackedToken:
     token = load_tracked(key, deps)
     if token.owner is not None:
         raise RequestError(f"<@{token.owner}> owns this token already")
-    check_may_act(token, person, deps, claiming=True)
+    check_may_act(Action.CLAIM, token, person, deps)
     claimed = replace(token, owner=person.chat_id, owner_source=OwnerSource.CLAIMED)
     return _save(claimed, AuditAction.CLAIMED, person.chat_id, deps)
 
 
 def let_expire(key: str, person: Person, *, deps: ActionDeps) -> TrackedToken:
     token = load_tracked(key, deps)
-    check_may_act(token, person, deps)
+    check_may_act(Action.LET_EXPIRE, token, person, deps)
     return _save(replace(token, muted=True), AuditAction.LET_EXPIRE, person.chat_id, deps)
 
 
 def revoke_now(key: str, person: Person, *, deps: ActionDeps) -> TrackedToken:
     token = load_tracked(key, deps)
-    check_may_act(token, person, deps)
+    check_may_act(Action.REVOKE, token, person, deps)
     if token.status is not TrackedStatus.ACTIVE:
         raise RequestError(f"this token is {token.status.value} already")
     deps.gitlab.revoke_token(
@@ -54,21 +63,11 @@ def revoke_now(key: str, person: Person, *, deps: ActionDeps) -> TrackedToken:
     return _save(revoked, AuditAction.REVOKED_NOW, person.chat_id, deps)
 
 
-def check_may_act(
-    token: TrackedToken, person: Person, deps: ActionDeps, *, claiming: bool = False
-) -> None:
-    if person.chat_id == token.owner or person.chat_id in deps.admins:
-        return
-    needed = (
-        AccessLevel.OWNER if token.namespace.kind is NamespaceKind.GROUP else AccessLevel.MAINTAINER
-    )
-    role = deps.gitlab.effective_role(person.gitlab_id, token.namespace.path)
-    if role is None or role < needed:
-        who = "claim it" if claiming else "act on it"
-        raise NotAllowedError(
-            f"to {who} you must own the token, be {needed.label} or higher on"
-            f" {token.namespace.path} in GitLab, or be a tokenbot admin"
-        )
+def check_may_act(action: Action, token: TrackedToken, person: Person, deps: ActionDeps) -> Verdict:
+    """The decision on `action` for this tracked token; NotAllowedError if it says no."""
+    gate = deps.gate
+    subject = Subject(gate.power_of_tracked(token), owner=token.owner)
+    return gate.require(action, person, subject, token.namespace.path)
 
 
 def load_tracked(key: str, deps: ActionDeps) -> TrackedToken:

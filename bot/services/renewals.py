@@ -8,17 +8,19 @@ creating one, so approval, the one-time delivery and the audit trail are the req
 - **Renew** rotates with a new expiry date, checked against the request policy. Whether it
   needs approval is a setting: never, when the renewed token carries a risk flag, or always.
 
-The new secret goes to the token's owner, whoever clicked: the owner is who is accountable
-for it. A token without a known owner must be claimed first.
+Who may is the authorization decision's (bot.domain.access). The new secret goes to whoever
+clicked, who must hold a role that covers the token, and who owns its successor; a rotation
+above the clicker's role is a request like any other and waits for approvers who could hold
+the token (Owners for an Owner-level one).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, timedelta
 from enum import StrEnum
 
+from bot.domain.access import ABOVE_ROLE, Action, Outcome, Subject, Verdict
 from bot.domain.audit import AuditAction, AuditEvent
 from bot.domain.reminders import TrackedStatus, TrackedToken
 from bot.domain.request_policy import Problem
@@ -31,8 +33,9 @@ from bot.domain.requests import (
     TokenRequest,
 )
 from bot.domain.tokens import Scope, TokenType
+from bot.services.people import Person
 from bot.services.reminder_actions import ActionDeps, check_may_act, load_tracked
-from bot.services.token_requests import Person, RequestDeps, RequestRejected
+from bot.services.token_requests import RequestDeps, RequestRejected
 
 # Kinds of credential a reminder can rotate: GitLab has a rotate endpoint for the first four;
 # deploy and trigger tokens are replaced (a twin is created, then the old one revoked).
@@ -61,32 +64,30 @@ class RenewApproval(StrEnum):
 class RenewDeps:
     actions: ActionDeps
     requests: RequestDeps
-    people: Callable[[str], Person]  # a chat id to its linked GitLab user
     approval: RenewApproval = RenewApproval.RISKY
 
 
 def can_rotate(token: TrackedToken) -> bool:
-    """Whether Rotate and Renew apply to this token at all (the bot's own token is apart)."""
-    return (
-        token.token_type in ROTATABLE
-        and not token.key.startswith("own:")
-        and token.status is TrackedStatus.ACTIVE
-    )
+    """Whether Rotate and Renew apply to this kind of token at all (who may: the gate)."""
+    return token.token_type in ROTATABLE and token.status is TrackedStatus.ACTIVE
 
 
 def rotate_tracked_token(key: str, person: Person, *, deps: RenewDeps) -> TokenRequest:
-    """A fresh secret for the owner, same expiry; approved at once (see the module text)."""
-    token = _actionable(key, person, deps)
+    """A fresh secret for the clicker, same expiry; at once, unless it is above their role."""
+    token, verdict = _actionable(key, person, deps)
     assert token.expires_on is not None  # noqa: S101 - _actionable refuses undated tokens
     draft = _draft(token, token.expires_on, "fresh secret asked for from a reminder", deps)
-    return _store(token, draft, person, needs_approval=False, flags=(), deps=deps)
+    _may_deliver(token, draft, person, deps)
+    above = verdict.outcome is Outcome.APPROVAL
+    flags = _flags(draft, deps) if above else ()
+    return _store(token, draft, person, needs_approval=above, flags=flags, deps=deps)
 
 
 def renew_tracked_token(
     key: str, person: Person, *, expires_on: date, reason: str, deps: RenewDeps
 ) -> TokenRequest:
     """Rotate with a new expiry date within policy; RequestRejected names the fields to fix."""
-    token = _actionable(key, person, deps)
+    token, verdict = _actionable(key, person, deps)
     today = deps.requests.clock().astimezone(UTC).date()
     unknown = [s for s in token.scopes if s not in _SCOPES]
     if unknown:
@@ -95,29 +96,31 @@ def renew_tracked_token(
             " renew it in GitLab, or request a new one"
         )
     draft = _draft(token, expires_on, reason.strip(), deps)
-    problems = deps.requests.policy.check(draft, requester=str(token.owner), today=today)
+    problems = deps.requests.policy.check(draft, requester=person.chat_id, today=today)
     if token.expires_on is not None and expires_on <= token.expires_on:
         problems.append(
             Problem("expires_on", f"choose a date after {token.expires_on.isoformat()}")
         )
     if problems:
         raise RequestRejected(problems)
-    flags = deps.requests.policy.risk_flags(draft, today=today)
-    needs = deps.approval is RenewApproval.ALWAYS or (
-        deps.approval is RenewApproval.RISKY and bool(flags)
+    _may_deliver(token, draft, person, deps)
+    above = verdict.outcome is Outcome.APPROVAL
+    flags = _flags(draft, deps, above=above)
+    needs = (
+        above
+        or deps.approval is RenewApproval.ALWAYS
+        or (deps.approval is RenewApproval.RISKY and bool(flags))
     )
     return _store(token, draft, person, needs_approval=needs, flags=flags, deps=deps)
 
 
-def _actionable(key: str, person: Person, deps: RenewDeps) -> TrackedToken:
+def _actionable(key: str, person: Person, deps: RenewDeps) -> tuple[TrackedToken, Verdict]:
     token = load_tracked(key, deps.actions)
+    verdict = check_may_act(Action.ROTATE, token, person, deps.actions)
     if not can_rotate(token):
         if token.status is not TrackedStatus.ACTIVE:
             raise RequestError(f"this token is {token.status.value}; nothing to rotate")
         raise RequestError("tokenbot cannot rotate this kind of token from a reminder")
-    check_may_act(token, person, deps.actions)
-    if token.owner is None:
-        raise RequestError("claim the token first: its new secret goes to its owner")
     today = deps.requests.clock().astimezone(UTC).date()
     if token.expires_on is None:
         raise RequestError("this token never expires; rotate it in GitLab if you must")
@@ -134,7 +137,22 @@ def _actionable(key: str, person: Person, deps: RenewDeps) -> TrackedToken:
         ]
     if open_renewals:
         raise RequestError("a rotation or renewal of this token is under way already")
-    return token
+    return token, verdict
+
+
+def _may_deliver(token: TrackedToken, draft: RequestDraft, person: Person, deps: RenewDeps) -> None:
+    """A secret tokenbot keeps in a CI/CD variable is rewritten there by the clicker's right."""
+    if draft.delivery is Delivery.CI_VARIABLE:
+        gate = deps.actions.gate
+        subject = Subject(gate.power_of_tracked(token), owner=token.owner)
+        gate.require(Action.DELIVER, person, subject, draft.variable_project or "")
+
+
+def _flags(draft: RequestDraft, deps: RenewDeps, *, above: bool = True) -> tuple[str, ...]:
+    """The risk flags a new token like this would carry, and the grant above the clicker's role."""
+    today = deps.requests.clock().astimezone(UTC).date()
+    flags = deps.requests.policy.risk_flags(draft, today=today)
+    return (*flags, ABOVE_ROLE) if above else flags
 
 
 def _draft(token: TrackedToken, expires_on: date, reason: str, deps: RenewDeps) -> RequestDraft:
@@ -169,25 +187,24 @@ def _store(
     flags: tuple[str, ...],
     deps: RenewDeps,
 ) -> TokenRequest:
-    owner = str(token.owner)
-    holder = person if person.chat_id == owner else deps.people(owner)
     now = deps.requests.clock()
     policy = deps.requests.policy
+    counted = tuple(f for f in flags if f != ABOVE_ROLE)  # as many approvals as a new token
     request = TokenRequest(
         id=deps.requests.new_id(),
-        requester=owner,
-        requester_gitlab_id=holder.gitlab_id,
+        requester=person.chat_id,
+        requester_gitlab_id=person.gitlab_id,
         draft=draft,
         state=RequestState.PENDING if needs_approval else RequestState.APPROVED,
         created_at=now,
         pending_until=now + timedelta(days=policy.pending_days),
-        required_approvals=policy.required_approvals(flags) if needs_approval else 0,
+        required_approvals=policy.required_approvals(counted) if needs_approval else 0,
         risk_flags=flags,
         renews=Renewal(
             token.key,
             token.gitlab_id,
             token.user_id,
-            asked_by=None if person.chat_id == owner else person.chat_id,
+            asked_by=None if token.owner in {None, person.chat_id} else person.chat_id,
         ),
     )
     renewing = draft.expires_on != token.expires_on

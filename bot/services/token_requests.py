@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
+from bot.domain.access import Action, Outcome, Subject
 from bot.domain.audit import AuditAction, AuditEvent
 from bot.domain.credentials import NamespaceKind
-from bot.domain.request_policy import Problem, RequestPolicy, approver_role
+from bot.domain.request_policy import Problem, RequestPolicy
 from bot.domain.requests import (
     MessageRef,
     RequestDraft,
@@ -16,20 +17,16 @@ from bot.domain.requests import (
     RequestState,
     TokenRequest,
 )
-from bot.domain.tokens import AccessLevel, Scope, TokenType
+from bot.domain.tokens import AccessLevel, TokenType
+from bot.services.gate import BotIdentitySource, Gate, request_subject
 from bot.services.gitlab_errors import NotFoundError
 from bot.services.gitlab_port import GitLabGateway
+from bot.services.people import NotAllowedError, Person
 from bot.services.ports import Clock, ConcurrentUpdateError, UnitOfWork, UnitOfWorkFactory
 
+__all__ = ["NotAllowedError", "Person", "RequestDeps", "RequestRejected"]
+
 DEFAULT_SECRET_TTL = timedelta(hours=1)
-
-
-@dataclass(frozen=True, slots=True)
-class Person:
-    """Someone acting through the bot: their chat id and their linked GitLab user."""
-
-    chat_id: str
-    gitlab_id: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +37,17 @@ class RequestDeps:
     clock: Clock
     new_id: Callable[[], str]
     secret_ttl: timedelta = DEFAULT_SECRET_TTL  # how long a secret waits to be revealed
+    gate: Gate = field(default=None)  # type: ignore[assignment]  # built from gitlab if absent
+
+    def __post_init__(self) -> None:
+        given: Gate | None = self.gate
+        if given is None:
+            gate = Gate(
+                self.gitlab,
+                BotIdentitySource(self.gitlab.bot_credential),
+                approvers=self.policy.approvers,
+            )
+            object.__setattr__(self, "gate", gate)
 
 
 class RequestRejected(ValueError):
@@ -50,24 +58,6 @@ class RequestRejected(ValueError):
         self.problems = problems
 
 
-class NotAllowedError(RequestError):
-    """The person may not do this (not an approver, not the requester)."""
-
-
-# The least role whose holder could use each scope; a request may not reach above its requester.
-_SCOPE_ROLES = {
-    Scope.READ_API: AccessLevel.REPORTER,
-    Scope.READ_REPOSITORY: AccessLevel.REPORTER,
-    Scope.READ_REGISTRY: AccessLevel.REPORTER,
-    Scope.READ_PACKAGE_REGISTRY: AccessLevel.REPORTER,
-    Scope.API: AccessLevel.DEVELOPER,
-    Scope.WRITE_REPOSITORY: AccessLevel.DEVELOPER,
-    Scope.WRITE_REGISTRY: AccessLevel.DEVELOPER,
-    Scope.WRITE_PACKAGE_REGISTRY: AccessLevel.DEVELOPER,
-    Scope.K8S_PROXY: AccessLevel.DEVELOPER,
-    Scope.CREATE_RUNNER: AccessLevel.MAINTAINER,
-    Scope.MANAGE_RUNNER: AccessLevel.MAINTAINER,
-}
 _KIND = {
     TokenType.PROJECT_ACCESS_TOKEN: NamespaceKind.PROJECT,
     TokenType.PIPELINE_TRIGGER_TOKEN: NamespaceKind.PROJECT,
@@ -82,9 +72,11 @@ def submit_request(requester: Person, draft: RequestDraft, *, deps: RequestDeps)
     today = now.astimezone(UTC).date()
     problems = deps.policy.check(draft, requester=requester.chat_id, today=today)
     if not problems:
+        draft, problems = canonical_draft(draft, deps.gitlab)
+    if not problems:
         problems = _duplicate(requester, draft, deps)
     if not problems:
-        problems = gitlab_problems(requester, draft, deps.gitlab)
+        problems = gitlab_problems(requester, draft, deps.gate)
     if problems:
         raise RequestRejected(problems)
     flags = deps.policy.risk_flags(draft, today=today)
@@ -132,38 +124,51 @@ def _duplicate(requester: Person, draft: RequestDraft, deps: RequestDeps) -> lis
     return []
 
 
-def gitlab_problems(person: Person, draft: RequestDraft, gitlab: GitLabGateway) -> list[Problem]:
-    """What live GitLab says against the draft: target, membership, no escalation."""
+def canonical_draft(
+    draft: RequestDraft, gitlab: GitLabGateway
+) -> tuple[RequestDraft, list[Problem]]:
+    """The draft with GitLab's own full paths for its target and variable project.
+
+    However the person typed them (another case, a numeric id, slashes around), routing,
+    cards, duplicate checks and the audit see the one path GitLab uses.
+    """
     try:
         where = gitlab.namespace(draft.target)
     except NotFoundError as exc:
-        return [Problem("target", str(exc))]
+        return draft, [Problem("target", str(exc))]
     kind = _KIND.get(draft.token_type)
     if kind is not None and where.kind is not kind:
-        return [Problem("target", f"a {draft.token_type.value} needs a {kind.value} path")]
-    role = gitlab.effective_role(person.gitlab_id, draft.target)
-    if role is None:
-        return [Problem("target", f"you are not a member of {draft.target} in GitLab")]
-    wanted = max(
-        [
-            draft.access_level or AccessLevel.GUEST,
-            *(_SCOPE_ROLES.get(s, AccessLevel.GUEST) for s in draft.scopes),
-        ]
-    )
-    if wanted > role:
-        field = "role" if draft.access_level and draft.access_level > role else "scopes"
-        return [
-            Problem(
-                field,
-                f"you are {role.label} on {draft.target}; a token cannot get"
-                f" more than you have ({wanted.label} needed)",
-            )
-        ]
+        what = "project" if kind is NamespaceKind.PROJECT else "group"
+        return draft, [Problem("target", f"this token type lives in a {what}; give a {what} path")]
+    variable_project = draft.variable_project
+    if variable_project:
+        try:
+            variable_project = gitlab.namespace(variable_project).path
+        except NotFoundError as exc:
+            return draft, [Problem("variable_project", str(exc))]
+    return replace(draft, target=where.path, variable_project=variable_project), []
+
+
+def gitlab_problems(person: Person, draft: RequestDraft, gate: Gate) -> list[Problem]:
+    """What the authorization decision says against the draft, tied to a form field."""
+    power = gate.power_of_draft(draft)
+    verdict = gate.check(Action.REQUEST, person, Subject(power, owner=person.chat_id), draft.target)
+    if verdict.outcome is Outcome.DENY:
+        return [Problem(_field_of(draft, verdict.reason, power.level), verdict.reason)]
     if draft.variable_project:
-        holder = gitlab.effective_role(person.gitlab_id, draft.variable_project)
-        if holder is None or holder < AccessLevel.MAINTAINER:
-            return [Problem("variable_project", "you must be Maintainer of that project")]
+        where = draft.variable_project
+        verdict = gate.check(Action.DELIVER, person, Subject(power, person.chat_id), where)
+        if verdict.outcome is Outcome.DENY:
+            return [Problem("variable_project", verdict.reason)]
     return []
+
+
+def _field_of(draft: RequestDraft, reason: str, level: AccessLevel) -> str:
+    if "not a member" in reason:
+        return "target"
+    if draft.access_level is not None and draft.access_level >= level:
+        return "role"
+    return "scopes" if draft.scopes else "token_type"
 
 
 def approve_request(request_id: str, approver: Person, *, deps: RequestDeps) -> TokenRequest:
@@ -253,17 +258,12 @@ def waiting_for(approver: Person, *, deps: RequestDeps) -> list[TokenRequest]:
                 or all(a.approver != approver.chat_id for a in r.approvals)
             )
         ]
-    roles: dict[str, AccessLevel | None] = {}
+    gate = deps.gate.remembering()  # one GitLab look-up per place, not per request
     mine = []
     for request in candidates:
-        if approver.chat_id not in deps.policy.approvers:
-            target = request.draft.target
-            if target not in roles:
-                roles[target] = deps.gitlab.effective_role(approver.gitlab_id, target)
-            role = roles[target]
-            if role is None or role < approver_role(request.draft):
-                continue
-        mine.append(request)
+        subject = request_subject(request, gate.power_of_request(request))
+        if gate.check(Action.APPROVE, approver, subject, request.draft.target).allowed:
+            mine.append(request)
     return mine
 
 
@@ -291,17 +291,9 @@ def attach_card(request_id: str, card: MessageRef, *, deps: RequestDeps) -> None
 
 
 def _must_be_approver(request: TokenRequest, approver: Person, deps: RequestDeps) -> None:
-    if approver.chat_id == request.requester:
-        raise NotAllowedError("you cannot decide on your own request")
-    if approver.chat_id in deps.policy.approvers:
-        return
-    needed = approver_role(request.draft)
-    role = deps.gitlab.effective_role(approver.gitlab_id, request.draft.target)
-    if role is None or role < needed:
-        raise NotAllowedError(
-            f"deciding on this request needs {needed.label} or higher on"
-            f" {request.draft.target} in GitLab"
-        )
+    gate = deps.gate
+    subject = request_subject(request, gate.power_of_request(request))
+    gate.require(Action.APPROVE, approver, subject, request.draft.target)
 
 
 def _load(request_id: str, deps: RequestDeps) -> TokenRequest:

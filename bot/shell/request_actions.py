@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, date
 
+from bot.domain.credentials import Secret
 from bot.domain.requests import Delivery, RequestError, RequestState, TokenRequest
 from bot.services.provisioning import (
     GONE,
@@ -97,8 +98,12 @@ class RequestActions:
 
     def _reveal(self, request_id: str, user: str) -> None:
         sid = short_id(request_id)
+
+        def show(request: TokenRequest, secret: Secret) -> None:
+            self._say(reveal_text(request, secret))
+
         try:
-            request, secret = reveal_secret(request_id, user, deps=self._deps)
+            reveal_secret(request_id, self._person(user), show=show, deps=self._deps)
         except RequestError as exc:
             if str(exc) != GONE:
                 raise
@@ -109,11 +114,10 @@ class RequestActions:
                     f" {draft.variable_project}; tokenbot does not show it"
                 ) from None
             raise RequestError(f"{exc} (type: rotate {sid})") from None
-        self._say(reveal_text(request, secret))
         self._say(f"If you lose it, type rotate {sid} for a fresh secret.")
 
     def _rotate(self, request_id: str, user: str) -> None:
-        rotation = rotate_request_token(request_id, user, deps=self._deps)
+        rotation = rotate_request_token(request_id, self._person(user), deps=self._deps)
         if not rotation.rotated:
             raise RequestError(f"{rotation.problem} (the old secret still works)")
         sid, draft = short_id(request_id), rotation.request.draft

@@ -45,17 +45,19 @@ class ReminderFlow:
     requests: RequestFlow | None = None
     renew_approval: RenewApproval = RenewApproval.RISKY
 
-    def renew_deps(self, client: WebClient) -> RenewDeps | None:
+    def renew_deps(self) -> RenewDeps | None:
         if self.requests is None:
             return None
-        directory = SlackDirectory(client)
+        return RenewDeps(self.actions, self.requests.deps, self.renew_approval)
 
-        def people(chat_id: str) -> Person:
-            return link_person(
-                chat_id, directory=directory, gitlab=self.actions.gitlab, overrides=self.user_map
-            )
-
-        return RenewDeps(self.actions, self.requests.deps, people, self.renew_approval)
+    def person(self, client: WebClient, chat_id: str) -> Person:
+        """The Slack user linked to their GitLab user (IdentityError says why not)."""
+        return link_person(
+            chat_id,
+            directory=SlackDirectory(client),
+            gitlab=self.actions.gitlab,
+            overrides=self.user_map,
+        )
 
 
 class SlackDirectory:

@@ -20,7 +20,7 @@ from bot.domain.requests import Delivery, RequestDraft, RequestError, RequestSta
 from bot.domain.tokens import AccessLevel, Scope, TokenType
 from bot.services.gitlab_errors import GitLabError
 from bot.services.inventory_sync import SyncDeps, sync_inventory
-from bot.services.provisioning import provision_request, reveal_secret
+from bot.services.provisioning import provision_request
 from bot.services.reminder_actions import ActionDeps
 from bot.services.renewals import (
     RenewApproval,
@@ -37,6 +37,7 @@ from bot.services.token_requests import (
     submit_request,
 )
 from tests.fake_gitlab import FakeGitLab
+from tests.fakes import reveal_now
 
 OWNER = Person("U0OWNER", 7)
 DEV = Person("U0DEV", 8)
@@ -93,11 +94,10 @@ def _deps(
         clock=utc_now,
         new_id=lambda: f"r{next(ids)}",
     )
-    people = {p.chat_id: p for p in (OWNER, DEV, APPROVER)}
-    return RenewDeps(ActionDeps(uow, gitlab, utc_now), requests, people.__getitem__, approval)
+    return RenewDeps(ActionDeps(uow, gitlab, utc_now), requests, approval)
 
 
-def test_rotate_keeps_the_date_and_tracks_the_successor_for_the_owner(
+def test_rotate_keeps_the_date_and_tracks_the_successor_for_the_clicker(
     gitlab: FakeGitLab, uow: Callable[[], SqlUnitOfWork]
 ) -> None:
     _list(gitlab)
@@ -105,9 +105,8 @@ def test_rotate_keeps_the_date_and_tracks_the_successor_for_the_owner(
     deps = _deps(gitlab, uow)
     request = rotate_tracked_token(KEY, APPROVER, deps=deps)  # a Maintainer clicks
     assert request.state is RequestState.APPROVED
-    assert request.requester == OWNER.chat_id  # the secret goes to the owner
+    assert request.requester == APPROVER.chat_id  # the secret goes to who clicked
     assert request.renews is not None
-    assert request.renews.asked_by == APPROVER.chat_id
     done = provision_request(request.id, deps=deps.requests)
     assert done.request.state is RequestState.PROVISIONED
     (ref, expires_on) = gitlab.rotated[-1]
@@ -115,8 +114,8 @@ def test_rotate_keeps_the_date_and_tracks_the_successor_for_the_owner(
     assert expires_on == TODAY + timedelta(days=5)
     assert gitlab.created == []  # rotated, not created
     with pytest.raises(RequestError):
-        reveal_secret(request.id, APPROVER.chat_id, deps=deps.requests)
-    _, secret = reveal_secret(request.id, OWNER.chat_id, deps=deps.requests)
+        reveal_now(request.id, OWNER, deps=deps.requests)
+    _, secret = reveal_now(request.id, APPROVER, deps=deps.requests)
     assert secret.reveal().startswith("glpat-")
     with uow() as unit:
         old = unit.inventory.get(KEY)
@@ -127,7 +126,7 @@ def test_rotate_keeps_the_date_and_tracks_the_successor_for_the_owner(
     assert old is not None
     assert old.status is TrackedStatus.REVOKED
     assert new is not None
-    assert new.owner == OWNER.chat_id
+    assert new.owner == APPROVER.chat_id
     assert new.expires_on == TODAY + timedelta(days=5)
     assert AuditAction.ROTATION_REQUESTED in actions
     assert AuditAction.ROTATED in actions
@@ -136,11 +135,8 @@ def test_rotate_keeps_the_date_and_tracks_the_successor_for_the_owner(
 def test_who_may_rotate_and_when_not(gitlab: FakeGitLab, uow: Callable[[], SqlUnitOfWork]) -> None:
     _list(gitlab)
     _list(gitlab, gitlab_id=2, days=-1)  # expired yesterday
-    _sync(gitlab, uow, None)
-    deps = _deps(gitlab, uow)
-    with pytest.raises(RequestError, match="claim the token first"):
-        rotate_tracked_token(KEY, APPROVER, deps=deps)
     _sync(gitlab, uow, OWNER.chat_id)
+    deps = _deps(gitlab, uow)
     with pytest.raises(RequestError, match="Maintainer or higher"):
         rotate_tracked_token(KEY, DEV, deps=deps)
     expired = token_key(TokenType.PROJECT_ACCESS_TOKEN, 2)
@@ -255,7 +251,7 @@ def test_a_token_tokenbot_put_in_a_ci_variable_is_rewritten_or_kept_for_reveal(
     assert done.problem is None
     assert gitlab.variables[("acme/api", "DEPLOY_TOKEN")] != first_value
     with pytest.raises(RequestError):  # nothing to reveal: it went into the variable
-        reveal_secret(renewal.id, OWNER.chat_id, deps=deps.requests)
+        reveal_now(renewal.id, OWNER, deps=deps.requests)
     shown = [r.id for r in requests_of(OWNER.chat_id, deps=deps.requests)]
     assert shown == [renewal.id]  # the rotated-away original is not listed twice
 
@@ -267,5 +263,5 @@ def test_a_token_tokenbot_put_in_a_ci_variable_is_rewritten_or_kept_for_reveal(
     assert kept.problem is not None
     assert "could not be updated" in kept.problem
     assert gitlab.revoked[-1].gitlab_id == done.request.gitlab_token_id  # only the rotated one
-    _, secret = reveal_secret(again.id, OWNER.chat_id, deps=deps.requests)
+    _, secret = reveal_now(again.id, OWNER, deps=deps.requests)
     assert secret.reveal().startswith("glpat-")

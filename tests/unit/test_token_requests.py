@@ -16,7 +16,6 @@ from bot.services.gitlab_errors import ValidationError
 from bot.services.provisioning import (
     discard_unrevealed,
     provision_request,
-    reveal_secret,
     rotate_request_token,
 )
 from bot.services.token_requests import (
@@ -33,7 +32,7 @@ from bot.services.token_requests import (
     waiting_for,
 )
 from tests.fake_gitlab import FakeGitLab
-from tests.fakes import FakeRequestUnitOfWork
+from tests.fakes import FakeRequestUnitOfWork, reveal_now
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 ADA = Person("U0ADA", 11)  # developer on the project: the requester
@@ -147,7 +146,7 @@ def test_a_non_member_and_an_unknown_target_are_refused(deps: RequestDeps) -> No
 
 
 def test_a_project_token_for_a_group_path_is_refused(deps: RequestDeps) -> None:
-    with pytest.raises(RequestRejected, match="needs a project path"):
+    with pytest.raises(RequestRejected, match="lives in a project"):
         submit_request(ADA, _draft(target=GROUP), deps=deps)
 
 
@@ -196,7 +195,7 @@ def test_group_tokens_need_an_owner_to_approve(deps: RequestDeps, gitlab: FakeGi
 def test_configured_approvers_may_approve_without_a_gitlab_role(
     deps: RequestDeps, uow: FakeRequestUnitOfWork, gitlab: FakeGitLab, clock: Clock
 ) -> None:
-    configured = replace(deps, policy=RequestPolicy(approvers=frozenset({DEV.chat_id})))
+    configured = replace(deps, policy=RequestPolicy(approvers=frozenset({DEV.chat_id})), gate=None)
     request = submit_request(ADA, _draft(), deps=configured)
     assert approve_request(request.id, DEV, deps=configured).state is RequestState.APPROVED
 
@@ -243,11 +242,11 @@ def test_provisioning_happens_once_and_the_secret_is_revealed_once(
     assert len(gitlab.created) == 1
     assert first.request.state is RequestState.PROVISIONED
     with pytest.raises(RequestError, match="only the requester"):
-        reveal_secret(request.id, MEI.chat_id, deps=deps)
-    _, secret = reveal_secret(request.id, ADA.chat_id, deps=deps)
+        reveal_now(request.id, MEI, deps=deps)
+    _, secret = reveal_now(request.id, ADA, deps=deps)
     assert secret.reveal().startswith("glpat-fake")
     with pytest.raises(RequestError, match="already revealed"):
-        reveal_secret(request.id, ADA.chat_id, deps=deps)
+        reveal_now(request.id, ADA, deps=deps)
     actions = [e.action for e in uow.store.audit]
     assert actions[-3:] == [AuditAction.PROVISIONING, AuditAction.PROVISIONED, AuditAction.REVEALED]
     assert all(secret.reveal() not in str(e.details) for e in uow.store.audit)
@@ -285,7 +284,7 @@ def test_an_unrevealed_secret_is_discarded_after_its_time(
     clock.now = NOW + timedelta(hours=1)
     assert discard_unrevealed(deps=deps) == [request.id]
     with pytest.raises(RequestError, match="rotate the token"):
-        reveal_secret(request.id, ADA.chat_id, deps=deps)
+        reveal_now(request.id, ADA, deps=deps)
 
 
 def test_delivery_into_a_ci_variable_keeps_no_secret(
@@ -320,7 +319,7 @@ def test_variable_delivery_needs_maintainer_on_that_project(deps: RequestDeps) -
     draft = _draft(
         delivery=Delivery.CI_VARIABLE, variable_project=PROJECT, variable_key="API_TOKEN"
     )
-    with pytest.raises(RequestRejected, match="Maintainer of that project"):
+    with pytest.raises(RequestRejected, match="Maintainer or higher on that project"):
         submit_request(ADA, draft, deps=deps)
 
 
@@ -328,7 +327,7 @@ def _provisioned(deps: RequestDeps, **changes: object) -> str:
     request = submit_request(ADA, _draft(**changes), deps=deps)
     approve_request(request.id, MEI, deps=deps)
     provision_request(request.id, deps=deps)
-    reveal_secret(request.id, ADA.chat_id, deps=deps)
+    reveal_now(request.id, ADA, deps=deps)
     return request.id
 
 
@@ -337,7 +336,7 @@ def test_a_rotation_keeps_the_expiry_and_hands_out_a_fresh_secret_once(
 ) -> None:
     request_id = _provisioned(deps)
     old_id = uow.store.requests[request_id].gitlab_token_id
-    rotation = rotate_request_token(request_id, ADA.chat_id, deps=deps)
+    rotation = rotate_request_token(request_id, ADA, deps=deps)
     assert rotation.rotated
     assert rotation.to_reveal
     ((ref, expires_on),) = gitlab.rotated
@@ -346,7 +345,7 @@ def test_a_rotation_keeps_the_expiry_and_hands_out_a_fresh_secret_once(
     assert expires_on == date(2026, 12, 22)  # not GitLab's rotation default of a week
     assert rotation.request.state is RequestState.PROVISIONED
     assert rotation.request.gitlab_token_id != old_id
-    _, secret = reveal_secret(request_id, ADA.chat_id, deps=deps)
+    _, secret = reveal_now(request_id, ADA, deps=deps)
     assert secret.reveal() == f"glpat-fake{rotation.request.gitlab_token_id:016d}"
     rotated = [e for e in uow.store.audit if e.action is AuditAction.ROTATED]
     assert rotated[0].details["old_gitlab_token_id"] == str(old_id)
@@ -357,10 +356,10 @@ def test_only_the_requester_rotates_and_not_after_expiry(
 ) -> None:
     request_id = _provisioned(deps)
     with pytest.raises(RequestError, match="only the requester"):
-        rotate_request_token(request_id, MEI.chat_id, deps=deps)
+        rotate_request_token(request_id, MEI, deps=deps)
     clock.now = datetime(2026, 12, 22, 0, 0, tzinfo=UTC)  # 00:00 UTC on the expiry day
     with pytest.raises(RequestError, match="expired on 2026-12-22"):
-        rotate_request_token(request_id, ADA.chat_id, deps=deps)
+        rotate_request_token(request_id, ADA, deps=deps)
     assert gitlab.rotated == []
 
 
@@ -369,13 +368,13 @@ def test_a_refused_rotation_leaves_the_old_token_in_place(
 ) -> None:
     request_id = _provisioned(deps)
     gitlab.fail_rotate = ValidationError("GitLab refused the request: token is revoked")
-    rotation = rotate_request_token(request_id, ADA.chat_id, deps=deps)
+    rotation = rotate_request_token(request_id, ADA, deps=deps)
     assert not rotation.rotated
     assert rotation.problem == "GitLab refused the request: token is revoked"
     assert rotation.request.state is RequestState.PROVISIONED
     assert uow.store.secrets == {}
     assert uow.store.audit[-1].action is AuditAction.ROTATION_FAILED
-    assert rotate_request_token(request_id, ADA.chat_id, deps=deps).rotated  # may try again
+    assert rotate_request_token(request_id, ADA, deps=deps).rotated  # may try again
 
 
 def test_a_rotated_variable_token_is_written_again_or_waits_to_be_revealed(
@@ -391,12 +390,12 @@ def test_a_rotated_variable_token_is_written_again_or_waits_to_be_revealed(
     approve_request(request.id, MEI, deps=deps)
     provision_request(request.id, deps=deps)
     first = gitlab.variables[("acme/deploy", "API_TOKEN")]
-    rotation = rotate_request_token(request.id, ADA.chat_id, deps=deps)
+    rotation = rotate_request_token(request.id, ADA, deps=deps)
     assert not rotation.to_reveal
     assert gitlab.variables[("acme/deploy", "API_TOKEN")] != first
     assert uow.store.secrets == {}
     gitlab.fail_variable = ValidationError("GitLab refused the request: value is invalid")
-    rotation = rotate_request_token(request.id, ADA.chat_id, deps=deps)
+    rotation = rotate_request_token(request.id, ADA, deps=deps)
     assert rotation.rotated
     assert rotation.to_reveal
     assert "could not be updated" in str(rotation.problem)

@@ -18,14 +18,14 @@ from bot.domain.expiry import days_left
 from bot.domain.reminders import Reminder, TrackedStatus, TrackedToken
 from bot.domain.requests import MessageRef, RequestError, RequestState, TokenRequest
 from bot.services.gitlab_errors import GitLabError
-from bot.services.identity import IdentityError, link_person
+from bot.services.identity import IdentityError
 from bot.services.reminder_actions import claim_token, let_expire, revoke_now
 from bot.services.renewals import renew_tracked_token, rotate_tracked_token
 from bot.services.token_requests import Person, RequestRejected, attach_card
 from bot.slack import ids
 from bot.slack.blocks.reminders import reminder_message, renew_modal
 from bot.slack.blocks.requests import approval_card
-from bot.slack.flow import ReminderFlow, RequestFlow, SlackDirectory, tell
+from bot.slack.flow import ReminderFlow, RequestFlow, tell
 from bot.slack.listeners.requests import provision_and_deliver
 
 Action = Callable[[str, Person], TrackedToken]
@@ -39,13 +39,7 @@ def register(app: App, flow: ReminderFlow) -> None:
             ack()
             key, user = str(body["actions"][0]["value"]), str(body["user"]["id"])
             try:
-                person = link_person(
-                    user,
-                    directory=SlackDirectory(client),
-                    gitlab=deps.gitlab,
-                    overrides=flow.user_map,
-                )
-                token = action(key, person)
+                token = action(key, flow.person(client, user))
             except (RequestError, IdentityError, GitLabError) as exc:
                 tell(client, body, f"Nothing changed: {exc}")
                 return
@@ -79,10 +73,10 @@ def _register_renewals(app: App, flow: ReminderFlow, requests: RequestFlow) -> N
     def handle_rotate(ack: Ack, body: Mapping[str, Any], client: WebClient) -> None:
         ack()
         key, user = str(body["actions"][0]["value"]), str(body["user"]["id"])
-        renew = flow.renew_deps(client)
+        renew = flow.renew_deps()
         assert renew is not None  # noqa: S101 - registered only with requests on
         try:
-            request = rotate_tracked_token(key, renew.people(user), deps=renew)
+            request = rotate_tracked_token(key, flow.person(client, user), deps=renew)
         except (RequestError, IdentityError, GitLabError) as exc:
             tell(client, body, f"Not rotated: {exc}")
             return
@@ -123,12 +117,12 @@ def _register_renewals(app: App, flow: ReminderFlow, requests: RequestFlow) -> N
         if not picked:
             ack(response_action="errors", errors={"expires_on": "choose a date"})
             return
-        renew = flow.renew_deps(client)
+        renew = flow.renew_deps()
         assert renew is not None  # noqa: S101 - registered only with requests on
         try:
             request = renew_tracked_token(
                 key,
-                renew.people(user),
+                flow.person(client, user),
                 expires_on=date.fromisoformat(str(picked)),
                 reason=reason,
                 deps=renew,

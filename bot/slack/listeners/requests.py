@@ -10,7 +10,9 @@ from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
+from bot.domain.credentials import Secret
 from bot.domain.request_policy import REQUESTABLE
 from bot.domain.requests import Delivery, MessageRef, RequestError, RequestState, TokenRequest
 from bot.domain.tokens import ROLE_BEARING, AccessLevel, Scope, TokenType, valid_scopes
@@ -286,20 +288,36 @@ def _register_delivery(app: App, flow: RequestFlow) -> None:
     def handle_reveal(ack: Ack, body: Mapping[str, Any], client: WebClient) -> None:
         ack()
         request_id, user = _clicked(body)
-        try:
-            request, secret = reveal_secret(request_id, user, deps=flow.deps)
-        except RequestError as exc:
-            if str(exc) == GONE:
-                _offer_rotation(client, body, request_id, flow)
-            tell(client, body, str(exc))
-            return
         quiet = WebClient(
             token=client.token,
             base_url=client.base_url,
             logger=silent_logger(),
             retry_handlers=client.retry_handlers,
         )
-        quiet.views_open(trigger_id=body["trigger_id"], view=reveal_modal(request, secret))
+
+        def show(request: TokenRequest, secret: Secret) -> None:
+            quiet.views_open(trigger_id=body["trigger_id"], view=reveal_modal(request, secret))
+
+        try:
+            request = reveal_secret(
+                request_id, person(flow, client, user), show=show, deps=flow.deps
+            )
+        except RequestError as exc:
+            if str(exc) == GONE:
+                _offer_rotation(client, body, request_id, flow)
+            tell(client, body, str(exc))
+            return
+        except (IdentityError, GitLabError) as exc:
+            tell(client, body, f"Not revealed: {exc}")
+            return
+        except SlackApiError:
+            tell(
+                client,
+                body,
+                "Slack did not open the window with the secret; it is still"
+                " here: click Reveal token again.",
+            )
+            return
         blocks, text = rotate_offer(
             request,
             f"Your token '{request.draft.name}' was revealed. Store it somewhere safe; if you"
@@ -312,8 +330,8 @@ def _register_delivery(app: App, flow: RequestFlow) -> None:
         ack()
         request_id, user = _clicked(body)
         try:
-            rotation = rotate_request_token(request_id, user, deps=flow.deps)
-        except RequestError as exc:
+            rotation = rotate_request_token(request_id, person(flow, client, user), deps=flow.deps)
+        except (RequestError, IdentityError, GitLabError) as exc:
             tell(client, body, f"Not rotated: {exc}")
             return
         if not rotation.rotated:

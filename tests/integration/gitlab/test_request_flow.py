@@ -18,7 +18,7 @@ from bot.domain.request_policy import RequestPolicy
 from bot.domain.requests import RequestDraft, RequestState
 from bot.domain.tokens import AccessLevel, Scope, TokenType
 from bot.sandbox import AccessLevel as GitLabRole
-from bot.services.provisioning import provision_request, reveal_secret
+from bot.services.provisioning import provision_request
 from bot.services.token_requests import (
     NotAllowedError,
     Person,
@@ -26,6 +26,7 @@ from bot.services.token_requests import (
     approve_request,
     submit_request,
 )
+from tests.fakes import reveal_now
 from tests.integration.gitlab.conftest import NOW, TODAY, Company
 
 
@@ -78,7 +79,7 @@ def test_request_approve_provision_reveal_and_the_secret_is_nowhere_else(
     assert gl_token.name == "release-notes"
     assert list(gl_token.scopes) == ["read_api"]
 
-    _, secret = reveal_secret(request.id, alice.chat_id, deps=deps)
+    _, secret = reveal_now(request.id, alice, deps=deps)
     value = secret.reveal()
     assert value.startswith("glpat-")
     assert value not in _dump(db)
