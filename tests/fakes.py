@@ -211,7 +211,7 @@ class FakeRequestUnitOfWork(FakeUnitOfWork):
 
 def reveal_now(request_id: str, person: Any, *, deps: Any) -> tuple[Any, Secret]:
     """`reveal_secret` with a `show` that keeps what it was shown: (request, secret)."""
-    from bot.services.provisioning import reveal_secret
+    from bot.services.reveal import reveal_secret
 
     shown: list[tuple[Any, Secret]] = []
     reveal_secret(request_id, person, show=lambda r, s: shown.append((r, s)), deps=deps)

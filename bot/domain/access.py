@@ -167,20 +167,23 @@ def _rotate(actor: Actor, subject: Subject) -> Verdict:
 def _claim(actor: Actor, subject: Subject) -> Verdict:
     if _manages(actor, subject.power) or actor.admin:
         return Verdict(Outcome.ALLOW)
-    return _deny(_needs(subject) + ", or be a tokenbot admin")
+    role = subject.power.manager_role.label
+    return _deny(
+        f"to claim it you must be {role} or higher {subject.on} in GitLab, or be a tokenbot admin"
+    )
 
 
 def _let_expire(actor: Actor, subject: Subject) -> Verdict:
     if actor.chat_id == subject.owner or actor.admin or _manages(actor, subject.power):
         return Verdict(Outcome.ALLOW)
-    return _deny(_needs(subject) + ", own the token, or be a tokenbot admin")
+    return _deny(_to_act(subject))
 
 
 def _revoke(actor: Actor, subject: Subject) -> Verdict:
     owner = actor.chat_id == subject.owner and _holds(actor, subject.power)
     if owner or actor.admin or _manages(actor, subject.power):
         return Verdict(Outcome.ALLOW)
-    return _deny(_needs(subject) + ", own the token, or be a tokenbot admin")
+    return _deny(_to_act(subject))
 
 
 def _receive(actor: Actor, subject: Subject) -> Verdict:
@@ -219,14 +222,26 @@ def _place_role(power: Power) -> AccessLevel:
 def _above(actor: Actor, subject: Subject) -> str:
     if actor.role is None:
         return f"you are not a member of {subject.place or 'it'} in GitLab"
+    power = subject.power
+    if power.token_type is TokenType.PIPELINE_TRIGGER_TOKEN and power.account_role:
+        return (
+            f"pipelines a trigger token starts run as tokenbot's GitLab account, which is"
+            f" {power.account_role.label} {subject.on}; you are {actor.role.label}. Create a"
+            " trigger token yourself in GitLab (its pipelines run as you), or trigger from"
+            " another project's job with CI_JOB_TOKEN"
+        )
     return (
         f"you are {actor.role.label} {subject.on}; a token cannot get more than you have"
         f" ({subject.power.level.label} needed)"
     )
 
 
-def _needs(subject: Subject) -> str:
-    return f"you must be {subject.power.manager_role.label} or higher {subject.on} in GitLab"
+def _to_act(subject: Subject) -> str:
+    role = subject.power.manager_role.label
+    return (
+        f"to act on it you must own the token, be {role} or higher {subject.on} in GitLab,"
+        " or be a tokenbot admin"
+    )
 
 
 def _deny(reason: str) -> Verdict:

@@ -29,6 +29,8 @@ _WRITE_SCOPES = frozenset(
         Scope.CREATE_RUNNER,
     }
 )
+# GitLab runs a triggered pipeline as the trigger's owner: for tokens tokenbot mints, itself.
+TRIGGER_RUNS_AS_BOT = "pipelines run as tokenbot's account"
 _VARIABLE_KEY = re.compile(r"^[A-Za-z0-9_]{1,255}$")
 
 
@@ -93,6 +95,8 @@ class RequestPolicy:
             draft.token_type is TokenType.DEPLOY_TOKEN and "/" not in draft.target.strip("/")
         ):
             flags.append("group-wide token")
+        if draft.token_type is TokenType.PIPELINE_TRIGGER_TOKEN:
+            flags.append(TRIGGER_RUNS_AS_BOT)
         if (draft.expires_on - today).days > self.long_lifetime_days:
             flags.append("long lifetime")
         return tuple(flags)

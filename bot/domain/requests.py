@@ -125,6 +125,11 @@ class TokenRequest:
         self._must_be(RequestState.PENDING, RequestState.FAILED)
         return replace(self, state=RequestState.CANCELLED, decided_by=who)
 
+    def withdrawn(self, reason: str) -> TokenRequest:
+        """Closed by tokenbot before anyone saw it (its approval card could not be posted)."""
+        self._must_be(RequestState.PENDING)
+        return replace(self, state=RequestState.CANCELLED, decided_by="tokenbot", failure=reason)
+
     def expired(self, *, now: datetime) -> TokenRequest:
         self._must_be(RequestState.PENDING)
         if now < self.pending_until:

@@ -6,25 +6,21 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 
 from bot.domain.access import Action
 from bot.domain.audit import AuditAction, AuditEvent
-from bot.domain.credentials import IssuedToken, Secret, TokenRef, TokenSpec
+from bot.domain.credentials import IssuedToken, TokenRef, TokenSpec
 from bot.domain.reminders import OwnerSource, TrackedStatus, token_key
 from bot.domain.requests import Delivery, Renewal, RequestError, RequestState, TokenRequest
 from bot.domain.tokens import TokenType
 from bot.services.gate import request_subject
 from bot.services.gitlab_errors import GitLabError
 from bot.services.people import NotAllowedError, Person
-from bot.services.ports import ConcurrentUpdateError, UnitOfWork
+from bot.services.ports import UnitOfWork
 from bot.services.token_requests import RequestDeps
 
 log = logging.getLogger(__name__)
-GONE = (
-    "The token's secret was already revealed, or nobody revealed it in time and it was"
-    " discarded; rotate the token to get a fresh one."
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +64,7 @@ def _provision(request_id: str, *, deps: RequestDeps) -> Provisioning:
             if current is None:
                 raise RequestError(f"there is no request {request_id}")
             return Provisioning(current, started=False)
-        _audit(uow, claimed, AuditAction.PROVISIONING, deps.clock())
+        audit_request(uow, claimed, AuditAction.PROVISIONING, deps.clock())
         uow.commit()
     try:
         _may_receive(claimed, deps)
@@ -89,7 +85,7 @@ def _provision(request_id: str, *, deps: RequestDeps) -> Provisioning:
         )
         if claimed.draft.delivery is Delivery.REVEAL:
             uow.secrets.put(claimed.id, issued.secret, expires_at=now + deps.secret_ttl)
-        _audit(
+        audit_request(
             uow, done, AuditAction.PROVISIONED, now, gitlab_token_id=str(issued.record.gitlab_id)
         )
         uow.commit()
@@ -114,7 +110,7 @@ def _renew(claimed: TokenRequest, renews: Renewal, deps: RequestDeps) -> Provisi
     problem = None
     if draft.delivery is Delivery.CI_VARIABLE:
         try:
-            _write_variable(claimed, issued, deps)
+            write_variable(claimed, issued, deps)
         except GitLabError as exc:
             problem = f"the CI/CD variable could not be updated: {exc}"
     now = deps.clock()
@@ -129,9 +125,9 @@ def _renew(claimed: TokenRequest, renews: Renewal, deps: RequestDeps) -> Provisi
             "old_gitlab_token_id": str(renews.gitlab_id),
             "gitlab_token_id": str(issued.record.gitlab_id),
         }
-        _audit(uow, done, AuditAction.ROTATED, now, **ids)
+        audit_request(uow, done, AuditAction.ROTATED, now, **ids)
         if problem is not None:
-            _audit(uow, done, AuditAction.FAILED, now, reason=problem)
+            audit_request(uow, done, AuditAction.FAILED, now, reason=problem)
         uow.commit()
     return Provisioning(done, started=True, problem=problem)
 
@@ -175,136 +171,6 @@ def _may_receive(request: TokenRequest, deps: RequestDeps) -> None:
         gate.require(Action.DELIVER, requester, subject, where)
 
 
-ShowSecret = Callable[[TokenRequest, Secret], None]
-
-
-def reveal_secret(
-    request_id: str, person: Person, *, show: ShowSecret, deps: RequestDeps
-) -> TokenRequest:
-    """Show the secret once, to the requester only, while their role still covers it.
-
-    It leaves the database as `show` is called and comes back unchanged if `show` raises (the
-    modal did not open): a failed reveal leaves the button working, and only a shown secret is
-    audited as revealed.
-    """
-    request = _revealable(request_id, person, deps)
-    now = deps.clock()
-    with deps.uow() as uow:
-        until = uow.secrets.expiry(request_id)
-        secret = uow.secrets.take(request_id, now=now)
-        uow.commit()
-    if secret is None or until is None:
-        raise RequestError(GONE)
-    try:
-        show(request, secret)
-    except BaseException:
-        with deps.uow() as uow:
-            uow.secrets.put(request_id, secret, expires_at=until)
-            uow.commit()
-        raise
-    with deps.uow() as uow:
-        _audit(uow, request, AuditAction.REVEALED, deps.clock(), actor=person.chat_id)
-        uow.commit()
-    return request
-
-
-def _revealable(request_id: str, person: Person, deps: RequestDeps) -> TokenRequest:
-    with deps.uow() as uow:
-        request = uow.requests.get(request_id)
-    if request is None or request.requester != person.chat_id:
-        raise NotAllowedError("only the requester can reveal this token")
-    if request.state is not RequestState.PROVISIONED:
-        raise RequestError(f"this request is {request.state.value}")
-    gate = deps.gate
-    subject = request_subject(request, gate.power_of_request(request))
-    gate.require(Action.RECEIVE, person, subject, request.draft.target)
-    return request
-
-
-@dataclass(frozen=True, slots=True)
-class Rotation:
-    request: TokenRequest
-    rotated: bool  # a new secret exists and the old one stopped working
-    problem: str | None = None  # why it was not rotated, or why the variable was not updated
-
-    @property
-    def to_reveal(self) -> bool:
-        """Is the new secret waiting behind a Reveal button?"""
-        return self.rotated and (
-            self.request.draft.delivery is Delivery.REVEAL or self.problem is not None
-        )
-
-
-def rotate_request_token(request_id: str, person: Person, *, deps: RequestDeps) -> Rotation:
-    """Give a token tokenbot created a fresh secret, keeping its expiry date.
-
-    No approval: the token keeps its scopes, role and expiry, the requester already held its
-    secret, and the old secret stops working. The new one is delivered as the first was; if
-    its CI/CD variable cannot be written, it waits to be revealed instead.
-    """
-    who = person.chat_id
-    today = deps.clock().astimezone(UTC).date()
-    _may_rotate(request_id, person, deps)
-    with deps.uow() as uow:
-        current = uow.requests.get(request_id)
-        if current is None:
-            raise RequestError(f"there is no request {request_id}")
-        try:
-            rotating = uow.requests.update(current.rotating(who, today=today))
-        except ConcurrentUpdateError:
-            raise RequestError("a rotation of this token is under way already") from None
-        uow.commit()
-    draft = rotating.draft
-    old_id = rotating.gitlab_token_id
-    try:
-        if old_id is None:
-            raise RequestError("tokenbot has no GitLab id for this token")
-        ref = TokenRef(
-            draft.token_type, old_id, deps.gitlab.namespace(draft.target), rotating.token_user_id
-        )
-        issued = deps.gitlab.rotate_token(ref, expires_on=draft.expires_on)
-    except (GitLabError, RequestError) as exc:
-        log.warning("rotating the token of request %s failed: %s", request_id, exc)
-        with deps.uow() as uow:
-            back = uow.requests.update(rotating.rotation_failed())
-            _audit(uow, back, AuditAction.ROTATION_FAILED, deps.clock(), who, reason=str(exc))
-            uow.commit()
-        return Rotation(back, rotated=False, problem=str(exc))
-    problem = None
-    if draft.delivery is Delivery.CI_VARIABLE:
-        try:
-            _write_variable(rotating, issued, deps)
-        except GitLabError as exc:
-            problem = f"the CI/CD variable could not be updated: {exc}"
-    now = deps.clock()
-    with deps.uow() as uow:
-        done = uow.requests.update(rotating.rotated(issued.record.gitlab_id, issued.record.user_id))
-        if draft.delivery is Delivery.REVEAL or problem is not None:
-            uow.secrets.put(done.id, issued.secret, expires_at=now + deps.secret_ttl)
-        ids = {"old_gitlab_token_id": str(old_id), "gitlab_token_id": str(issued.record.gitlab_id)}
-        _audit(uow, done, AuditAction.ROTATED, now, who, **ids)
-        if problem is not None:
-            _audit(uow, done, AuditAction.FAILED, now, reason=problem)
-        uow.commit()
-    return Rotation(done, rotated=True, problem=problem)
-
-
-def _may_rotate(request_id: str, person: Person, deps: RequestDeps) -> None:
-    """Only its requester rotates a requested token, and only while their role covers it."""
-    with deps.uow() as uow:
-        request = uow.requests.get(request_id)
-    if request is None:
-        raise RequestError(f"there is no request {request_id}")
-    if request.requester != person.chat_id:
-        raise NotAllowedError("only the requester can ask for a rotation of this token")
-    gate = deps.gate
-    subject = request_subject(request, gate.power_of_request(request))
-    verdict = gate.require(Action.ROTATE, person, subject, request.draft.target)
-    if not verdict.allowed:
-        raise NotAllowedError(f"{verdict.reason}; ask a Maintainer or Owner to rotate it")
-    gate.require(Action.RECEIVE, person, subject, request.draft.target)
-
-
 def discard_unrevealed(*, deps: RequestDeps) -> list[str]:
     """Delete secrets nobody revealed in time (default one hour)."""
     now = deps.clock()
@@ -318,18 +184,18 @@ def discard_unrevealed(*, deps: RequestDeps) -> list[str]:
 
 def _deliver_to_variable(request: TokenRequest, issued: IssuedToken, deps: RequestDeps) -> None:
     try:
-        _write_variable(request, issued, deps)
+        write_variable(request, issued, deps)
     except GitLabError:
         # A token nobody can receive must not stay alive.
         deps.gitlab.revoke_token(issued.record.ref)
         raise
 
 
-def _write_variable(request: TokenRequest, issued: IssuedToken, deps: RequestDeps) -> None:
+def write_variable(request: TokenRequest, issued: IssuedToken, deps: RequestDeps) -> None:
     project, key = request.draft.variable_project or "", request.draft.variable_key or ""
     deps.gitlab.set_ci_variable(project, key, issued.secret)
     with deps.uow() as uow:
-        _audit(uow, request, AuditAction.DELIVERED, deps.clock(), project=project, key=key)
+        audit_request(uow, request, AuditAction.DELIVERED, deps.clock(), project=project, key=key)
         uow.commit()
 
 
@@ -337,7 +203,7 @@ def _record_failure(request: TokenRequest, reason: str, deps: RequestDeps) -> To
     log.warning("provisioning request %s failed: %s", request.id, reason)
     with deps.uow() as uow:
         failed = uow.requests.update(request.failed(reason))
-        _audit(uow, failed, AuditAction.FAILED, deps.clock(), reason=reason)
+        audit_request(uow, failed, AuditAction.FAILED, deps.clock(), reason=reason)
         uow.commit()
     return failed
 
@@ -356,7 +222,7 @@ def _spec(request: TokenRequest) -> TokenSpec:
     )
 
 
-def _audit(
+def audit_request(
     uow: UnitOfWork,
     request: TokenRequest,
     action: AuditAction,

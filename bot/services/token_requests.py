@@ -211,6 +211,18 @@ def cancel_request(request_id: str, requester: str, *, deps: RequestDeps) -> Tok
     )
 
 
+def withdraw_request(request_id: str, reason: str, *, deps: RequestDeps) -> TokenRequest:
+    """Close a request nobody could be asked about: storing it and its card are one outcome."""
+    return _change(
+        request_id,
+        deps,
+        lambda r, now: r.withdrawn(reason),
+        AuditAction.CANCELLED,
+        "tokenbot",
+        reason=reason,
+    )
+
+
 def expire_requests(*, deps: RequestDeps) -> list[TokenRequest]:
     """Close every pending request nobody decided on in time."""
     now = deps.clock()

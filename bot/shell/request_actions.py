@@ -8,13 +8,9 @@ from datetime import UTC, date
 
 from bot.domain.credentials import Secret
 from bot.domain.requests import Delivery, RequestError, RequestState, TokenRequest
-from bot.services.provisioning import (
-    GONE,
-    Provisioning,
-    provision_request,
-    reveal_secret,
-    rotate_request_token,
-)
+from bot.services.provisioning import Provisioning, provision_request
+from bot.services.request_rotation import rotate_request_token
+from bot.services.reveal import GONE, reveal_secret
 from bot.services.token_requests import (
     Person,
     RequestDeps,

@@ -16,17 +16,16 @@ from slack_sdk import WebClient
 
 from bot.domain.expiry import days_left
 from bot.domain.reminders import Reminder, TrackedStatus, TrackedToken
-from bot.domain.requests import MessageRef, RequestError, RequestState, TokenRequest
+from bot.domain.requests import RequestError, RequestState, TokenRequest
 from bot.services.gitlab_errors import GitLabError
 from bot.services.identity import IdentityError
 from bot.services.reminder_actions import claim_token, let_expire, revoke_now
 from bot.services.renewals import renew_tracked_token, rotate_tracked_token
-from bot.services.token_requests import Person, RequestRejected, attach_card
+from bot.services.token_requests import Person, RequestRejected
 from bot.slack import ids
 from bot.slack.blocks.reminders import reminder_message, renew_modal
-from bot.slack.blocks.requests import approval_card
 from bot.slack.flow import ReminderFlow, RequestFlow, tell
-from bot.slack.listeners.requests import provision_and_deliver
+from bot.slack.listeners.requests import post_card, provision_and_deliver
 
 Action = Callable[[str, Person], TrackedToken]
 
@@ -160,12 +159,11 @@ def _after_renewal(
                 f" {request.draft.expires_on.isoformat()}, went to <@{request.requester}>."
             )
     else:
-        channel = requests.channel_for(request.draft.target)
-        blocks, text = approval_card(request)
-        posted = client.chat_postMessage(channel=channel, blocks=blocks, text=text)
-        attach_card(
-            request.id, MessageRef(str(posted["channel"]), str(posted["ts"])), deps=requests.deps
-        )
+        channel = post_card(requests, client, request)
+        if channel is None:
+            tell_owner = "Slack refused the approval card, so the renewal was withdrawn"
+            client.chat_postMessage(channel=request.requester, text=f"{tell_owner}; try again.")
+            return
         note = (
             f"{by} asked to renew it until {request.draft.expires_on.isoformat()}; waiting for"
             f" approval in <#{channel}>."

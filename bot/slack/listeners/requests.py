@@ -18,12 +18,9 @@ from bot.domain.requests import Delivery, MessageRef, RequestError, RequestState
 from bot.domain.tokens import ROLE_BEARING, AccessLevel, Scope, TokenType, valid_scopes
 from bot.services.gitlab_errors import GitLabError
 from bot.services.identity import IdentityError
-from bot.services.provisioning import (
-    GONE,
-    provision_request,
-    reveal_secret,
-    rotate_request_token,
-)
+from bot.services.provisioning import provision_request
+from bot.services.request_rotation import rotate_request_token
+from bot.services.reveal import GONE, reveal_secret
 from bot.services.token_requests import (
     RequestRejected,
     approve_request,
@@ -32,6 +29,7 @@ from bot.services.token_requests import (
     check_approver,
     deny_request,
     submit_request,
+    withdraw_request,
 )
 from bot.slack import ids
 from bot.slack.blocks.requests import (
@@ -143,14 +141,34 @@ def _register_form(app: App, flow: RequestFlow) -> None:
             ack(response_action="errors", errors={"target": str(exc)[:150]})
             return
         ack()
-        channel = flow.channel_for(request.draft.target)
-        blocks, text = approval_card(request)
-        posted = client.chat_postMessage(channel=channel, blocks=blocks, text=text)
-        attach_card(
-            request.id, MessageRef(str(posted["channel"]), str(posted["ts"])), deps=flow.deps
-        )
+        channel = post_card(flow, client, request)
+        if channel is None:
+            client.chat_postMessage(
+                channel=requester,
+                text=(
+                    "Your request could not be put before the approvers (Slack refused its"
+                    " approval card), so tokenbot withdrew it; nothing was created. Please"
+                    " try again, or tell your tokenbot admin."
+                ),
+            )
+            return
         blocks, text = waiting_message(request, channel)
         client.chat_postMessage(channel=requester, blocks=blocks, text=text)
+
+
+def post_card(flow: RequestFlow, client: WebClient, request: TokenRequest) -> str | None:
+    """Post the approval card; the channel, or None when it failed and the request was
+    withdrawn (a request without a card could only expire, blocking a resubmit)."""
+    channel = flow.channel_for(request.draft.target)
+    try:
+        blocks, text = approval_card(request)
+        posted = client.chat_postMessage(channel=channel, blocks=blocks, text=text)
+    except (SlackApiError, ValueError, OSError) as exc:
+        log.error("the approval card of request %s was not posted: %s", request.id, exc)
+        withdraw_request(request.id, "the approval card could not be posted", deps=flow.deps)
+        return None
+    attach_card(request.id, MessageRef(str(posted["channel"]), str(posted["ts"])), deps=flow.deps)
+    return channel
 
 
 def _register_decisions(app: App, flow: RequestFlow) -> None:

@@ -1,0 +1,106 @@
+"""Rotating a requested token in place: a fresh secret, same expiry, for its requester."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC
+
+from bot.domain.access import Action
+from bot.domain.audit import AuditAction
+from bot.domain.credentials import TokenRef
+from bot.domain.requests import Delivery, RequestError, TokenRequest
+from bot.services.gate import request_subject
+from bot.services.gitlab_errors import GitLabError
+from bot.services.people import NotAllowedError, Person
+from bot.services.ports import ConcurrentUpdateError
+from bot.services.provisioning import audit_request, write_variable
+from bot.services.token_requests import RequestDeps
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Rotation:
+    request: TokenRequest
+    rotated: bool  # a new secret exists and the old one stopped working
+    problem: str | None = None  # why it was not rotated, or why the variable was not updated
+
+    @property
+    def to_reveal(self) -> bool:
+        """Is the new secret waiting behind a Reveal button?"""
+        return self.rotated and (
+            self.request.draft.delivery is Delivery.REVEAL or self.problem is not None
+        )
+
+
+def rotate_request_token(request_id: str, person: Person, *, deps: RequestDeps) -> Rotation:
+    """Give a token tokenbot created a fresh secret, keeping its expiry date.
+
+    No approval: the token keeps its scopes, role and expiry, the requester already held its
+    secret, and the old secret stops working. The new one is delivered as the first was; if
+    its CI/CD variable cannot be written, it waits to be revealed instead.
+    """
+    who = person.chat_id
+    today = deps.clock().astimezone(UTC).date()
+    _may_rotate(request_id, person, deps)
+    with deps.uow() as uow:
+        current = uow.requests.get(request_id)
+        if current is None:
+            raise RequestError(f"there is no request {request_id}")
+        try:
+            rotating = uow.requests.update(current.rotating(who, today=today))
+        except ConcurrentUpdateError:
+            raise RequestError("a rotation of this token is under way already") from None
+        uow.commit()
+    draft = rotating.draft
+    old_id = rotating.gitlab_token_id
+    try:
+        if old_id is None:
+            raise RequestError("tokenbot has no GitLab id for this token")
+        ref = TokenRef(
+            draft.token_type, old_id, deps.gitlab.namespace(draft.target), rotating.token_user_id
+        )
+        issued = deps.gitlab.rotate_token(ref, expires_on=draft.expires_on)
+    except (GitLabError, RequestError) as exc:
+        log.warning("rotating the token of request %s failed: %s", request_id, exc)
+        with deps.uow() as uow:
+            back = uow.requests.update(rotating.rotation_failed())
+            audit_request(
+                uow, back, AuditAction.ROTATION_FAILED, deps.clock(), who, reason=str(exc)
+            )
+            uow.commit()
+        return Rotation(back, rotated=False, problem=str(exc))
+    problem = None
+    if draft.delivery is Delivery.CI_VARIABLE:
+        try:
+            write_variable(rotating, issued, deps)
+        except GitLabError as exc:
+            problem = f"the CI/CD variable could not be updated: {exc}"
+    now = deps.clock()
+    with deps.uow() as uow:
+        done = uow.requests.update(rotating.rotated(issued.record.gitlab_id, issued.record.user_id))
+        if draft.delivery is Delivery.REVEAL or problem is not None:
+            uow.secrets.put(done.id, issued.secret, expires_at=now + deps.secret_ttl)
+        ids = {"old_gitlab_token_id": str(old_id), "gitlab_token_id": str(issued.record.gitlab_id)}
+        audit_request(uow, done, AuditAction.ROTATED, now, who, **ids)
+        if problem is not None:
+            audit_request(uow, done, AuditAction.FAILED, now, reason=problem)
+        uow.commit()
+    return Rotation(done, rotated=True, problem=problem)
+
+
+def _may_rotate(request_id: str, person: Person, deps: RequestDeps) -> None:
+    """Only its requester rotates a requested token, and only while their role covers it."""
+    with deps.uow() as uow:
+        request = uow.requests.get(request_id)
+    if request is None:
+        raise RequestError(f"there is no request {request_id}")
+    if request.requester != person.chat_id:
+        raise NotAllowedError("only the requester can ask for a rotation of this token")
+    gate = deps.gate
+    subject = request_subject(request, gate.power_of_request(request))
+    verdict = gate.require(Action.ROTATE, person, subject, request.draft.target)
+    if not verdict.allowed:
+        raise NotAllowedError(f"{verdict.reason}; ask a Maintainer or Owner to rotate it")
+    gate.require(Action.RECEIVE, person, subject, request.draft.target)
