@@ -190,7 +190,7 @@ def _receive(actor: Actor, subject: Subject) -> Verdict:
     if actor.chat_id != subject.owner:
         return _deny("only the person who asked for this secret can receive it")
     if actor.role is None:
-        return _deny(f"you are no longer a member {subject.on} in GitLab")
+        return _deny(f"you are no longer a member of {subject.place or 'it'} in GitLab")
     if _holds(actor, subject.power) or subject.granted:
         return Verdict(Outcome.ALLOW)
     return _deny(_above(actor, subject))

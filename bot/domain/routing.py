@@ -8,11 +8,13 @@ from collections.abc import Mapping
 def channel_for(path: str, routes: Mapping[str, str], default: str) -> str:
     """The channel of the longest route that is `path` or one of its parent namespaces.
 
-    Routes match whole path segments: `acme/pay` does not cover `acme/payments`.
+    Routes match whole path segments: `acme/pay` does not cover `acme/payments`. GitLab's
+    paths ignore case, and so do routes: `ACME/Payments` covers `acme/payments/checkout`.
     """
-    parts = path.strip("/").split("/")
+    lowered = {route.strip("/").casefold(): channel for route, channel in routes.items()}
+    parts = path.strip("/").casefold().split("/")
     for size in range(len(parts), 0, -1):
-        channel = routes.get("/".join(parts[:size]))
+        channel = lowered.get("/".join(parts[:size]))
         if channel is not None:
             return channel
     return default

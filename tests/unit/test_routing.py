@@ -18,3 +18,8 @@ def test_routes_match_whole_segments_only() -> None:
     assert channel_for("acme-labs/tool", ROUTES, "C0ALL") == "C0ALL"
     assert channel_for("acme/paymentsx/tool", ROUTES, "C0ALL") == "C0ACME"
     assert channel_for("/acme/payments/", ROUTES, "C0ALL") == "C0PAY"
+
+
+def test_routes_ignore_case_as_gitlab_paths_do() -> None:
+    assert channel_for("ACME/Payments/Checkout", ROUTES, "C0ALL") == "C0PAY"
+    assert channel_for("acme/payments/checkout", {"ACME/Payments": "C0PAY"}, "C0ALL") == "C0PAY"
