@@ -58,6 +58,7 @@ from bot.services.leases import run_exclusively
 from bot.services.own_token_watch import watch_own_token
 from bot.services.provisioning import observe_provisioning
 from bot.services.reminders import plan_reminders, sweep
+from bot.services.renewals import RenewApproval, RenewDeps
 from bot.shell.chat import ShellChat
 from bot.shell.clock import ShellClock
 from bot.shell.reminder_desk import ReminderSetup
@@ -282,13 +283,17 @@ def _shell(args: argparse.Namespace, settings: Settings) -> int:
 
 def _shell_reminders(settings: Settings, container: Container, clock: ShellClock) -> ReminderSetup:
     """Sync, sweep and reminder actions for the sandbox shell, all on its movable clock."""
+    actions = action_deps(settings, container, clock)
+    requests = request_deps(settings, container)
+    approval = RenewApproval(settings.tokenbot_renew_needs_approval)
     return ReminderSetup(
         clock=clock,
         groups=settings.tokenbot_watched_groups,
         sync=sync_deps(settings, container),
         reminders=lambda poster: reminder_deps(settings, container, poster),
-        actions=action_deps(settings, container, clock),
+        actions=actions,
         user_map=settings.user_map,
+        renewals=RenewDeps(actions, requests, approval) if requests is not None else None,
     )
 
 

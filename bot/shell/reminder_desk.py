@@ -9,8 +9,7 @@ of once, however often time moves.
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -22,12 +21,16 @@ from bot.services.identity import IdentityError
 from bot.services.inventory_sync import SyncDeps, SyncError, sync_inventory
 from bot.services.reminder_actions import ActionDeps
 from bot.services.reminders import ReminderDeps, ReminderPoster, sweep
+from bot.services.renewals import RenewDeps, can_rotate
 from bot.shell.clock import ShellClock, TimeError, day_label, target_day
 from bot.shell.people import shell_person
+from bot.shell.printed_reminders import PrintedReminders
 from bot.shell.reminder_text import plain, plural, reminder_card, tracked_table
+from bot.shell.renewal_commands import RENEW, ROTATE, USAGE, RenewalCommands
 from bot.shell.token_actions import ACTIONS, YES, precondition
+from bot.shell.token_numbers import NumberError, TokenNumbers
 
-COMMANDS = frozenset({"time", "reminders", *ACTIONS})
+COMMANDS = frozenset({"time", "reminders", *ACTIONS, ROTATE, RENEW})
 HELP = f"""Expiry reminders (the sandbox keeps its own time):
   time                        the sandbox's date and time
   time +7d, time +2w          move time forward (or: time YYYY-MM-DD); each day passed
@@ -35,7 +38,9 @@ HELP = f"""Expiry reminders (the sandbox keeps its own time):
   reminders                   tracked tokens by days left, with their numbers
   {"let-expire N":<27} no more reminders for token N
   {"revoke N":<27} revoke token N in GitLab now (asks first)
-  {"claim N":<27} become the owner of token N (while it has none)"""
+  {"claim N":<27} become the owner of token N (while it has none)
+  {USAGE[ROTATE]:<27} a fresh secret for token N, same expiry, for you
+  {USAGE[RENEW]:<27} a fresh secret until that date"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,66 +53,7 @@ class ReminderSetup:
     reminders: Callable[[ReminderPoster], ReminderDeps]  # the sweep's deps, for a poster
     actions: ActionDeps
     user_map: Mapping[str, str] = field(default_factory=dict)
-
-
-class NumberError(ValueError):
-    """A token number that means nothing (yet) in this session."""
-
-
-class TokenNumbers:
-    """Numbers for tracked tokens, given when first shown and kept for the whole session."""
-
-    def __init__(self) -> None:
-        self._keys: list[str] = []
-        self._numbers: dict[str, int] = {}
-
-    def number(self, key: str) -> int:
-        if key not in self._numbers:
-            self._keys.append(key)
-            self._numbers[key] = len(self._keys)
-        return self._numbers[key]
-
-    def key(self, text: str, command: str) -> str:
-        word = text.strip().lstrip("#[").rstrip("]")
-        if not word:
-            raise NumberError(
-                f"say which token: {command} N (reminders lists the numbers; each reminder"
-                " shows its own)"
-            )
-        if not word.isdigit() or not 1 <= int(word) <= len(self._keys):
-            raise NumberError(
-                f"there is no token [{word}] here; type reminders to see the tracked tokens"
-                " with their numbers"
-            )
-        return self._keys[int(word) - 1]
-
-
-class _Printed:
-    """A `ReminderPoster` for the terminal: it keeps what the sweep posts, for the desk to show.
-
-    A digest is one Slack message for many reminders; here each is shown in full anyway, since
-    each needs its number to be acted on.
-    """
-
-    def __init__(self) -> None:
-        self.reminders: list[Reminder] = []
-        self.digests = 0
-        self._ids = itertools.count(1)
-
-    def post(self, reminder: Reminder) -> str:
-        self.reminders.append(reminder)
-        return f"shell-{next(self._ids)}"
-
-    def post_digest(self, channel: str, reminders: Sequence[Reminder]) -> str:
-        self.reminders.extend(reminders)
-        self.digests += 1
-        return f"shell-{next(self._ids)}"
-
-    def take(self) -> tuple[list[Reminder], int]:
-        taken, digests = self.reminders, self.digests
-        self.reminders, self.digests = [], 0
-        taken.sort(key=lambda r: (r.days_left, r.token.namespace.path, r.token.name))
-        return taken, digests
+    renewals: RenewDeps | None = None  # Rotate and Renew, when token requests are set up
 
 
 class ReminderDesk:
@@ -156,7 +102,7 @@ class _Session:
         self._read = read
         self._say = say
         self._numbers = TokenNumbers()
-        self._printed = _Printed()
+        self._printed = PrintedReminders()
         self._sweep = setup.reminders(self._printed)
         _check_one_clock(setup, self._sweep)
         self._first = self._swept = self._clock.today()  # day 0; the last day swept
@@ -246,6 +192,8 @@ class _Session:
     def _card(self, reminder: Reminder) -> str:
         token = reminder.token
         offered = [name for name, action in ACTIONS.items() if action.offered(token)]
+        if self._setup.renewals is not None and reminder.days_left > 0 and can_rotate(token):
+            offered = [RENEW, ROTATE, *offered]
         return reminder_card(reminder, self._numbers.number(token.key), offered)
 
     def _label(self, day: date) -> str:
@@ -276,6 +224,9 @@ class _Session:
 
     def act(self, user: str, command: str, rest: str) -> None:
         """One reminder action on token number `rest`, as `user`; a refusal is one line."""
+        if command in {ROTATE, RENEW}:
+            self._renewal(user, command, rest)
+            return
         action, deps = ACTIONS[command], self._setup.actions
         try:
             key = self._numbers.key(rest, command)
@@ -295,6 +246,18 @@ class _Session:
             self._say(f"Nothing changed: {plain(str(exc))}")
             return
         self._say(f"[{self._numbers.number(done.key)}] {action.done(done, user)}")
+
+    def _renewal(self, user: str, command: str, rest: str) -> None:
+        renewals, deps = self._setup.renewals, self._setup.actions
+        word, _, more = rest.strip().partition(" ")
+        try:
+            if renewals is None:
+                raise RequestError("token requests are not set up, so tokenbot cannot rotate")
+            key = self._numbers.key(word, USAGE[command])
+            person = shell_person(user, gitlab=deps.gitlab, user_map=self._setup.user_map)
+            RenewalCommands(renewals, say=self._say).run(command, key, person, more)
+        except (NumberError, RequestError, IdentityError, GitLabError) as exc:
+            self._say(f"Not rotated: {plain(str(exc))}")
 
     def _confirmed(self, question: str) -> bool:
         self._say(question)

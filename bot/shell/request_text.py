@@ -103,6 +103,11 @@ def provisioning_outcome(request: TokenRequest, secret_ttl: timedelta) -> str:
     if request.state is not RequestState.PROVISIONED:
         return f"The request is {request.state.value}; nothing was created now."
     created = f"Created the {what} (GitLab id {request.gitlab_token_id})."
+    if request.renews is not None:
+        created = (
+            f"Rotated the {what}: the old secret no longer works; the new one (GitLab id"
+            f" {request.gitlab_token_id}) expires on {draft.expires_on.isoformat()}."
+        )
     if draft.delivery is Delivery.CI_VARIABLE:
         return (
             f"{created} Its secret is in the masked, protected CI/CD variable"

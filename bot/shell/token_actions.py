@@ -37,11 +37,10 @@ def _must_be_active(token: TrackedToken) -> str | None:
     return None if token.status is TrackedStatus.ACTIVE else f"it is {token.status.value} already"
 
 
-# In the order of the buttons on a Slack reminder. Rotate and Renew (bot/services/renewals.py)
-# are Slack-only so far: they end in a one-time reveal, which the shell's request desk would
-# have to hand over; as entries here they would need names that do not clash with the desk's
-# `rotate ID` (say `rotate-token N`, `renew N`). The desk, the help text and the cards pick
-# entries up from this table; docs/shell.md lists the commands.
+# In the order of the buttons on a Slack reminder. Rotate and Renew end in a request and a
+# one-time reveal, so they live apart (bot/shell/renewal_commands.py: `rotate-token N`,
+# `renew N`). The desk, the help text and the cards pick entries up from this table;
+# docs/shell.md lists the commands.
 ACTIONS: dict[str, TokenAction] = {
     "let-expire": TokenAction(
         run=lambda key, person, deps: let_expire(key, person, deps=deps),

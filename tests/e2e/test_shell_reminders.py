@@ -121,7 +121,7 @@ def test_each_day_prints_exactly_the_reminders_its_sweep_posts(chats: list[Chat]
         "Days left: 5",
         "Last used: never, or not known",
         "Owner: no known owner",
-        "Type: let-expire 3 | revoke 3 | claim 3",
+        "Type: renew 3 | rotate-token 3 | let-expire 3 | revoke 3 | claim 3",
     ):
         assert field in card, card
     assert f"It is {on(0)} (" in chat.type("time")
@@ -188,7 +188,9 @@ def test_a_developer_is_refused_and_a_maintainer_silences_and_claims(chats: list
         " acme/payments/checkout-api in GitLab, or be a tokenbot admin"
     )
     assert refusal in chat.type(f"let-expire {ci_deploy}")
-    assert "Nothing changed: to claim it you must own the token" in chat.type(f"claim {ci_deploy}")
+    assert "Nothing changed: to claim it you must be Maintainer or higher" in chat.type(
+        f"claim {ci_deploy}"
+    )
     assert "Nothing changed: there is no token [99] here" in chat.type("claim 99")
     assert "Nothing changed: say which token: claim N" in chat.type("claim")
 
@@ -212,7 +214,7 @@ def test_a_developer_is_refused_and_a_maintainer_silences_and_claims(chats: list
     ]
     card = card_of(chat.transcript, "reporting")
     assert "Owner: dave" in card
-    assert card.endswith(f"Type: let-expire {reporting} | revoke {reporting}")  # no claim
+    assert card.endswith(f"| let-expire {reporting} | revoke {reporting}")  # no claim
     listed = chat.type("reminders")
     assert re.search(
         rf"^{ci_deploy} +expired +\S+ +project_access_token +ci-deploy .* - +expired", listed, re.M

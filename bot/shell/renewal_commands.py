@@ -1,0 +1,63 @@
+"""Rotate and Renew typed about a tracked token: the same use cases as the reminder buttons.
+
+`rotate-token N` gives token `N` a fresh secret with the same expiry; `renew N YYYY-MM-DD
+REASON` a fresh secret until that date. The new secret goes to whoever typed it, behind
+`reveal ID`; a rotation above their role, or a renewal that policy wants approved, waits for
+approvers (`approve ID`, as for any request).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+from bot.domain.requests import RequestError, RequestState, TokenRequest
+from bot.services.people import Person
+from bot.services.provisioning import provision_request
+from bot.services.renewals import RenewDeps, renew_tracked_token, rotate_tracked_token
+from bot.services.token_requests import RequestRejected
+from bot.shell.request_ids import short_id
+from bot.shell.request_text import provisioning_outcome
+
+ROTATE, RENEW = "rotate-token", "renew"
+USAGE = {ROTATE: f"{ROTATE} N", RENEW: f"{RENEW} N YYYY-MM-DD REASON"}
+
+
+class RenewalCommands:
+    def __init__(self, deps: RenewDeps, *, say: Callable[[str], None]) -> None:
+        self._deps = deps
+        self._say = say
+
+    def run(self, command: str, key: str, person: Person, rest: str) -> None:
+        """`rest` is what followed the token number; RequestError says why nothing changed."""
+        if command == ROTATE:
+            request = rotate_tracked_token(key, person, deps=self._deps)
+        else:
+            request = self._renew(key, person, rest)
+        self._after(request)
+
+    def _renew(self, key: str, person: Person, rest: str) -> TokenRequest:
+        day, _, reason = rest.strip().partition(" ")
+        try:
+            expires_on = date.fromisoformat(day)
+        except ValueError:
+            raise RequestError(f"give the new expiry date and why: {USAGE[RENEW]}") from None
+        try:
+            return renew_tracked_token(
+                key, person, expires_on=expires_on, reason=reason, deps=self._deps
+            )
+        except RequestRejected as exc:
+            raise RequestError("; ".join(p.message for p in exc.problems)) from None
+
+    def _after(self, request: TokenRequest) -> None:
+        sid = short_id(request.id)
+        if request.state is RequestState.PENDING:
+            have, need = len(request.approvals), request.required_approvals
+            self._say(
+                f"Renewal {sid} of '{request.draft.name}' waits for {need - have} approval(s)"
+                f" from someone who may decide on {request.draft.target} (approve {sid});"
+                " its new secret then comes to you."
+            )
+            return
+        outcome = provision_request(request.id, deps=self._deps.requests)
+        self._say(provisioning_outcome(outcome.request, self._deps.requests.secret_ttl))
