@@ -28,7 +28,8 @@ from bot.gitlab.http import RetryPolicy
 from bot.gitlab.token_file import writable_problem, write_secret_file
 from bot.services.advisor import AdviceContext
 from bot.services.conversations import ConversationDeps
-from bot.services.gate import BotIdentitySource, Gate
+from bot.services.gate import BotIdentitySource, Gate, is_own
+from bot.services.gitlab_errors import GitLabError
 from bot.services.inventory_sync import SyncDeps
 from bot.services.own_credential import OwnCredentialReport, check_own_credential
 from bot.services.ports import Clock, UnitOfWork
@@ -214,6 +215,12 @@ def reminder_channel(settings: Settings) -> Callable[[TrackedToken], str | None]
 
 
 def reminder_deps(settings: Settings, container: Container, poster: ReminderPoster) -> ReminderDeps:
+    def own(token: TrackedToken) -> bool:
+        try:
+            return is_own(token, container.gate().identity())
+        except (GitLabError, SettingsError):
+            return False  # its buttons still refuse; it may be reminded of twice today
+
     return ReminderDeps(
         uow=container.uow,
         clock=container.clock,
@@ -221,6 +228,7 @@ def reminder_deps(settings: Settings, container: Container, poster: ReminderPost
         channel_of=reminder_channel(settings),
         thresholds=settings.tokenbot_reminder_days,
         digest_threshold=settings.tokenbot_digest_threshold,
+        is_own=own,
     )
 
 

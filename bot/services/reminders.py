@@ -46,6 +46,8 @@ class ReminderDeps:
     channel_of: Callable[[TrackedToken], str | None]  # None: nowhere to post it
     thresholds: tuple[int, ...] = (30, 14, 7, 3, 1)
     digest_threshold: int = 5
+    # tokenbot's own token as the sync lists it: reminded of once, as `own:<id>`, not twice
+    is_own: Callable[[TrackedToken], bool] = field(default=lambda token: False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +70,8 @@ def plan_reminders(*, deps: ReminderDeps) -> list[Reminder]:
         )
     due = []
     for token in candidates:
+        if deps.is_own(token) and not token.key.startswith("own:"):
+            continue
         channel = deps.channel_of(token)
         if channel is None:
             continue

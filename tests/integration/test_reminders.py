@@ -21,6 +21,7 @@ from bot.db.unit_of_work import SqlUnitOfWork
 from bot.domain.credentials import TokenRecord
 from bot.domain.reminders import OwnerSource, Reminder, TrackedStatus
 from bot.domain.tokens import AccessLevel, TokenType
+from bot.services.gate import BotIdentity, is_own
 from bot.services.inventory_sync import SyncDeps, SyncError, sync_inventory
 from bot.services.own_credential import OwnCredentialReport, OwnCredentialState
 from bot.services.own_token_watch import watch_own_token
@@ -347,3 +348,28 @@ def test_a_second_sync_of_unchanged_groups_writes_nothing(
     assert (first.added, first.changed) == (1, 0)  # type: ignore[attr-defined]
     assert (second.added, second.changed, second.gone) == (0, 0, 0)  # type: ignore[attr-defined]
     assert third.changed == 1  # type: ignore[attr-defined]
+
+
+def test_the_bots_own_token_listed_by_the_sync_is_reminded_of_once_as_its_own(
+    uow: Callable[[], SqlUnitOfWork], gitlab: FakeGitLab
+) -> None:
+    """The sync lists tokenbot's token like any service-account token; the sweep reminds of
+    it once, as `own:<id>` (whose buttons the gate refuses), not twice."""
+    expires = START + timedelta(days=10)
+    listed = replace(
+        _record(501, "tokenbot", expires, user_id=901),
+        token_type=TokenType.SERVICE_ACCOUNT_PAT,
+        namespace=gitlab.places["acme"],
+        access_level=None,
+    )
+    gitlab.list_token("acme", listed)
+    report = OwnCredentialReport(OwnCredentialState.OK, 501, "tokenbot", ("api",), expires, 10)
+    me = BotIdentity(token_id=501, user_id=901)
+    poster = RecordingPoster()
+    with freeze_time(datetime(2026, 11, 1, 9, 0, tzinfo=UTC)):
+        _sync(gitlab, uow)
+        watch_own_token(lambda: report, uow=uow, clock=utc_now)
+        sweep(deps=replace(_deps(uow, poster), is_own=lambda token: is_own(token, me)))
+    assert [(name, level) for _, name, level, _ in poster.posts] == [("tokenbot", 14)]
+    with uow() as unit:
+        assert {t.key for t in unit.inventory.tokens()} == {"service_account_pat:501", "own:501"}
