@@ -32,6 +32,10 @@ _WRITE_SCOPES = frozenset(
 # GitLab runs a triggered pipeline as the trigger's owner: for tokens tokenbot mints, itself.
 TRIGGER_RUNS_AS_BOT = "pipelines run as tokenbot's account"
 _VARIABLE_KEY = re.compile(r"^[A-Za-z0-9_]{1,255}$")
+# What people may type; every rendering of a request can show this much (the forms say so too).
+NAME_MAX_LENGTH = 255  # GitLab's limit for a token's name
+PATH_MAX_LENGTH = 255
+REASON_MAX_LENGTH = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,14 +76,18 @@ class RequestPolicy:
             problems.append(Problem("token_type", "policy does not let you request this type"))
         if not draft.target.strip():
             problems.append(Problem("target", "give the project or group path"))
+        elif len(draft.target) > PATH_MAX_LENGTH:
+            problems.append(Problem("target", f"a path has at most {PATH_MAX_LENGTH} characters"))
         name = draft.name.strip()
-        if not name or len(name) > 255:
-            problems.append(Problem("name", "give a name of 1 to 255 characters"))
+        if not name or len(name) > NAME_MAX_LENGTH:
+            problems.append(Problem("name", f"give a name of 1 to {NAME_MAX_LENGTH} characters"))
         problems += _scope_problems(draft, rule)
         problems += _role_problems(draft)
         problems += _lifetime_problems(draft, rule, today)
         if len(draft.reason.strip()) < 10:
             problems.append(Problem("reason", "say in a sentence what the token is for"))
+        elif len(draft.reason) > REASON_MAX_LENGTH:
+            problems.append(Problem("reason", f"at most {REASON_MAX_LENGTH:,} characters, please"))
         problems += _delivery_problems(draft)
         return problems
 

@@ -8,6 +8,8 @@ from enum import StrEnum
 
 from bot.domain.tokens import AccessLevel, Scope, TokenType
 
+DENY_REASON_MAX_LENGTH = 500
+
 
 class RequestState(StrEnum):
     PENDING = "pending"  # waiting for approvals
@@ -115,6 +117,8 @@ class TokenRequest:
             raise RequestError("you cannot decide on your own request; cancel it instead")
         if not reason.strip():
             raise RequestError("say why you deny the request")
+        if len(reason) > DENY_REASON_MAX_LENGTH:
+            raise RequestError(f"say why in at most {DENY_REASON_MAX_LENGTH} characters")
         return replace(
             self, state=RequestState.DENIED, decided_by=approver, deny_reason=reason.strip()
         )

@@ -425,3 +425,16 @@ def test_the_same_request_submitted_twice_is_stored_once(
     assert len(uow.store.requests) == 1
     submit_request(ADA, _draft(name="another-reader"), deps=deps)
     assert len(uow.store.requests) == 2
+
+
+def test_long_reasons_and_names_are_refused_by_policy_not_only_by_the_form(
+    deps: RequestDeps,
+) -> None:
+    """Slack's max_length can be bypassed by a forged request; policy bounds what is stored."""
+    with pytest.raises(RequestRejected, match="at most 1,000 characters"):
+        submit_request(ADA, _draft(reason="x" * 1001), deps=deps)
+    with pytest.raises(RequestRejected, match="1 to 255 characters"):
+        submit_request(ADA, _draft(name="n" * 256), deps=deps)
+    request = submit_request(ADA, _draft(), deps=deps)
+    with pytest.raises(RequestError, match="at most 500 characters"):
+        deny_request(request.id, MEI, "no " * 200, deps=deps)
