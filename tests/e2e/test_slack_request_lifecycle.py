@@ -128,7 +128,7 @@ def test_the_home_tab_shows_mine_and_what_waits_for_me_and_approves(world: World
 
     world.driver.home_opened(OLGA)
     home = _published(world, OLGA)
-    assert "<@U0ALICE> asks for *release-notes*" in json.dumps(home["blocks"])
+    assert "<@U0ALICE> asks for *`release-notes`*" in json.dumps(home["blocks"])
     world.driver.click_in_view(OLGA, home, "request.approve")
     dm_with_button(world, ALICE)  # provisioned and delivered
     assert "token created" in json.dumps(_updates_with(world, "token created")[-1].args)

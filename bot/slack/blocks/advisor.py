@@ -12,10 +12,8 @@ from slack_sdk.models.blocks import (
     ContextBlock,
     DividerBlock,
     HeaderBlock,
-    MarkdownTextObject,
     Option,
     PlainTextObject,
-    SectionBlock,
     StaticMultiSelectElement,
 )
 
@@ -24,9 +22,9 @@ from bot.domain.request_policy import REQUESTABLE
 from bot.domain.walk import Prompt
 from bot.services.conversations import Turn
 from bot.slack import ids
+from bot.slack import text as t
+from bot.slack.blocks import parts
 from bot.slack.parse import ButtonValue
-
-_SECTION_LIMIT = 2900  # Slack allows 3000 characters in a section's text
 
 
 def conversation_message(
@@ -35,24 +33,26 @@ def conversation_message(
     """Blocks and the notification text for the conversation's current state."""
     blocks: list[Block] = [HeaderBlock(text="Which GitLab token should you use?")]
     if turn.history:
-        lines = [f"✓ {question}  →  *{answer}*" for question, answer in turn.history]
-        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=_fit("\n".join(lines)))]))
+        lines = [
+            f"✓ {_words(question)}  →  *{_words(answer)}*" for question, answer in turn.history
+        ]
+        blocks.append(parts.context("\n".join(lines)))
     if turn.notice:
-        blocks.append(SectionBlock(text=MarkdownTextObject(text=f":warning: {turn.notice}")))
+        blocks.append(parts.section(f":warning: {_words(turn.notice)}"))
     prompt, rec = turn.advice.prompt, turn.advice.recommendation
     if prompt is not None:
         blocks += _prompt_blocks(prompt, owner, step=len(turn.history) + 1)
-        text = f"Which GitLab token? {prompt.text}"
+        text = f"Which GitLab token? {_words(prompt.text)}"
     elif rec is not None:
         blocks += recommendation_blocks(rec)
-        text = f"Recommendation: {rec.title}"
+        text = f"Recommendation: {_words(rec.title)}"
     else:
         text = "Which GitLab token?"
     navigation = _navigation(owner, can_go_back=turn.can_go_back)
     if can_request and rec is not None and rec.token_type in REQUESTABLE:
         navigation.elements.insert(0, _request_button(rec))
     blocks.append(navigation)
-    return [block.to_dict() for block in blocks], text
+    return [block.to_dict() for block in blocks], t.clip(text, t.MESSAGE_TEXT)
 
 
 def _request_button(rec: Recommendation) -> ButtonElement:
@@ -71,14 +71,17 @@ def _request_button(rec: Recommendation) -> ButtonElement:
 
 
 def _prompt_blocks(prompt: Prompt, owner: str, *, step: int) -> list[Block]:
-    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=f"*{step}. {prompt.text}*"))]
+    blocks: list[Block] = [parts.section(f"*{step}. {_words(prompt.text)}*")]
     if prompt.help:
-        blocks.append(ContextBlock(elements=[PlainTextObject(text=prompt.help)]))
+        help_text = PlainTextObject(text=t.plain(prompt.help, t.CONTEXT_TEXT))
+        blocks.append(ContextBlock(elements=[help_text]))
     if prompt.multiple:
         select = StaticMultiSelectElement(
             action_id=ids.CAPABILITIES_SELECT,
             placeholder="Choose what the token must do",
-            options=[Option(value=c.value, label=c.label) for c in prompt.choices],
+            options=[
+                Option(value=c.value, label=t.plain(c.label, t.OPTION_TEXT)) for c in prompt.choices
+            ],
         )
         done = ButtonElement(
             text="Continue",
@@ -90,7 +93,7 @@ def _prompt_blocks(prompt: Prompt, owner: str, *, step: int) -> list[Block]:
         return blocks
     buttons = [
         ButtonElement(
-            text=_label(choice.label),
+            text=t.plain(choice.label, t.BUTTON_TEXT),
             action_id=f"{ids.ANSWER}.{index}",
             value=ButtonValue(owner, prompt.question_id, choice.value).encode(),
         )
@@ -103,33 +106,24 @@ def _prompt_blocks(prompt: Prompt, owner: str, *, step: int) -> list[Block]:
 def recommendation_blocks(rec: Recommendation) -> list[Block]:
     role = f"{rec.access_level.label} ({int(rec.access_level)})" if rec.access_level else "—"
     lifetime = f"{rec.lifetime_days} days" if rec.lifetime_days else "no expiry date to set"
-    scopes = ", ".join(f"`{s}`" for s in rec.scopes) or "none to choose"
+    scopes = ", ".join(t.code(s) for s in rec.scopes) or "none to choose"
     blocks: list[Block] = [
         DividerBlock(),
-        SectionBlock(
-            text=MarkdownTextObject(
-                text=f"*Recommendation: {rec.title}* (`{rec.token_type.value}`)\n{rec.summary}"
-            )
+        parts.section(
+            f"*Recommendation: {_words(rec.title)}* ({t.code(rec.token_type.value)})"
+            f"\n{_words(rec.summary)}"
         ),
-        SectionBlock(
-            fields=[
-                MarkdownTextObject(text=f"*Scopes*\n{scopes}"),
-                MarkdownTextObject(text=f"*Role*\n{role}"),
-                MarkdownTextObject(text=f"*Lifetime*\n{lifetime}"),
-                MarkdownTextObject(text=f"*Risk*\n{rec.risk}"),
-            ]
+        parts.fields(
+            f"*Scopes*\n{scopes}",
+            f"*Role*\n{role}",
+            f"*Lifetime*\n{lifetime}",
+            f"*Risk*\n{_words(rec.risk)}",
         ),
-        SectionBlock(text=MarkdownTextObject(text=_fit("*Why*\n" + _bullets(rec.reasons)))),
+        parts.section("*Why*\n" + _bullets(rec.reasons)),
     ]
     if rec.warnings:
-        blocks.append(
-            SectionBlock(
-                text=MarkdownTextObject(text=_fit("*Watch out*\n" + _bullets(rec.warnings)))
-            )
-        )
-    blocks.append(
-        SectionBlock(text=MarkdownTextObject(text=_fit("*How*\n" + _bullets(rec.how_to))))
-    )
+        blocks.append(parts.section("*Watch out*\n" + _bullets(rec.warnings)))
+    blocks.append(parts.section("*How*\n" + _bullets(rec.how_to)))
     return blocks
 
 
@@ -142,12 +136,9 @@ def _navigation(owner: str, *, can_go_back: bool) -> ActionsBlock:
 
 
 def _bullets(lines: tuple[str, ...]) -> str:
-    return "\n".join(f"• {line}" for line in lines)
+    return "\n".join(f"• {_words(line)}" for line in lines)
 
 
-def _label(text: str) -> str:
-    return text if len(text) <= 75 else text[:74] + "…"
-
-
-def _fit(text: str) -> str:
-    return text if len(text) <= _SECTION_LIMIT else text[: _SECTION_LIMIT - 1] + "…"
+def _words(text: str) -> str:
+    """The advice tree's prose: tokenbot's own, but `<token>` in it must read as written."""
+    return t.prose(text, t.SECTION_TEXT)

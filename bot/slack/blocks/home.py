@@ -22,9 +22,14 @@ from bot.domain.expiry import days_left
 from bot.domain.profiles import PROFILES
 from bot.domain.requests import RequestState, TokenRequest
 from bot.slack import ids
+from bot.slack import text as t
+from bot.slack.blocks import parts
 
 # A Home tab holds at most 100 blocks; each list is cut well before that.
 MAX_ITEMS = 12
+_SHOWN_NAME = 300  # a name or path: GitLab's 255 characters and some entities
+_SHOWN_REASON = 1200  # a reason in a list item, which also names the token and the target
+_SHOWN_FAILURE = 600
 _TOKEN_STATES = {RequestState.PROVISIONED, RequestState.ROTATING}
 _OPEN_STATES = {
     RequestState.PENDING,
@@ -53,7 +58,8 @@ def home_view(
 ) -> dict[str, Any]:
     """The Home tab: start buttons, my tokens, my requests, requests waiting for me.
 
-    `waiting` is a message instead of a list when it cannot be worked out (no GitLab link).
+    `waiting` is a message instead of a list when it cannot be worked out (no GitLab link);
+    it is plain words (an error's text, say) and is escaped here.
     """
     starts = [ButtonElement(text="Which token should I use?", action_id=ids.HOME_ADVISE)]
     if can_request:
@@ -79,7 +85,7 @@ def home_view(
             blocks += [
                 DividerBlock(),
                 HeaderBlock(text="Waiting for you"),
-                SectionBlock(text=MarkdownTextObject(text=waiting)),
+                parts.section(t.prose(waiting, t.SECTION_TEXT)),
             ]
         else:
             blocks += _section("Waiting for you", decision_items(waiting))
@@ -123,11 +129,9 @@ def token_items(tokens: Sequence[TokenRequest], today: date) -> list[Block]:
     for request in tokens[:MAX_ITEMS]:
         left = days_left(request.draft.expires_on, today)
         items.append(
-            SectionBlock(
-                text=MarkdownTextObject(
-                    text=f"*{request.draft.name}*: {_what(request)}\nExpires on"
-                    f" {request.draft.expires_on.isoformat()} ({_count(left or 0, 'day')} left)"
-                ),
+            parts.section(
+                f"*{_name(request)}*: {_what(request)}\nExpires on"
+                f" {request.draft.expires_on.isoformat()} ({_count(left or 0, 'day')} left)",
                 accessory=ButtonElement(
                     text="Rotate token", action_id=ids.REQUEST_ROTATE, value=request.id
                 ),
@@ -141,10 +145,8 @@ def request_items(requests: Sequence[TokenRequest]) -> list[Block]:
     for request in requests[:MAX_ITEMS]:
         cancellable = request.state in {RequestState.PENDING, RequestState.FAILED}
         items.append(
-            SectionBlock(
-                text=MarkdownTextObject(
-                    text=f"*{request.draft.name}*: {_what(request)}\n{_state(request)}"
-                ),
+            parts.section(
+                f"*{_name(request)}*: {_what(request)}\n{_state(request)}",
                 accessory=ButtonElement(
                     text="Cancel request", action_id=ids.REQUEST_CANCEL, value=request.id
                 )
@@ -158,15 +160,7 @@ def request_items(requests: Sequence[TokenRequest]) -> list[Block]:
 def decision_items(requests: Sequence[TokenRequest]) -> list[Block]:
     items: list[Block] = []
     for request in requests[:MAX_ITEMS]:
-        risk = f"\n:warning: Risk: {', '.join(request.risk_flags)}" if request.risk_flags else ""
-        items.append(
-            SectionBlock(
-                text=MarkdownTextObject(
-                    text=f"<@{request.requester}> asks for *{request.draft.name}*:"
-                    f" {_what(request)}\nReason: {request.draft.reason}{risk}"
-                )
-            )
-        )
+        items.append(parts.section(_decision_text(request)))
         first = (
             ButtonElement(
                 text="Retry", action_id=ids.REQUEST_RETRY, value=request.id, style="primary"
@@ -188,11 +182,25 @@ def _section(title: str, items: list[Block]) -> list[Block]:
     return [DividerBlock(), HeaderBlock(text=title), *body]
 
 
+def _decision_text(request: TokenRequest) -> str:
+    flags = ", ".join(t.prose(flag, 200) for flag in request.risk_flags)
+    risk = f"\n:warning: Risk: {flags}" if flags else ""
+    return (
+        f"{t.mention(request.requester)} asks for *{_name(request)}*: {_what(request)}"
+        f"\nReason: {t.prose(request.draft.reason, _SHOWN_REASON)}{risk}"
+    )
+
+
+def _name(request: TokenRequest) -> str:
+    return t.code(request.draft.name, _SHOWN_NAME)
+
+
 def _what(request: TokenRequest) -> str:
     draft = request.draft
     scopes = f", {', '.join(draft.scopes)}" if draft.scopes else ""
     role = f", {draft.access_level.label}" if draft.access_level else ""
-    return f"{PROFILES[draft.token_type].title} on `{draft.target}`{role}{scopes}"
+    target = t.code(draft.target, _SHOWN_NAME)
+    return f"{PROFILES[draft.token_type].title} on {target}{role}{scopes}"
 
 
 def _state(request: TokenRequest) -> str:
@@ -201,7 +209,8 @@ def _state(request: TokenRequest) -> str:
         RequestState.PENDING: f"Waiting for approval ({approvals}).",
         RequestState.APPROVED: "Approved; the token is being created.",
         RequestState.PROVISIONING: "Approved; the token is being created.",
-        RequestState.FAILED: f"Approved, but GitLab refused: {request.failure}",
+        RequestState.FAILED: "Approved, but GitLab refused: "
+        + t.prose(request.failure or "", _SHOWN_FAILURE),
     }.get(request.state, request.state.value)
 
 

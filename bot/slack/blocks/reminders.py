@@ -10,14 +10,9 @@ from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
-    ConfirmObject,
-    ContextBlock,
     DatePickerElement,
-    HeaderBlock,
     InputBlock,
-    MarkdownTextObject,
     PlainTextInputElement,
-    SectionBlock,
 )
 from slack_sdk.models.views import View
 
@@ -25,59 +20,65 @@ from bot.domain.profiles import PROFILES
 from bot.domain.reminders import Reminder, TrackedToken, expiry_phrase
 from bot.services.renewals import can_rotate
 from bot.slack import ids
+from bot.slack import text as t
+from bot.slack.blocks import limits, parts
 
 DIGEST_LINES = 40  # a message holds 50 blocks; the rest is summarised
+_SHOWN_NAME = 300  # a name or path in a sentence: GitLab's 255 characters and some entities
+_DIGEST_NAME = 120  # in a digest line, so that many lines fit one section
+_CONFIRM_NAME = 80  # in a confirmation dialog, whose whole text is at most 300
 
 
 when = expiry_phrase
 
 
-def where(token: TrackedToken) -> str:
-    url = token.namespace.web_url
-    return f"<{url}|{token.namespace.path}>" if url else f"`{token.namespace.path}`"
+def where(token: TrackedToken, *, limit: int = _SHOWN_NAME) -> str:
+    """The token's project or group: a link to it in GitLab, or its path as code."""
+    namespace = token.namespace
+    if namespace.web_url:
+        return t.link(namespace.web_url, namespace.path, limit=limit + 400)
+    return t.code(namespace.path, limit)
 
 
 def owner_text(token: TrackedToken) -> str:
-    return f"<@{token.owner}>" if token.owner else "no known owner"
+    return t.mention(token.owner) if token.owner else "no known owner"
 
 
 def reminder_message(
     reminder: Reminder, *, note: str | None = None, renewals: bool = False
 ) -> tuple[list[dict[str, Any]], str]:
-    """One token's reminder; `renewals`: Rotate and Renew can be offered (requests are on)."""
+    """One token's reminder; `renewals`: Rotate and Renew can be offered (requests are on).
+
+    `note` is the caller's mrkdwn (who did what), escaped already where it holds people's text.
+    """
     token = reminder.token
     title = PROFILES[token.token_type].title
-    text = f"{title} '{token.name}' in {token.namespace.path} {when(reminder.days_left, token)}"
-    lead = f"{owner_text(token)}: {title} *{token.name}* in {where(token)}"
-    lead += f" {when(reminder.days_left, token)}."
+    name = t.code(token.name, _SHOWN_NAME)
+    phrase = when(reminder.days_left, token)
+    text = f"{title} {name} in {t.code(token.namespace.path, _SHOWN_NAME)} {phrase}"
     blocks: list[Block] = [
-        SectionBlock(text=MarkdownTextObject(text=lead)),
-        SectionBlock(
-            fields=[
-                MarkdownTextObject(text=f"*Scopes*\n{', '.join(token.scopes) or '—'}"),
-                MarkdownTextObject(
-                    text=f"*Role*\n{token.access_level.label if token.access_level else '—'}"
-                ),
-                MarkdownTextObject(text=f"*Expires on*\n{_date(token)}"),
-                MarkdownTextObject(text=f"*Days left*\n{max(reminder.days_left, 0)}"),
-                MarkdownTextObject(text=f"*Last used*\n{_last_used(token.last_used_at)}"),
-                MarkdownTextObject(text=f"*Owner*\n{owner_text(token)}"),
-            ]
+        parts.section(f"{owner_text(token)}: {title} {name} in {where(token)} {phrase}."),
+        parts.fields(
+            f"*Scopes*\n{_scopes(token)}",
+            f"*Role*\n{token.access_level.label if token.access_level else t.EMPTY}",
+            f"*Expires on*\n{_date(token)}",
+            f"*Days left*\n{max(reminder.days_left, 0)}",
+            f"*Last used*\n{_last_used(token.last_used_at)}",
+            f"*Owner*\n{owner_text(token)}",
         ),
     ]
     if note:
-        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=note)]))
+        blocks.append(parts.context(note))
     else:
         rotatable = renewals and reminder.days_left > 0 and can_rotate(token)
         blocks.append(ActionsBlock(elements=_buttons(token, rotatable=rotatable)))
-    return [b.to_dict() for b in blocks], text
+    return [b.to_dict() for b in blocks], t.clip(text, t.MESSAGE_TEXT)
 
 
 def digest_message(reminders: Sequence[Reminder]) -> tuple[list[dict[str, Any]], str]:
     """Many reminders in one message, grouped by days left, nearest first."""
     text = f"{len(reminders)} GitLab tokens in this channel's groups need attention."
-    blocks: list[Block] = [HeaderBlock(text="Expiring GitLab tokens")]
-    blocks.append(SectionBlock(text=MarkdownTextObject(text=text)))
+    blocks: list[Block] = [parts.header("Expiring GitLab tokens"), parts.section(text)]
     groups: dict[str, list[Reminder]] = {}
     for reminder in sorted(reminders, key=lambda r: r.days_left):
         groups.setdefault(_bucket(reminder.days_left), []).append(reminder)
@@ -85,71 +86,59 @@ def digest_message(reminders: Sequence[Reminder]) -> tuple[list[dict[str, Any]],
     for bucket, members in groups.items():
         if shown >= DIGEST_LINES:
             break
-        lines = []
-        for reminder in members[: DIGEST_LINES - shown]:
-            token = reminder.token
-            lines.append(
-                f"• *{token.name}* ({PROFILES[token.token_type].title}) in {where(token)},"
-                f" {owner_text(token)}"
-            )
+        lines = [_digest_line(reminder.token) for reminder in members[: DIGEST_LINES - shown]]
         shown += len(lines)
-        blocks.append(SectionBlock(text=MarkdownTextObject(text=f"*{bucket}*\n" + _fit(lines))))
+        blocks.append(parts.section(f"*{bucket}*\n" + _fit(lines)))
     if len(reminders) > shown:
         blocks.append(
-            ContextBlock(
-                elements=[
-                    MarkdownTextObject(
-                        text=f"… and {len(reminders) - shown} more; `tokenbot remind --dry-run`"
-                        " lists them all."
-                    )
-                ]
+            parts.context(
+                f"… and {len(reminders) - shown} more; `tokenbot remind --dry-run` lists them all."
             )
         )
     return [b.to_dict() for b in blocks], text
 
 
+def _digest_line(token: TrackedToken) -> str:
+    return (
+        f"• {t.code(token.name, _DIGEST_NAME)} ({PROFILES[token.token_type].title}) in"
+        f" {where(token, limit=_DIGEST_NAME)}, {owner_text(token)}"
+    )
+
+
 def _buttons(token: TrackedToken, *, rotatable: bool) -> list[ButtonElement]:
     key = token.key
+    name = t.plain(token.name, _CONFIRM_NAME)
     buttons = []
     if rotatable and token.owner is not None:
-        buttons.append(
-            ButtonElement(
-                text="Renew",
-                action_id=ids.REMINDER_RENEW,
-                value=key,
-                style="primary",
-            )
+        renew = ButtonElement(
+            text="Renew", action_id=ids.REMINDER_RENEW, value=key, style="primary"
         )
-        buttons.append(
-            ButtonElement(
-                text="Rotate",
-                action_id=ids.REMINDER_ROTATE,
-                value=key,
-                confirm=ConfirmObject(
-                    title="Rotate this token?",
-                    text=f"The current secret of '{token.name}' stops working at once; a new"
-                    f" one with the same expiry date goes to <@{token.owner}>.",
-                    confirm="Rotate",
-                    deny="Keep it",
-                ),
-            )
+        rotate_words = (
+            f"The current secret of '{name}' stops working at once; a new one with the same"
+            " expiry date goes to its owner."
         )
+        rotate = ButtonElement(
+            text="Rotate",
+            action_id=ids.REMINDER_ROTATE,
+            value=key,
+            confirm=parts.confirm(
+                title="Rotate this token?", words=rotate_words, ok="Rotate", deny="Keep it"
+            ),
+        )
+        buttons += [renew, rotate]
     buttons.append(
         ButtonElement(text="Let it expire", action_id=ids.REMINDER_LET_EXPIRE, value=key)
     )
+    path = t.plain(token.namespace.path, _CONFIRM_NAME)
+    revoke_words = f"'{name}' in {path} stops working at once. Anything still using it will fail."
     buttons.append(
         ButtonElement(
             text="Revoke now",
             action_id=ids.REMINDER_REVOKE,
             value=key,
             style="danger",
-            confirm=ConfirmObject(
-                title="Revoke this token?",
-                text=f"'{token.name}' in {token.namespace.path} stops working at once. Anything"
-                " still using it will fail.",
-                confirm="Revoke",
-                deny="Keep it",
-                style="danger",
+            confirm=parts.confirm(
+                title="Revoke this token?", words=revoke_words, ok="Revoke", deny="Keep it"
             ),
         )
     )
@@ -168,15 +157,13 @@ def renew_modal(
     view = View(
         type="modal",
         callback_id=ids.REMINDER_RENEW_SUBMIT,
-        private_metadata=f"{token.key} {reminder}".strip(),
+        private_metadata=f"{token.key} {reminder}".strip()[: t.PRIVATE_METADATA],
         title="Renew token",
         submit="Renew",
         close="Cancel",
         blocks=[
-            SectionBlock(
-                text=MarkdownTextObject(
-                    text=f"Renew *{token.name}* in {where(token)}, now {_date(token)}."
-                )
+            parts.section(
+                f"Renew *{t.code(token.name, _SHOWN_NAME)}* in {where(token)}, now {_date(token)}."
             ),
             InputBlock(
                 block_id="expires_on",
@@ -190,13 +177,17 @@ def renew_modal(
                 element=PlainTextInputElement(
                     action_id="value",
                     multiline=True,
-                    max_length=500,
+                    max_length=limits.REASON_MAX_LENGTH,
                     placeholder="What still uses this token",
                 ),
             ),
         ],
     )
     return view.to_dict()
+
+
+def _scopes(token: TrackedToken) -> str:
+    return ", ".join(t.code(scope, 60) for scope in token.scopes) or t.EMPTY
 
 
 def _date(token: TrackedToken) -> str:

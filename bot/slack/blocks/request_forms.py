@@ -1,0 +1,173 @@
+"""Block Kit for the token request's forms: the request itself, and an approver's denial."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, timedelta
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    Block,
+    DatePickerElement,
+    InputBlock,
+    Option,
+    PlainTextInputElement,
+    RadioButtonsElement,
+    StaticMultiSelectElement,
+    StaticSelectElement,
+)
+from slack_sdk.models.views import View
+
+from bot.domain.profiles import PROFILES
+from bot.domain.request_policy import REQUESTABLE
+from bot.domain.requests import Delivery
+from bot.domain.tokens import AccessLevel, Scope, TokenType
+from bot.slack import ids
+from bot.slack.blocks import limits
+
+DELIVERY = {
+    Delivery.REVEAL: "Show it to me once",
+    Delivery.CI_VARIABLE: "Put it into a masked, protected CI/CD variable",
+}
+
+
+def request_modal(
+    *,
+    today: date,
+    token_type: TokenType | None = None,
+    scopes: tuple[Scope, ...] = (),
+    role: AccessLevel | None = None,
+    lifetime_days: int = 90,
+    scope_choices: Sequence[Scope] | None = None,
+    with_role: bool = True,
+) -> dict[str, Any]:
+    """The request form; fields the advisor already knows are filled in.
+
+    `scope_choices` are the scopes the chosen type may have (None: every scope, before a type
+    is chosen); with none, and without a role, those fields are left out. Choosing a type
+    updates the form (the type select dispatches an action).
+    """
+    types = [Option(value=t.value, label=PROFILES[t].title) for t in REQUESTABLE]
+    blocks: list[Block] = [
+        _text_input("target", "Project or group path", limits.TARGET_MAX_LENGTH, "group/project"),
+        InputBlock(
+            block_id="token_type",
+            label="Token type",
+            dispatch_action=True,
+            element=StaticSelectElement(
+                action_id="value",
+                options=types,
+                initial_option=_pick(types, token_type.value if token_type else None),
+            ),
+        ),
+        _text_input("name", "Name", limits.NAME_MAX_LENGTH, "what uses it, e.g. ci-release"),
+        *_power_inputs(scopes, role, scope_choices, with_role=with_role),
+        _input(
+            "expires_on",
+            "Expires on",
+            DatePickerElement(
+                action_id="value", initial_date=(today + timedelta(days=lifetime_days)).isoformat()
+            ),
+        ),
+        _text_input("reason", "Reason", limits.REASON_MAX_LENGTH, multiline=True),
+        *_delivery_inputs(),
+    ]
+    view = View(
+        type="modal",
+        callback_id=ids.REQUEST_SUBMIT,
+        title="Request a GitLab token",
+        submit="Request",
+        close="Cancel",
+        blocks=blocks,
+    )
+    return view.to_dict()
+
+
+def deny_modal(request_id: str) -> dict[str, Any]:
+    view = View(
+        type="modal",
+        callback_id=ids.DENY_SUBMIT,
+        title="Deny the request",
+        submit="Deny",
+        close="Cancel",
+        private_metadata=request_id,
+        blocks=[
+            _text_input("deny_reason", "Reason", limits.DENY_REASON_MAX_LENGTH, multiline=True)
+        ],
+    )
+    return view.to_dict()
+
+
+def _power_inputs(
+    scopes: tuple[Scope, ...],
+    role: AccessLevel | None,
+    scope_choices: Sequence[Scope] | None,
+    *,
+    with_role: bool,
+) -> list[Block]:
+    choices = list(Scope) if scope_choices is None else list(scope_choices)
+    scope_options = [Option(value=s.value, label=s.value) for s in choices]
+    roles = [Option(value=str(int(r)), label=r.label) for r in AccessLevel]
+    blocks: list[Block] = []
+    if scope_options:
+        initial = [o for o in scope_options if o.value in scopes] or None
+        select = StaticMultiSelectElement(
+            action_id="value", options=scope_options, initial_options=initial
+        )
+        blocks.append(_input("scopes", "Scopes", select, optional=True))
+    if with_role:
+        chosen = _pick(roles, str(int(role)) if role else None)
+        select_role = StaticSelectElement(action_id="value", options=roles, initial_option=chosen)
+        blocks.append(_input("role", "Role", select_role, optional=True))
+    return blocks
+
+
+def _delivery_inputs() -> list[Block]:
+    delivery = [Option(value=d.value, label=label) for d, label in DELIVERY.items()]
+    return [
+        _input(
+            "delivery",
+            "Delivery",
+            RadioButtonsElement(action_id="value", options=delivery, initial_option=delivery[0]),
+        ),
+        _text_input(
+            "variable_project",
+            "CI/CD variable project",
+            limits.VARIABLE_PROJECT_MAX_LENGTH,
+            "only for delivery into a variable",
+            optional=True,
+        ),
+        _text_input(
+            "variable_key",
+            "CI/CD variable name",
+            limits.VARIABLE_KEY_MAX_LENGTH,
+            "e.g. RELEASE_TOKEN",
+            optional=True,
+        ),
+    ]
+
+
+def _text_input(
+    block_id: str,
+    label: str,
+    max_length: int,
+    placeholder: str | None = None,
+    *,
+    multiline: bool = False,
+    optional: bool = False,
+) -> InputBlock:
+    element = PlainTextInputElement(
+        action_id="value",
+        placeholder=placeholder,
+        multiline=multiline or None,
+        max_length=max_length,
+    )
+    return _input(block_id, label, element, optional=optional)
+
+
+def _input(block_id: str, label: str, element: Any, *, optional: bool = False) -> InputBlock:
+    return InputBlock(block_id=block_id, label=label, element=element, optional=optional)
+
+
+def _pick(options: list[Option], value: str | None) -> Option | None:
+    return next((o for o in options if o.value == value), None)
