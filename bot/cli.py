@@ -66,7 +66,7 @@ from bot.shell.reminder_table import REMINDER_HEADERS, reminder_rows
 from bot.shell.request_desk import RequestSetup
 from bot.shell.tables import inventory_rows, render_table, state
 from bot.shell.text import render_prompt, render_recommendation
-from bot.slack.listeners.requests import announce_expired
+from bot.slack.listeners.delivery import announce_expired
 from bot.slack.reminders import SlackReminderPoster
 from bot.slack.server import EVENTS_PATH, serve_http, serve_socket_mode, wsgi_app
 

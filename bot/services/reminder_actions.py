@@ -39,7 +39,7 @@ class ActionDeps:
 def claim_token(key: str, person: Person, *, deps: ActionDeps) -> TrackedToken:
     token = load_tracked(key, deps)
     if token.owner is not None:
-        raise RequestError(f"<@{token.owner}> owns this token already")
+        raise RequestError("this token has an owner already; the reminder names them")
     check_may_act(Action.CLAIM, token, person, deps)
     claimed = replace(token, owner=person.chat_id, owner_source=OwnerSource.CLAIMED)
     return _save(claimed, AuditAction.CLAIMED, person.chat_id, deps)

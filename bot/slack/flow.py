@@ -15,6 +15,7 @@ from bot.services.identity import link_person
 from bot.services.reminder_actions import ActionDeps
 from bot.services.renewals import RenewApproval, RenewDeps
 from bot.services.token_requests import Person, RequestDeps
+from bot.slack.blocks import notices
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,8 +80,12 @@ def person(flow: RequestFlow, client: WebClient, chat_id: str) -> Person:
     )
 
 
-def tell(client: WebClient, body: Mapping[str, Any], text: str) -> None:
-    """A note only the clicker sees: ephemeral beside a message, else a DM (Home tab, modal)."""
+def tell(client: WebClient, body: Mapping[str, Any], words: str) -> None:
+    """A note only the clicker sees: ephemeral beside a message, else a DM (Home tab, modal).
+
+    `words` are plain words (a refusal, an error that may quote names): they are escaped.
+    """
+    text = notices.said(words)
     user = str(body["user"]["id"])
     container = body.get("container") or {}
     channel = container.get("channel_id") or (body.get("channel") or {}).get("id")

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from bot.domain.requests import MessageRef, RequestDraft, RequestState, TokenRequest
 from bot.domain.tokens import AccessLevel, Scope, TokenType
 from bot.slack.app import create_client
-from bot.slack.listeners.requests import announce_expired
+from bot.slack.listeners.delivery import announce_expired
 from tests.support.slack_api import SlackRecorder
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)

@@ -20,6 +20,7 @@ from bot.services.conversations import (
     start_over,
 )
 from bot.slack import ids
+from bot.slack.blocks import notices
 from bot.slack.blocks.advisor import conversation_message
 from bot.slack.parse import ActionContext, action_context, conversation_key
 
@@ -54,7 +55,7 @@ def register(app: App, deps: ConversationDeps, *, can_request: bool = False) -> 
             try:
                 turn = step(context)
             except AnswerError as exc:
-                _tell(client, context, f"That answer doesn't fit: {exc}")
+                _tell(client, context, notices.said(f"That answer doesn't fit: {exc}"))
                 return
             blocks, text = conversation_message(
                 turn, owner=context.user_id, can_request=can_request
@@ -100,12 +101,7 @@ def _owner_clicked(client: WebClient, context: ActionContext) -> bool:
     owner = context.button.owner if context.button else context.user_id
     if owner == context.user_id:
         return True
-    _tell(
-        client,
-        context,
-        f"This conversation belongs to <@{owner}>. Start your own with"
-        f" `{ids.COMMAND} which`, or ask me in a direct message.",
-    )
+    _tell(client, context, notices.not_yours(owner))
     return False
 
 

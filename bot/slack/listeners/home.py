@@ -15,6 +15,7 @@ from bot.services.gitlab_errors import GitLabError
 from bot.services.identity import IdentityError
 from bot.services.token_requests import requests_of, waiting_for
 from bot.slack import ids
+from bot.slack.blocks import notices
 from bot.slack.blocks.home import home_view, mine_message, pending_message
 from bot.slack.flow import RequestFlow, person
 from bot.slack.listeners.advisor import begin_advice
@@ -83,7 +84,7 @@ def register(app: App, deps: ConversationDeps, flow: RequestFlow | None) -> None
         try:
             waiting = waiting_for(person(flow, client, str(command["user_id"])), deps=flow.deps)
         except (IdentityError, GitLabError) as exc:
-            respond(text=f"I cannot tell what waits for you: {exc}")
+            respond(text=notices.said(f"I cannot tell what waits for you: {exc}"))
             return
         blocks, text = pending_message(waiting)
         respond(text=text, blocks=blocks)

@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 from bot.services.conversations import ConversationDeps
 from bot.services.intents import Intent, recognise
 from bot.slack import ids
+from bot.slack.blocks import notices
 from bot.slack.listeners.advisor import begin_advice
 from bot.slack.parse import subcommand
 
@@ -50,7 +51,7 @@ def register(app: App, deps: ConversationDeps) -> None:
         elif sub in {"request", "mine", "pending"}:
             ack(NO_REQUESTS)  # reached only when the request listeners are not registered
         else:
-            ack(f"I don't know `{sub}` yet.\n{HELP}")
+            ack(notices.unknown_subcommand(sub, HELP))
 
     @app.event("message")
     def handle_direct_message(

@@ -23,9 +23,11 @@ from bot.services.reminder_actions import claim_token, let_expire, revoke_now
 from bot.services.renewals import renew_tracked_token, rotate_tracked_token
 from bot.services.token_requests import Person, RequestRejected
 from bot.slack import ids
+from bot.slack.blocks import notices
 from bot.slack.blocks.reminders import reminder_message, renew_modal
 from bot.slack.flow import ReminderFlow, RequestFlow, tell
-from bot.slack.listeners.requests import post_card, provision_and_deliver
+from bot.slack.listeners.delivery import provision_and_deliver
+from bot.slack.listeners.requests import post_card
 
 Action = Callable[[str, Person], TrackedToken]
 
@@ -52,13 +54,13 @@ def register(app: App, flow: ReminderFlow) -> None:
     app.action(ids.REMINDER_LET_EXPIRE)(
         on_click(
             lambda key, p: let_expire(key, p, deps=deps),
-            lambda t, u: f"<@{u}> chose to let it expire: no more reminders for it.",
+            lambda t, u: notices.let_expire_by(u),
         )
     )
     app.action(ids.REMINDER_REVOKE)(
         on_click(
             lambda key, p: revoke_now(key, p, deps=deps),
-            lambda t, u: f"<@{u}> revoked it; it no longer works.",
+            lambda t, u: notices.revoked_by(u),
         )
     )
     if flow.requests is not None:
@@ -144,40 +146,34 @@ def _after_renewal(
     request: TokenRequest,
     message: tuple[str, str] | None,
 ) -> None:
-    """Approved at once: rotate and deliver. Else: an approval card, and a word to the owner."""
-    asker = request.renews.asked_by if request.renews else None
-    by = f"<@{asker or request.requester}>"
+    """Approved at once: rotate and deliver. Else: an approval card, and a word to the clicker.
+
+    The clicker gets the new secret; an owner who did not click is told where their token went.
+    """
+    key = request.renews.key if request.renews else ""
+    with flow.actions.uow() as uow:
+        before = uow.inventory.get(key)
+    by = request.requester
     if request.state is RequestState.APPROVED:
         provision_and_deliver(requests, client, request.id)
         with requests.deps.uow() as uow:
             done = uow.requests.get(request.id)
         if done is None or done.state is not RequestState.PROVISIONED:
-            note = f"{by} asked for a fresh secret, but GitLab refused: see the owner's DM."
+            note = notices.rotation_refused(by)
         else:
-            note = (
-                f"{by} rotated it: the old secret no longer works; the new one, valid until"
-                f" {request.draft.expires_on.isoformat()}, went to <@{request.requester}>."
-            )
+            note = notices.rotated_by(by, request)
+            if before is not None and before.owner not in {None, by}:
+                text = notices.rotated_for_someone_else(request)
+                client.chat_postMessage(channel=str(before.owner), text=text)
     else:
         channel = post_card(requests, client, request)
         if channel is None:
-            tell_owner = "Slack refused the approval card, so the renewal was withdrawn"
-            client.chat_postMessage(channel=request.requester, text=f"{tell_owner}; try again.")
+            client.chat_postMessage(channel=by, text=notices.withdrawn())
             return
-        note = (
-            f"{by} asked to renew it until {request.draft.expires_on.isoformat()}; waiting for"
-            f" approval in <#{channel}>."
-        )
-        client.chat_postMessage(
-            channel=request.requester,
-            text=(
-                f"A renewal of your token '{request.draft.name}' on `{request.draft.target}`"
-                f" until {request.draft.expires_on.isoformat()} waits for approval in"
-                f" <#{channel}>. Once approved, its new secret comes here."
-            ),
-        )
+        note = notices.renewal_asked(by, request, channel)
+        client.chat_postMessage(channel=by, text=notices.renewal_waits(request, channel))
     if message is not None:
-        _redraw(client, flow, request.renews.key if request.renews else "", message, note)
+        _redraw(client, flow, key, message, note)
 
 
 def _redraw(

@@ -1,26 +1,21 @@
-"""Token requests in Slack: the form, the approval card, provisioning after the ack, reveal."""
+"""Token requests in Slack: the form, the approval card, the decisions on it."""
 
 from __future__ import annotations
 
 import json
 import logging
 from collections.abc import Mapping
-from datetime import timedelta
 from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.domain.credentials import Secret
 from bot.domain.request_policy import REQUESTABLE
-from bot.domain.requests import Delivery, MessageRef, RequestError, RequestState, TokenRequest
+from bot.domain.requests import MessageRef, RequestError, RequestState, TokenRequest
 from bot.domain.tokens import ROLE_BEARING, AccessLevel, Scope, TokenType, valid_scopes
 from bot.services.gitlab_errors import GitLabError
 from bot.services.identity import IdentityError
-from bot.services.provisioning import provision_request
-from bot.services.request_rotation import rotate_request_token
-from bot.services.reveal import GONE, reveal_secret
 from bot.services.token_requests import (
     RequestRejected,
     approve_request,
@@ -32,17 +27,17 @@ from bot.services.token_requests import (
     withdraw_request,
 )
 from bot.slack import ids
-from bot.slack.blocks.requests import (
-    approval_card,
-    deny_modal,
-    ready_message,
-    request_modal,
-    reveal_modal,
-    rotate_offer,
-    waiting_message,
+from bot.slack.blocks import notices
+from bot.slack.blocks.requests import approval_card, deny_modal, request_modal, waiting_message
+from bot.slack.flow import RequestFlow, person, tell
+from bot.slack.listeners import delivery
+from bot.slack.listeners.delivery import (
+    after_click,
+    clicked,
+    provision_and_deliver,
+    refresh_card,
+    replace_clicked_message,
 )
-from bot.slack.flow import RequestFlow, person, silent_logger, tell
-from bot.slack.listeners.home import publish_home
 from bot.slack.parse import form_value, subcommand
 from bot.slack.request_form import read_draft
 
@@ -52,7 +47,7 @@ log = logging.getLogger(__name__)
 def register(app: App, flow: RequestFlow) -> None:
     _register_form(app, flow)
     _register_decisions(app, flow)
-    _register_delivery(app, flow)
+    delivery.register(app, flow)
 
 
 def form_view(
@@ -135,7 +130,7 @@ def _register_form(app: App, flow: RequestFlow) -> None:
                 raise RequestRejected(draft)
             request = submit_request(person(flow, client, requester), draft, deps=flow.deps)
         except RequestRejected as exc:
-            ack(response_action="errors", errors={p.field: p.message for p in exc.problems})
+            ack(response_action="errors", errors={p.field: p.message[:150] for p in exc.problems})
             return
         except (IdentityError, GitLabError) as exc:
             ack(response_action="errors", errors={"target": str(exc)[:150]})
@@ -143,14 +138,7 @@ def _register_form(app: App, flow: RequestFlow) -> None:
         ack()
         channel = post_card(flow, client, request)
         if channel is None:
-            client.chat_postMessage(
-                channel=requester,
-                text=(
-                    "Your request could not be put before the approvers (Slack refused its"
-                    " approval card), so tokenbot withdrew it; nothing was created. Please"
-                    " try again, or tell your tokenbot admin."
-                ),
-            )
+            client.chat_postMessage(channel=requester, text=notices.withdrawn())
             return
         blocks, text = waiting_message(request, channel)
         client.chat_postMessage(channel=requester, blocks=blocks, text=text)
@@ -175,7 +163,7 @@ def _register_decisions(app: App, flow: RequestFlow) -> None:
     @app.action(ids.REQUEST_APPROVE)
     def handle_approve(ack: Ack, body: Mapping[str, Any], client: WebClient) -> None:
         ack()
-        request_id, user = _clicked(body)
+        request_id, user = clicked(body)
         try:
             request = approve_request(request_id, person(flow, client, user), deps=flow.deps)
         except (RequestError, IdentityError, GitLabError) as exc:
@@ -184,24 +172,24 @@ def _register_decisions(app: App, flow: RequestFlow) -> None:
         refresh_card(client, request)
         if request.state is RequestState.APPROVED:
             provision_and_deliver(flow, client, request_id)
-        _after_click(flow, client, body)
+        after_click(flow, client, body)
 
     @app.action(ids.REQUEST_RETRY)
     def handle_retry(ack: Ack, body: Mapping[str, Any], client: WebClient) -> None:
         ack()
-        request_id, user = _clicked(body)
+        request_id, user = clicked(body)
         try:
             check_approver(request_id, person(flow, client, user), deps=flow.deps)
         except (RequestError, IdentityError, GitLabError) as exc:
             tell(client, body, f"Not retried: {exc}")
             return
         provision_and_deliver(flow, client, request_id)
-        _after_click(flow, client, body)
+        after_click(flow, client, body)
 
     @app.action(ids.REQUEST_DENY)
     def handle_deny(ack: Ack, body: Mapping[str, Any], client: WebClient) -> None:
         ack()
-        request_id, _user = _clicked(body)
+        request_id, _user = clicked(body)
         client.views_open(trigger_id=body["trigger_id"], view=deny_modal(request_id))
 
     @app.view(ids.DENY_SUBMIT)
@@ -218,211 +206,19 @@ def _register_decisions(app: App, flow: RequestFlow) -> None:
             return
         ack()
         refresh_card(client, request)
-        client.chat_postMessage(
-            channel=request.requester,
-            text=(
-                f"Your request for '{request.draft.name}' was denied by <@{user}>:"
-                f" {request.deny_reason}"
-            ),
-        )
+        client.chat_postMessage(channel=request.requester, text=notices.denied(request, user))
 
     @app.action(ids.REQUEST_CANCEL)
     def handle_cancel(ack: Ack, body: Mapping[str, Any], client: WebClient) -> None:
         ack()
-        request_id, user = _clicked(body)
+        request_id, user = clicked(body)
         try:
             request = cancel_request(request_id, user, deps=flow.deps)
         except RequestError as exc:
             tell(client, body, f"Not cancelled: {exc}")
             return
         refresh_card(client, request)
-        note = f"You cancelled your request for '{request.draft.name}' on `{request.draft.target}`."
-        if not _replace_clicked_message(client, body, note):
+        note = notices.cancelled(request)
+        if not replace_clicked_message(client, body, note):
             client.chat_postMessage(channel=user, text=note)
-        _after_click(flow, client, body)
-
-
-def provision_and_deliver(flow: RequestFlow, client: WebClient, request_id: str) -> None:
-    """Create (or, for a renewal, rotate) the approved token and tell its requester."""
-    outcome = provision_request(request_id, deps=flow.deps)
-    if not outcome.started:
-        return  # another click or process is on it
-    refresh_card(client, outcome.request)
-    request = outcome.request
-    renewal = request.renews is not None
-    if request.state is not RequestState.PROVISIONED:
-        verb = "rotate" if renewal else "create"
-        client.chat_postMessage(
-            channel=request.requester,
-            text=(
-                f"Your request for '{request.draft.name}' was approved, but GitLab refused to"
-                f" {verb} it: {request.failure}. An approver can retry."
-            ),
-        )
-    else:
-        _deliver(
-            client,
-            request,
-            ttl=flow.deps.secret_ttl,
-            rotated=renewal,
-            problem=outcome.problem,
-        )
-
-
-def _deliver(
-    client: WebClient,
-    request: TokenRequest,
-    *,
-    ttl: timedelta,
-    rotated: bool,
-    problem: str | None = None,
-) -> None:
-    """Tell the requester where the new secret is: a variable, or behind a Reveal button."""
-    draft = request.draft
-    if draft.delivery is Delivery.CI_VARIABLE and problem is None:
-        verb = "was rotated; the new secret is" if rotated else "is"
-        client.chat_postMessage(
-            channel=request.requester,
-            text=(
-                f"Your token '{draft.name}' {verb} in the masked, protected CI/CD"
-                f" variable `{draft.variable_key}` of `{draft.variable_project}`."
-            ),
-        )
-        return
-    lead = None
-    if rotated:
-        lead = (
-            f"Your token '{draft.name}' on `{draft.target}` was rotated: the old secret no"
-            f" longer works. It expires on {draft.expires_on.isoformat()}."
-        )
-        if problem is not None:
-            lead += f" But {problem}: reveal the new secret and set the variable yourself."
-    blocks, text = ready_message(request, ttl=ttl, lead=lead)
-    client.chat_postMessage(channel=request.requester, blocks=blocks, text=text)
-
-
-def _register_delivery(app: App, flow: RequestFlow) -> None:
-    @app.action(ids.REQUEST_REVEAL)
-    def handle_reveal(ack: Ack, body: Mapping[str, Any], client: WebClient) -> None:
-        ack()
-        request_id, user = _clicked(body)
-        quiet = WebClient(
-            token=client.token,
-            base_url=client.base_url,
-            logger=silent_logger(),
-            retry_handlers=client.retry_handlers,
-        )
-
-        def show(request: TokenRequest, secret: Secret) -> None:
-            quiet.views_open(trigger_id=body["trigger_id"], view=reveal_modal(request, secret))
-
-        try:
-            request = reveal_secret(
-                request_id, person(flow, client, user), show=show, deps=flow.deps
-            )
-        except RequestError as exc:
-            if str(exc) == GONE:
-                _offer_rotation(client, body, request_id, flow)
-            tell(client, body, str(exc))
-            return
-        except (IdentityError, GitLabError) as exc:
-            tell(client, body, f"Not revealed: {exc}")
-            return
-        except SlackApiError:
-            tell(
-                client,
-                body,
-                "Slack did not open the window with the secret; it is still"
-                " here: click Reveal token again.",
-            )
-            return
-        blocks, text = rotate_offer(
-            request,
-            f"Your token '{request.draft.name}' was revealed. Store it somewhere safe; if you"
-            " lose it, rotate the token to get a fresh secret.",
-        )
-        _replace_clicked_message(client, body, text, blocks)
-
-    @app.action(ids.REQUEST_ROTATE)
-    def handle_rotate(ack: Ack, body: Mapping[str, Any], client: WebClient) -> None:
-        ack()
-        request_id, user = _clicked(body)
-        try:
-            rotation = rotate_request_token(request_id, person(flow, client, user), deps=flow.deps)
-        except (RequestError, IdentityError, GitLabError) as exc:
-            tell(client, body, f"Not rotated: {exc}")
-            return
-        if not rotation.rotated:
-            tell(client, body, f"Not rotated (the old secret still works): {rotation.problem}")
-            return
-        _deliver(
-            client,
-            rotation.request,
-            ttl=flow.deps.secret_ttl,
-            rotated=True,
-            problem=rotation.problem,
-        )
-        _after_click(flow, client, body)
-
-
-def _offer_rotation(
-    client: WebClient, body: Mapping[str, Any], request_id: str, flow: RequestFlow
-) -> None:
-    with flow.deps.uow() as uow:
-        request = uow.requests.get(request_id)
-    if request is not None and request.state is RequestState.PROVISIONED:
-        blocks, text = rotate_offer(
-            request,
-            f"The secret of '{request.draft.name}' is gone: it was revealed, or nobody revealed"
-            " it in time. Rotate the token to get a fresh one.",
-        )
-        _replace_clicked_message(client, body, text, blocks)
-
-
-def announce_expired(client: WebClient, request: TokenRequest) -> None:
-    """Nobody decided in time: update the card and tell the requester."""
-    refresh_card(client, request)
-    client.chat_postMessage(
-        channel=request.requester,
-        text=(
-            f"Your request for '{request.draft.name}' on `{request.draft.target}` expired:"
-            f" nobody decided on it in time. Use `{ids.COMMAND} request` to ask again."
-        ),
-    )
-
-
-def refresh_card(client: WebClient, request: TokenRequest) -> None:
-    """Show the request's current state on its approval card."""
-    if request.card is None:
-        return
-    blocks, text = approval_card(request)
-    client.chat_update(channel=request.card.channel, ts=request.card.ts, blocks=blocks, text=text)
-
-
-def _after_click(flow: RequestFlow, client: WebClient, body: Mapping[str, Any]) -> None:
-    """A click on the Home tab changes what it shows: publish it again."""
-    if (body.get("container") or {}).get("type") == "view":
-        publish_home(flow, client, str(body["user"]["id"]))
-
-
-def _replace_clicked_message(
-    client: WebClient,
-    body: Mapping[str, Any],
-    text: str,
-    blocks: list[dict[str, Any]] | None = None,
-) -> bool:
-    """Rewrite the (non-ephemeral) message that was clicked; False if there is none."""
-    container = body.get("container") or {}
-    if container.get("type") != "message" or container.get("is_ephemeral"):
-        return False
-    client.chat_update(
-        channel=str(container["channel_id"]),
-        ts=str(container["message_ts"]),
-        text=text,
-        blocks=blocks or [],
-    )
-    return True
-
-
-def _clicked(body: Mapping[str, Any]) -> tuple[str, str]:
-    return str(body["actions"][0]["value"]), str(body["user"]["id"])
+        after_click(flow, client, body)

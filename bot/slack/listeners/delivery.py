@@ -1,0 +1,169 @@
+"""After approval: provisioning, telling the requester where the secret is, reveal, rotate."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.domain.credentials import Secret
+from bot.domain.requests import Delivery, RequestError, RequestState, TokenRequest
+from bot.services.gitlab_errors import GitLabError
+from bot.services.identity import IdentityError
+from bot.services.provisioning import provision_request
+from bot.services.request_rotation import rotate_request_token
+from bot.services.reveal import GONE, reveal_secret
+from bot.slack import ids
+from bot.slack.blocks import notices
+from bot.slack.blocks.requests import approval_card, ready_message, reveal_modal, rotate_offer
+from bot.slack.flow import RequestFlow, person, silent_logger, tell
+from bot.slack.listeners.home import publish_home
+
+
+def register(app: App, flow: RequestFlow) -> None:
+    @app.action(ids.REQUEST_REVEAL)
+    def handle_reveal(ack: Ack, body: Mapping[str, Any], client: WebClient) -> None:
+        ack()
+        request_id, user = clicked(body)
+        quiet = WebClient(
+            token=client.token,
+            base_url=client.base_url,
+            logger=silent_logger(),
+            retry_handlers=client.retry_handlers,
+        )
+
+        def show(request: TokenRequest, secret: Secret) -> None:
+            quiet.views_open(trigger_id=body["trigger_id"], view=reveal_modal(request, secret))
+
+        try:
+            who = person(flow, client, user)
+            request = reveal_secret(request_id, who, show=show, deps=flow.deps)
+        except RequestError as exc:
+            if str(exc) == GONE:
+                _offer_rotation(client, body, request_id, flow)
+            tell(client, body, str(exc))
+            return
+        except (IdentityError, GitLabError) as exc:
+            tell(client, body, f"Not revealed: {exc}")
+            return
+        except SlackApiError:
+            tell(
+                client,
+                body,
+                "Slack did not open the window with the secret, so it is still here: click"
+                " Reveal token again.",
+            )
+            return
+        blocks, text = rotate_offer(request, notices.revealed(request.draft))
+        replace_clicked_message(client, body, text, blocks)
+
+    @app.action(ids.REQUEST_ROTATE)
+    def handle_rotate(ack: Ack, body: Mapping[str, Any], client: WebClient) -> None:
+        ack()
+        request_id, user = clicked(body)
+        try:
+            rotation = rotate_request_token(request_id, person(flow, client, user), deps=flow.deps)
+        except (RequestError, IdentityError, GitLabError) as exc:
+            tell(client, body, f"Not rotated: {exc}")
+            return
+        if not rotation.rotated:
+            tell(client, body, f"Not rotated (the old secret still works): {rotation.problem}")
+            return
+        deliver(client, rotation.request, ttl=flow.deps.secret_ttl, problem=rotation.problem)
+        after_click(flow, client, body)
+
+
+def provision_and_deliver(flow: RequestFlow, client: WebClient, request_id: str) -> None:
+    """Create (or, for a renewal, rotate) the approved token and tell its requester."""
+    outcome = provision_request(request_id, deps=flow.deps)
+    if not outcome.started:
+        return  # another click or process is on it
+    refresh_card(client, outcome.request)
+    request = outcome.request
+    if request.state is not RequestState.PROVISIONED:
+        text = notices.refused_by_gitlab(request, renewal=request.renews is not None)
+        client.chat_postMessage(channel=request.requester, text=text)
+        return
+    deliver(
+        client,
+        request,
+        ttl=flow.deps.secret_ttl,
+        problem=outcome.problem,
+        rotated=request.renews is not None,
+    )
+
+
+def deliver(
+    client: WebClient,
+    request: TokenRequest,
+    *,
+    ttl: timedelta,
+    problem: str | None = None,
+    rotated: bool = True,
+) -> None:
+    """Tell the requester where the new secret is: a variable, or behind a Reveal button."""
+    draft = request.draft
+    if draft.delivery is Delivery.CI_VARIABLE and problem is None:
+        text = notices.in_variable(draft, rotated=rotated)
+        client.chat_postMessage(channel=request.requester, text=text)
+        return
+    lead = notices.rotated_lead(draft, problem) if rotated else None
+    blocks, text = ready_message(request, ttl=ttl, lead=lead)
+    client.chat_postMessage(channel=request.requester, blocks=blocks, text=text)
+
+
+def _offer_rotation(
+    client: WebClient, body: Mapping[str, Any], request_id: str, flow: RequestFlow
+) -> None:
+    with flow.deps.uow() as uow:
+        request = uow.requests.get(request_id)
+    if request is not None and request.state is RequestState.PROVISIONED:
+        blocks, text = rotate_offer(request, notices.secret_gone(request.draft))
+        replace_clicked_message(client, body, text, blocks)
+
+
+def announce_expired(client: WebClient, request: TokenRequest) -> None:
+    """Nobody decided in time: update the card and tell the requester."""
+    refresh_card(client, request)
+    client.chat_postMessage(channel=request.requester, text=notices.expired(request.draft))
+
+
+def refresh_card(client: WebClient, request: TokenRequest) -> None:
+    """Show the request's current state on its approval card."""
+    if request.card is None:
+        return
+    blocks, text = approval_card(request)
+    client.chat_update(channel=request.card.channel, ts=request.card.ts, blocks=blocks, text=text)
+
+
+def after_click(flow: RequestFlow, client: WebClient, body: Mapping[str, Any]) -> None:
+    """A click on the Home tab changes what it shows: publish it again."""
+    if (body.get("container") or {}).get("type") == "view":
+        publish_home(flow, client, str(body["user"]["id"]))
+
+
+def replace_clicked_message(
+    client: WebClient,
+    body: Mapping[str, Any],
+    text: str,
+    blocks: list[dict[str, Any]] | None = None,
+) -> bool:
+    """Rewrite the (non-ephemeral) message that was clicked; False if there is none."""
+    container = body.get("container") or {}
+    if container.get("type") != "message" or container.get("is_ephemeral"):
+        return False
+    client.chat_update(
+        channel=str(container["channel_id"]),
+        ts=str(container["message_ts"]),
+        text=text,
+        blocks=blocks or [],
+    )
+    return True
+
+
+def clicked(body: Mapping[str, Any]) -> tuple[str, str]:
+    return str(body["actions"][0]["value"]), str(body["user"]["id"])
