@@ -40,6 +40,14 @@ def where(token: TrackedToken, *, limit: int = _SHOWN_NAME) -> str:
     return t.code(namespace.path, limit)
 
 
+OWN_KEY = "own:"  # tokenbot's own token, as its daily check tracks it
+OWN_NOTE = (
+    "This is tokenbot's own GitLab token: tokenbot rotates it itself when"
+    " TOKENBOT_SELF_ROTATE_DAYS is set, or an admin replaces it (docs/operations.md)."
+    " Nobody can act on it from Slack."
+)
+
+
 def owner_text(token: TrackedToken) -> str:
     return t.mention(token.owner) if token.owner else "no known owner"
 
@@ -69,6 +77,8 @@ def reminder_message(
     ]
     if note:
         blocks.append(parts.context(note))
+    elif token.key.startswith(OWN_KEY):
+        blocks.append(parts.context(OWN_NOTE))
     else:
         rotatable = renewals and reminder.days_left > 0 and can_rotate(token)
         blocks.append(ActionsBlock(elements=_buttons(token, rotatable=rotatable)))
@@ -109,13 +119,13 @@ def _buttons(token: TrackedToken, *, rotatable: bool) -> list[ButtonElement]:
     key = token.key
     name = t.plain(token.name, _CONFIRM_NAME)
     buttons = []
-    if rotatable and token.owner is not None:
+    if rotatable:
         renew = ButtonElement(
             text="Renew", action_id=ids.REMINDER_RENEW, value=key, style="primary"
         )
         rotate_words = (
             f"The current secret of '{name}' stops working at once; a new one with the same"
-            " expiry date goes to its owner."
+            " expiry date goes to you."
         )
         rotate = ButtonElement(
             text="Rotate",
@@ -151,7 +161,7 @@ def renew_modal(
     token: TrackedToken, *, offered: date, max_date: date | None, reminder: str = ""
 ) -> dict[str, Any]:
     """The Renew form: a new expiry date and a reason; `reminder` is "channel ts" to redraw."""
-    hint = "The token keeps its scopes and role; it gets a new secret, sent to its owner."
+    hint = "The token keeps its scopes and role; it gets a new secret, sent to you."
     if max_date is not None:
         hint += f" Policy allows dates up to {max_date.isoformat()}."
     view = View(

@@ -1,0 +1,56 @@
+"""Which buttons a reminder offers: tokenbot's own token has none, Rotate is for whoever clicks."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from bot.domain.credentials import Namespace, NamespaceKind
+from bot.domain.reminders import Reminder, TrackedToken
+from bot.domain.tokens import AccessLevel, TokenType
+from bot.slack import ids
+from bot.slack.blocks.reminders import reminder_message
+
+ACME = Namespace(NamespaceKind.PROJECT, 7, "acme/api")
+
+
+def _actions(token: TrackedToken) -> list[str]:
+    blocks, _ = reminder_message(Reminder(token, 7, 7, "C0REMIND"), renewals=True)
+    return [e["action_id"] for b in blocks if b["type"] == "actions" for e in b["elements"]]
+
+
+def test_tokenbots_own_token_is_reminded_of_without_buttons() -> None:
+    own = TrackedToken(
+        "own:501",
+        TokenType.PERSONAL_ACCESS_TOKEN,
+        501,
+        "tokenbot",
+        ACME,
+        ("api",),
+        expires_on=date(2026, 12, 10),
+    )
+    blocks, _ = reminder_message(Reminder(own, 7, 7, "C0REMIND"), renewals=True)
+    assert _actions(own) == []
+    assert "Nobody can act on it from Slack" in json.dumps(blocks)
+
+
+def test_an_unowned_token_offers_rotate_and_renew_to_whoever_clicks() -> None:
+    token = TrackedToken(
+        "project_access_token:5",
+        TokenType.PROJECT_ACCESS_TOKEN,
+        5,
+        "ci",
+        ACME,
+        ("read_api",),
+        AccessLevel.REPORTER,
+        date(2026, 12, 10),
+    )
+    assert _actions(token) == [
+        ids.REMINDER_RENEW,
+        ids.REMINDER_ROTATE,
+        ids.REMINDER_LET_EXPIRE,
+        ids.REMINDER_REVOKE,
+        ids.REMINDER_CLAIM,
+    ]
+    blocks, _ = reminder_message(Reminder(token, 7, 7, "C0REMIND"), renewals=True)
+    assert "a new one with the same expiry date goes to you" in json.dumps(blocks)
