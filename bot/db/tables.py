@@ -32,7 +32,7 @@ class TokenRequestRow(SQLModel, table=True):
     name: str = Field(max_length=255)
     scopes: list[str] = Field(sa_column=sa.Column(sa.JSON, nullable=False))
     access_level: int | None = None
-    expires_on: date
+    expires_on: date | None = None  # None: GitLab does not expire it (a trigger token)
     reason: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
     delivery: str = Field(max_length=32)
     variable_project: str | None = Field(default=None, max_length=512)

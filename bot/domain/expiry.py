@@ -15,5 +15,10 @@ def days_left(expires_on: date | None, today: date) -> int | None:
     return (expires_on - today).days
 
 
+def shown_expiry(expires_on: date | None) -> str:
+    """An expiry date as people read it; a credential GitLab does not expire says so."""
+    return expires_on.isoformat() if expires_on is not None else "no expiry date"
+
+
 def is_expired(expires_on: date | None, today: date) -> bool:
     return expires_on is not None and expires_on <= today

@@ -29,6 +29,8 @@ _WRITE_SCOPES = frozenset(
         Scope.CREATE_RUNNER,
     }
 )
+# Requestable credentials GitLab's API gives no expiry date: none is asked or shown for them.
+UNDATED = frozenset({TokenType.PIPELINE_TRIGGER_TOKEN})
 # GitLab runs a triggered pipeline as the trigger's owner: for tokens tokenbot mints, itself.
 TRIGGER_RUNS_AS_BOT = "pipelines run as tokenbot's account"
 _VARIABLE_KEY = re.compile(r"^[A-Za-z0-9_]{1,255}$")
@@ -105,7 +107,7 @@ class RequestPolicy:
             flags.append("group-wide token")
         if draft.token_type is TokenType.PIPELINE_TRIGGER_TOKEN:
             flags.append(TRIGGER_RUNS_AS_BOT)
-        if (draft.expires_on - today).days > self.long_lifetime_days:
+        if draft.expires_on and (draft.expires_on - today).days > self.long_lifetime_days:
             flags.append("long lifetime")
         return tuple(flags)
 
@@ -143,6 +145,12 @@ def _role_problems(draft: RequestDraft) -> list[Problem]:
 
 
 def _lifetime_problems(draft: RequestDraft, rule: TypeRule, today: date) -> list[Problem]:
+    if draft.token_type in UNDATED:
+        if draft.expires_on is None:
+            return []
+        return [Problem("expires_on", "GitLab does not expire this type; leave the date out")]
+    if draft.expires_on is None:
+        return [Problem("expires_on", "pick a date")]
     days = (draft.expires_on - today).days
     if days < 1:
         return [Problem("expires_on", "choose a date after today (tokens stop at 00:00 UTC)")]

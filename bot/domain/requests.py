@@ -45,7 +45,7 @@ class RequestDraft:
     name: str
     scopes: tuple[Scope, ...]
     access_level: AccessLevel | None
-    expires_on: date
+    expires_on: date | None  # None: a credential GitLab does not expire (a trigger token)
     reason: str
     delivery: Delivery = Delivery.REVEAL
     variable_project: str | None = None
@@ -155,10 +155,10 @@ class TokenRequest:
         if who != self.requester:
             raise RequestError("only the requester can ask for a rotation of this token")
         self._must_be(RequestState.PROVISIONED)
-        if today >= self.draft.expires_on:
+        expires_on = self.draft.expires_on
+        if expires_on is not None and today >= expires_on:
             raise RequestError(
-                f"this token expired on {self.draft.expires_on.isoformat()};"
-                " request a new one instead"
+                f"this token expired on {expires_on.isoformat()}; request a new one instead"
             )
         return replace(self, state=RequestState.ROTATING, failure=None)
 

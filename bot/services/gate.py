@@ -137,14 +137,16 @@ class Gate:
 
     def power_of_draft(self, draft: RequestDraft) -> Power:
         """A credential to be created as drafted (a trigger runs as tokenbot's account)."""
-        account_role = None
+        account_role, role = None, draft.access_level
         if draft.token_type is TokenType.PIPELINE_TRIGGER_TOKEN:
+            # GitLab lets Maintainers manage triggers; the pipelines run as the bot's account.
             account_role = self._role_or_owner(self.identity().user_id, draft.target)
+            role = AccessLevel.MAINTAINER
         kind = _KIND.get(draft.token_type) or self.gitlab.namespace(draft.target).kind
         return Power(
             draft.token_type,
             kind,
-            draft.access_level,
+            role,
             tuple(draft.scopes),
             account_role,
         )
@@ -166,15 +168,16 @@ class Gate:
     def power_of_tracked(self, token: TrackedToken) -> Power:
         """A credential in the inventory: its role, scopes and the account behind it."""
         own = is_own(token, self.identity())
-        account_role = None
+        account_role, role = None, token.access_level
         if token.token_type is TokenType.PIPELINE_TRIGGER_TOKEN:
             account_role = self._role_or_owner(token.user_id, token.namespace.path)
+            role = AccessLevel.MAINTAINER
         elif token.token_type in _USER_TOKENS and token.user_id is not None and not own:
             account_role = self.gitlab.effective_role(token.user_id, token.namespace.path)
         return Power(
             token.token_type,
             token.namespace.kind,
-            token.access_level,
+            role,
             token.scopes,
             account_role,
             own=own,

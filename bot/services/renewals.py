@@ -22,6 +22,7 @@ from enum import StrEnum
 
 from bot.domain.access import ABOVE_ROLE, Action, Outcome, Subject, Verdict
 from bot.domain.audit import AuditAction, AuditEvent
+from bot.domain.expiry import shown_expiry
 from bot.domain.reminders import TrackedStatus, TrackedToken
 from bot.domain.request_policy import Problem
 from bot.domain.requests import (
@@ -220,7 +221,7 @@ def _store(
                     "state": request.state.value,
                     "token": token.key,
                     "where": token.namespace.path,
-                    "expires_on": draft.expires_on.isoformat(),
+                    "expires_on": shown_expiry(draft.expires_on),
                     "risk": ",".join(flags),
                 },
             )

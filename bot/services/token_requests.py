@@ -103,7 +103,7 @@ def submit_request(requester: Person, draft: RequestDraft, *, deps: RequestDeps)
             target=draft.target,
             scopes=",".join(draft.scopes),
             role=draft.access_level.label if draft.access_level else "",
-            expires_on=draft.expires_on.isoformat(),
+            expires_on=draft.expires_on.isoformat() if draft.expires_on else "",
             risk=",".join(flags),
         )
         uow.commit()

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 
 from bot.domain.advice import Recommendation
 from bot.domain.profiles import PROFILES
-from bot.domain.request_policy import REQUESTABLE, RequestPolicy
+from bot.domain.request_policy import REQUESTABLE, UNDATED, RequestPolicy
 from bot.domain.requests import Delivery, RequestDraft
 from bot.domain.tokens import AccessLevel, Scope, TokenType, valid_scopes
 from bot.shell.form_input import FieldError, Option, parse_date, parse_path, pick_many, pick_one
@@ -67,6 +67,8 @@ class RequestForm:
             skip.add("scopes")
         if self.token_type is not None and self.token_type not in _ROLE_TYPES:
             skip.add("role")
+        if self.token_type in UNDATED:
+            skip.add("expires_on")  # GitLab does not expire it: no date is asked
         if self.delivery is not Delivery.CI_VARIABLE:
             skip |= {"variable_project", "variable_key"}
         return [name for name in LABELS if name not in skip]
@@ -117,9 +119,10 @@ class RequestForm:
 
     def draft(self) -> RequestDraft:
         """The draft to submit; only called once no field is missing."""
-        if self.token_type is None or self.expires_on is None:
-            raise FieldError("the token type and expiry date are needed")
         applies = self.fields()
+        dated = "expires_on" in applies
+        if self.token_type is None or (dated and self.expires_on is None):
+            raise FieldError("the token type and expiry date are needed")
         variable = self.delivery is Delivery.CI_VARIABLE
         return RequestDraft(
             token_type=self.token_type,
@@ -127,7 +130,7 @@ class RequestForm:
             name=self.values.get("name", ""),
             scopes=self.scopes if "scopes" in applies else (),
             access_level=self.role if "role" in applies else None,
-            expires_on=self.expires_on,
+            expires_on=self.expires_on if dated else None,
             reason=self.values.get("reason", ""),
             delivery=self.delivery,
             variable_project=self.values.get("variable_project") if variable else None,

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 
 from bot.domain.credentials import Secret
-from bot.domain.expiry import days_left
+from bot.domain.expiry import days_left, shown_expiry
 from bot.domain.profiles import PROFILES, how_to_use
 from bot.domain.requests import Delivery, RequestState, TokenRequest
 from bot.shell.request_form import DELIVERY_LABELS
@@ -25,7 +25,7 @@ def mine_table(requests: Sequence[TokenRequest], today: date) -> str:
             r.draft.name,
             r.draft.target,
             r.state.value,
-            r.draft.expires_on.isoformat(),
+            shown_expiry(r.draft.expires_on),
             _left(r.draft.expires_on, today),
         )
         for r in requests
@@ -61,7 +61,7 @@ def request_details(request: TokenRequest, today: date) -> str:
         ("Name", draft.name),
         ("Scopes", ", ".join(draft.scopes) or "-"),
         ("Role", draft.access_level.label if draft.access_level else "-"),
-        ("Expires on", f"{draft.expires_on.isoformat()} ({left} left)"),
+        ("Expires on", f"{shown_expiry(draft.expires_on)} ({left} left)"),
         ("Reason", draft.reason),
         ("Delivery", _delivery(request)),
         ("Risk", ", ".join(request.risk_flags) or "none flagged"),
@@ -106,7 +106,7 @@ def provisioning_outcome(request: TokenRequest, secret_ttl: timedelta) -> str:
     if request.renews is not None:
         created = (
             f"Rotated the {what}: the old secret no longer works; the new one (GitLab id"
-            f" {request.gitlab_token_id}) expires on {draft.expires_on.isoformat()}."
+            f" {request.gitlab_token_id}) expires on {shown_expiry(draft.expires_on)}."
         )
     if draft.delivery is Delivery.CI_VARIABLE:
         return (
@@ -130,7 +130,7 @@ def reveal_text(request: TokenRequest, secret: Secret) -> str:
     steps = "\n".join(f"  * {line}" for line in how_to_use(draft.token_type))
     return (
         f"Your {PROFILES[draft.token_type].title} '{draft.name}' on {draft.target}"
-        f" (expires on {draft.expires_on.isoformat()}):\n\n"
+        f" ({_until(draft.expires_on)}):\n\n"
         f"    {secret.reveal()}\n\n"
         "Copy it now: tokenbot has forgotten it and will not show it again.\n"
         f"How to use it:\n{steps}"
@@ -144,6 +144,14 @@ def _delivery(request: TokenRequest) -> str:
     return DELIVERY_LABELS[draft.delivery]
 
 
-def _left(expires_on: date, today: date) -> str:
+def _left(expires_on: date | None, today: date) -> str:
+    if expires_on is None:
+        return "-"
     left = days_left(expires_on, today)
     return "expired" if left is None or left <= 0 else f"{left}d"
+
+
+def _until(expires_on: date | None) -> str:
+    if expires_on is None:
+        return "no expiry date; its pipelines run with the rights of tokenbot's GitLab account"
+    return f"expires on {expires_on.isoformat()}"

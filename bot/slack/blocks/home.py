@@ -18,7 +18,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.domain.expiry import days_left
+from bot.domain.expiry import days_left, shown_expiry
 from bot.domain.profiles import PROFILES
 from bot.domain.requests import RequestState, TokenRequest
 from bot.slack import ids
@@ -41,8 +41,12 @@ _OPEN_STATES = {
 
 def my_tokens(requests: Sequence[TokenRequest], today: date) -> list[TokenRequest]:
     """Tokens made for the person through tokenbot that still work, soonest expiry first."""
-    live = [r for r in requests if r.state in _TOKEN_STATES and r.draft.expires_on > today]
-    return sorted(live, key=lambda r: r.draft.expires_on)
+    live = [
+        r
+        for r in requests
+        if r.state in _TOKEN_STATES and (r.draft.expires_on is None or r.draft.expires_on > today)
+    ]
+    return sorted(live, key=lambda r: r.draft.expires_on or date.max)
 
 
 def my_open_requests(requests: Sequence[TokenRequest]) -> list[TokenRequest]:
@@ -128,10 +132,14 @@ def token_items(tokens: Sequence[TokenRequest], today: date) -> list[Block]:
     items: list[Block] = []
     for request in tokens[:MAX_ITEMS]:
         left = days_left(request.draft.expires_on, today)
+        until = (
+            f"Expires on {shown_expiry(request.draft.expires_on)} ({_count(left, 'day')} left)"
+            if left is not None
+            else "No expiry date"
+        )
         items.append(
             parts.section(
-                f"*{_name(request)}*: {_what(request)}\nExpires on"
-                f" {request.draft.expires_on.isoformat()} ({_count(left or 0, 'day')} left)",
+                f"*{_name(request)}*: {_what(request)}\n{until}",
                 accessory=ButtonElement(
                     text="Rotate token", action_id=ids.REQUEST_ROTATE, value=request.id
                 ),

@@ -5,6 +5,7 @@ Listeners send these as they are (mrkdwn); nothing here takes text that is alrea
 
 from __future__ import annotations
 
+from bot.domain.expiry import shown_expiry
 from bot.domain.requests import RequestDraft, TokenRequest
 from bot.slack import ids
 from bot.slack import text as t
@@ -28,7 +29,7 @@ def _where(path: str | None) -> str:
 
 
 def _expiry(draft: RequestDraft) -> str:
-    return draft.expires_on.isoformat()
+    return shown_expiry(draft.expires_on)
 
 
 def denied(request: TokenRequest, by: str) -> str:

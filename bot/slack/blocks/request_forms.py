@@ -19,7 +19,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.domain.profiles import PROFILES
-from bot.domain.request_policy import REQUESTABLE
+from bot.domain.request_policy import REQUESTABLE, UNDATED
 from bot.domain.requests import Delivery
 from bot.domain.tokens import AccessLevel, Scope, TokenType
 from bot.slack import ids
@@ -62,13 +62,7 @@ def request_modal(
         ),
         _text_input("name", "Name", limits.NAME_MAX_LENGTH, "what uses it, e.g. ci-release"),
         *_power_inputs(scopes, role, scope_choices, with_role=with_role),
-        _input(
-            "expires_on",
-            "Expires on",
-            DatePickerElement(
-                action_id="value", initial_date=(today + timedelta(days=lifetime_days)).isoformat()
-            ),
-        ),
+        *_expiry_inputs(today, lifetime_days, token_type),
         _text_input("reason", "Reason", limits.REASON_MAX_LENGTH, multiline=True),
         *_delivery_inputs(),
     ]
@@ -81,6 +75,16 @@ def request_modal(
         blocks=blocks,
     )
     return view.to_dict()
+
+
+def _expiry_inputs(today: date, lifetime_days: int, token_type: TokenType | None) -> list[Block]:
+    """The date it stops working; none for a credential GitLab does not expire."""
+    if token_type in UNDATED:
+        return []
+    first = (today + timedelta(days=lifetime_days)).isoformat()
+    return [
+        _input("expires_on", "Expires on", DatePickerElement(action_id="value", initial_date=first))
+    ]
 
 
 def deny_modal(request_id: str) -> dict[str, Any]:

@@ -12,9 +12,12 @@ from typing import Any
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement
 from slack_sdk.models.views import View
 
+from bot.domain.access import ABOVE_ROLE
 from bot.domain.credentials import Secret
+from bot.domain.expiry import shown_expiry
 from bot.domain.profiles import PROFILES, how_to_use
 from bot.domain.requests import RequestState, TokenRequest
+from bot.domain.tokens import TokenType
 from bot.slack import ids
 from bot.slack import text as t
 from bot.slack.blocks import parts
@@ -43,7 +46,7 @@ def approval_card(request: TokenRequest) -> tuple[list[dict[str, Any]], str]:
             f"*Name*\n{t.code(draft.name, t.SECTION_FIELD - 10)}",
             f"*Scopes*\n{', '.join(draft.scopes) or t.EMPTY}",
             f"*Role*\n{draft.access_level.label if draft.access_level else t.EMPTY}",
-            f"*Expires on*\n{draft.expires_on.isoformat()}",
+            _expiry_field(request),
             f"*Delivery*\n{DELIVERY[draft.delivery]}",
             f"*Approvals*\n{len(request.approvals)} of {request.required_approvals}",
         ),
@@ -103,21 +106,26 @@ def ready_message(
     return [b.to_dict() for b in blocks], t.clip(text, t.MESSAGE_TEXT)
 
 
+RUNS_AS_BOT = (
+    ":warning: Pipelines this trigger token starts run with the rights of tokenbot's GitLab"
+    " account, not yours: keep it as safe as that account. It has no expiry date; delete it"
+    " in GitLab when it is no longer needed."
+)
+
+
 def reveal_modal(request: TokenRequest, secret: Secret) -> dict[str, Any]:
     """The only place a secret is ever written to Slack: a modal, shown once."""
     how_to = how_to_use(request.draft.token_type)
     steps = "\n".join(f"• {t.prose(line, t.SECTION_TEXT)}" for line in how_to)
-    view = View(
-        type="modal",
-        title="Your new token",
-        close="Done",
-        blocks=[
-            parts.section("Copy it now: tokenbot has forgotten it and will not show it again."),
-            # Escaped, not clipped: a secret cut short is no secret; GitLab's are short.
-            parts.section(f"```{t.escape(secret.reveal())}```"),
-            parts.section(f"*How to use it*\n{steps}"),
-        ],
-    )
+    blocks = [
+        parts.section("Copy it now: tokenbot has forgotten it and will not show it again."),
+        # Escaped, not clipped: a secret cut short is no secret; GitLab's are short.
+        parts.section(f"```{t.escape(secret.reveal())}```"),
+        parts.section(f"*How to use it*\n{steps}"),
+    ]
+    if request.draft.token_type is TokenType.PIPELINE_TRIGGER_TOKEN:
+        blocks.insert(1, parts.section(RUNS_AS_BOT))
+    view = View(type="modal", title="Your new token", close="Done", blocks=blocks)
     return view.to_dict()
 
 
@@ -126,12 +134,21 @@ def _lead(request: TokenRequest) -> str:
     title = PROFILES[draft.token_type].title
     if request.renews is None:
         return f"{t.mention(request.requester)} asks for a *{title}* on {_target(request)}"
-    asker = request.renews.asked_by or request.requester
-    return (
-        f"{t.mention(asker)} asks to renew the *{title}* {_name(request)} on {_target(request)}"
-        f" until {draft.expires_on.isoformat()}; its new secret goes to its owner"
-        f" {t.mention(request.requester)}"
+    above = (
+        " (above their own role: approvers grant it)" if ABOVE_ROLE in request.risk_flags else ""
     )
+    return (
+        f"{t.mention(request.requester)} asks to renew the *{title}* {_name(request)} on"
+        f" {_target(request)} until {shown_expiry(draft.expires_on)}; the new secret goes to"
+        f" them{above}"
+    )
+
+
+def _expiry_field(request: TokenRequest) -> str:
+    """When it stops working; a trigger token has no date, but says whose rights it uses."""
+    if request.draft.token_type is TokenType.PIPELINE_TRIGGER_TOKEN:
+        return "*Pipelines run as*\ntokenbot's GitLab account (no expiry date)"
+    return f"*Expires on*\n{shown_expiry(request.draft.expires_on)}"
 
 
 def _decision_buttons(request: TokenRequest) -> list[ButtonElement]:
