@@ -184,10 +184,11 @@ class Gate:
         )
 
     def _role_or_owner(self, user_id: int | None, where: str) -> AccessLevel:
-        """The account's role there; an account tokenbot cannot place counts as Owner."""
+        """The account's role there. One tokenbot cannot place counts as Owner: an account
+        that is no member yet acts there is an administrator."""
         if user_id is None:
             return AccessLevel.OWNER
-        return self.gitlab.effective_role(user_id, where) or AccessLevel.GUEST
+        return self.gitlab.effective_role(user_id, where) or AccessLevel.OWNER
 
 
 def is_own(token: TrackedToken, me: BotIdentity) -> bool:

@@ -203,7 +203,7 @@ def test_a_developer_is_refused_and_a_maintainer_silences_and_claims(chats: list
         f"claim {reporting}"
     )
     chat.type("as grace")
-    assert "Nothing changed: dave owns this token already" in chat.type(f"claim {reporting}")
+    assert "Nothing changed: this token has an owner already" in chat.type(f"claim {reporting}")
 
     days = posted(chat.type("time +11d"), day_0)
     assert [name for day in days.values() for name, _ in day if name == "ci-deploy"] == []
