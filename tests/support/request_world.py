@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -42,10 +43,22 @@ class World:
     env: dict[str, str]  # the bot's settings, to run other tokenbot commands beside it
 
 
-@pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
+USER_MAP = f"{ALICE}=alice,{OLGA}=olga,{OMAR}=omar,{DAN}=dan"
+
+
+@contextmanager
+def start_world(
+    data_dir: Path,
+    *,
+    extra_env: dict[str, str] | None = None,
+    setup: Callable[[GitlabSimulator], None] | None = None,
+) -> Iterator[World]:
+    """A world in `data_dir`; `extra_env` adds to or replaces the bot's settings (for `tokenbot
+    run` and `World.env` alike), `setup` changes the simulator before the bot starts."""
     sim = GitlabSimulator()
     bot_token = seed_acme(sim)
+    if setup is not None:
+        setup(sim)
     with SandboxServer(sim) as gitlab, SlackRecorder() as slack:
         env = {
             "GITLAB_URL": gitlab.url,
@@ -53,23 +66,30 @@ def world(tmp_path: Path) -> Iterator[World]:
             "TOKENBOT_APPROVALS_CHANNEL": APPROVALS,
             "TOKENBOT_APPROVALS_ROUTES": f"acme/payments={PAYMENTS}",
             "TOKENBOT_SECRET_KEY": "test-only-key-0123456789-abcdefghijklmnop",
-            "TOKENBOT_USER_MAP": f"{ALICE}=alice,{OLGA}=olga,{OMAR}=omar,{DAN}=dan",
+            "TOKENBOT_USER_MAP": USER_MAP,
             "TOKENBOT_LOG_LEVEL": "DEBUG",
             "TOKENBOT_WATCHED_GROUPS": "acme",
             "TOKENBOT_REMINDERS_CHANNEL": REMINDERS,
+            **(extra_env or {}),
         }
-        bot = start_bot(slack_api_url=slack.url, data_dir=tmp_path, extra_env=env)
+        bot = start_bot(slack_api_url=slack.url, data_dir=data_dir, extra_env=env)
         env = {
             **env,
-            "TOKENBOT_DATA_DIR": str(tmp_path),
+            "TOKENBOT_DATA_DIR": str(data_dir),
             "SLACK_API_URL": slack.url,
             "SLACK_BOT_TOKEN": BOT_TOKEN,
         }
         try:
             driver = SlackDriver(bot.url, response_url=slack.hooks_url)
-            yield World(sim, slack, bot, driver, tmp_path, gitlab.url, env)
+            yield World(sim, slack, bot, driver, data_dir, gitlab.url, env)
         finally:
             bot.stop()
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[World]:
+    with start_world(tmp_path) as started:
+        yield started
 
 
 ANSWERS: dict[str, Any] = {

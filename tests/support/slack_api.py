@@ -66,12 +66,19 @@ class SlackRecorder:
         self._server.server_close()
 
     def fail_next(
-        self, method: str, *, status: int = 200, error: str = "", retry_after: int | None = None
+        self,
+        method: str,
+        *,
+        status: int = 200,
+        error: str = "",
+        retry_after: int | None = None,
+        times: int = 1,
     ) -> None:
+        """The next `times` calls to `method` answer `{"ok": false, "error": error}`."""
         headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
         body = {"ok": False, "error": error or ("ratelimited" if status == 429 else "fatal")}
         with self._lock:
-            self._faults.append(_Fault(method, status, body, headers))
+            self._faults.extend(_Fault(method, status, body, headers) for _ in range(times))
 
     def calls_to(self, method: str) -> list[Call]:
         with self._lock:
