@@ -52,6 +52,15 @@ def start_conversation(key: str, *, deps: ConversationDeps) -> Turn:
     )
 
 
+def open_conversation(key: str, *, deps: ConversationDeps) -> Turn:
+    """Begin the conversation of a message just posted, at the first question.
+
+    A click on that message can reach tokenbot before this runs (Slack shows the message as
+    soon as it is posted); the conversation it began is kept, not restarted.
+    """
+    return _change(key, deps, lambda conversation: conversation)
+
+
 def current_turn(key: str, *, deps: ConversationDeps) -> Turn | None:
     """Where a conversation stands, or None if there is none."""
     with deps.uow() as uow:

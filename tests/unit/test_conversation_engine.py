@@ -16,6 +16,7 @@ from bot.services.conversations import (
     answer_question,
     current_turn,
     go_back,
+    open_conversation,
     start_conversation,
     start_over,
 )
@@ -154,3 +155,16 @@ def test_answers_a_changed_tree_no_longer_takes_are_dropped_with_a_notice(
 def test_the_tree_version_is_recorded(deps: ConversationDeps, uow: FakeUnitOfWork) -> None:
     start_conversation(KEY, deps=deps)
     assert uow.conversations.rows[KEY].tree_version == ADVICE_TREE.version
+
+
+def test_a_click_that_came_before_the_conversation_was_opened_is_kept(
+    deps: ConversationDeps,
+) -> None:
+    """Slack shows the first question as soon as it is posted; a click can reach tokenbot
+    before the listener that posted it opens the conversation (issue 11's lost click)."""
+    answer_question(KEY, "need", "gitlab_api", deps=deps)
+    turn = open_conversation(KEY, deps=deps)
+    assert len(turn.history) == 1  # the answer survived
+    fresh = open_conversation("test:bob", deps=deps)
+    assert fresh.advice.prompt is not None
+    assert fresh.advice.prompt.question_id == "need"

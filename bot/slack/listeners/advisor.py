@@ -16,7 +16,7 @@ from bot.services.conversations import (
     Turn,
     answer_question,
     go_back,
-    start_conversation,
+    open_conversation,
     start_over,
 )
 from bot.slack import ids
@@ -41,7 +41,7 @@ def begin_advice(
     blocks, text = conversation_message(first, owner=owner)
     posted = client.chat_postMessage(channel=channel, thread_ts=thread_ts, blocks=blocks, text=text)
     key = conversation_key(team_id, str(posted["channel"]), str(posted["ts"]))
-    start_conversation(key, deps=deps)
+    open_conversation(key, deps=deps)
     return key
 
 
