@@ -97,11 +97,26 @@ def _first(value: object) -> str | None:
 
 
 class _AckThatLogs(Ack):
-    """Bolt's ack(), which logs the interaction line the first time it is called."""
+    """Bolt's ack(), which logs the interaction line the first time it is called.
+
+    Its answer, once given, stays: when a listener acks and then raises, Bolt's thread runner
+    sets the ack's response back to None after the error handler ran, and a request thread
+    that had not looked yet would wait out Slack's 3 s and answer 404 instead.
+    """
 
     def __init__(self, on_ack: Callable[[BoltResponse], None]) -> None:
+        self._answer: BoltResponse | None = None
         super().__init__()  # type: ignore[no-untyped-call]
         self._on_ack: Callable[[BoltResponse], None] | None = on_ack
+
+    @property
+    def response(self) -> BoltResponse | None:
+        return self._answer
+
+    @response.setter
+    def response(self, value: BoltResponse | None) -> None:
+        if value is not None or self._answer is None:
+            self._answer = value
 
     def __call__(self, *args: Any, **kwargs: Any) -> BoltResponse:
         response = super().__call__(*args, **kwargs)

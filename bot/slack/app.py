@@ -14,6 +14,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 from bot.observability.context import ContextExecutor
 from bot.observability.slack import instrument_app
 from bot.services.conversations import ConversationDeps
+from bot.slack.errors import install_error_handler
 from bot.slack.flow import ReminderFlow, RequestFlow
 from bot.slack.listeners import advisor, home, messages
 from bot.slack.listeners import reminders as reminder_listeners
@@ -62,6 +63,7 @@ def create_app(
         ),
     )
     instrument_app(app)  # request ids, one log line per interaction, Slack API error counts
+    install_error_handler(app)  # a listener that fails acks at once, with a reference id
     if requests is not None:
         request_listeners.register(app, requests)  # before the generic /token listener
     home.register(app, deps, requests)  # also before the generic /token listener
