@@ -262,7 +262,8 @@ def _shell(args: argparse.Namespace, settings: Settings) -> int:
         clock = ShellClock()  # the sandbox's own time, shared by the simulator and the bot
         if args.sandbox:
             settings = _shell_sandbox(settings, stack, clock)
-        container = bootstrap(settings, clock=clock if args.sandbox else utc_now)
+        # Without --sandbox the shell's clock is never moved: it is the real time.
+        container = bootstrap(settings, clock=clock)
         stack.callback(container.close)
         requests = RequestSetup(
             request_deps(settings, container),
@@ -276,13 +277,18 @@ def _shell(args: argparse.Namespace, settings: Settings) -> int:
             user=user,
             requests=requests,
             temporary=args.sandbox,
-            reminders=_shell_reminders(settings, container, clock) if args.sandbox else None,
+            reminders=_shell_reminders(settings, container, clock, sandbox=args.sandbox),
         )
         return chat.run()
 
 
-def _shell_reminders(settings: Settings, container: Container, clock: ShellClock) -> ReminderSetup:
-    """Sync, sweep and reminder actions for the sandbox shell, all on its movable clock."""
+def _shell_reminders(
+    settings: Settings, container: Container, clock: ShellClock, *, sandbox: bool
+) -> ReminderSetup | None:
+    """Tracked tokens in the shell, all on its clock (movable in the sandbox); None without
+    GitLab. The sandbox also syncs and sweeps as `tokenbot run` would."""
+    if settings.gitlab_url is None or settings.gitlab_token is None:
+        return None
     actions = action_deps(settings, container, clock)
     requests = request_deps(settings, container)
     approval = RenewApproval(settings.tokenbot_renew_needs_approval)
@@ -294,6 +300,7 @@ def _shell_reminders(settings: Settings, container: Container, clock: ShellClock
         actions=actions,
         user_map=settings.user_map,
         renewals=RenewDeps(actions, requests, approval) if requests is not None else None,
+        sandbox=sandbox,
     )
 
 

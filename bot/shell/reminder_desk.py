@@ -54,6 +54,9 @@ class ReminderSetup:
     actions: ActionDeps
     user_map: Mapping[str, str] = field(default_factory=dict)
     renewals: RenewDeps | None = None  # Rotate and Renew, when token requests are set up
+    # False against a real GitLab: the tracked tokens as `tokenbot run` keeps them, acted on
+    # as from Slack; no sync or sweep here (that would take reminders from Slack), no `time`.
+    sandbox: bool = True
 
 
 class ReminderDesk:
@@ -81,10 +84,11 @@ class ReminderDesk:
     def handle(self, user: str, command: str, rest: str) -> None:
         if self._session is None:
             self._say(
-                "Reminders and time travel are in the sandbox: run tokenbot shell --sandbox."
-                " With a real GitLab, tokenbot run posts reminders to Slack (see"
-                " docs/reminders.md)."
+                "Tracked tokens need GitLab: set GITLAB_URL and GITLAB_TOKEN, or try them with"
+                " tokenbot shell --sandbox (see docs/reminders.md)."
             )
+        elif command == "time" and not self._session.sandbox:
+            self._say("Time moves only in the sandbox: tokenbot shell --sandbox.")
         elif command == "time":
             self._session.time(rest.strip())
         elif command == "reminders":
@@ -107,7 +111,13 @@ class _Session:
         _check_one_clock(setup, self._sweep)
         self._first = self._swept = self._clock.today()  # day 0; the last day swept
 
+    @property
+    def sandbox(self) -> bool:
+        return self._setup.sandbox
+
     def start(self) -> None:
+        if not self._setup.sandbox:
+            return  # tokenbot run syncs and reminds; here the tracked tokens are acted on
         report = self._sync()
         synced = (
             report

@@ -293,8 +293,8 @@ def test_a_token_requested_later_is_created_by_gitlab_on_the_same_day(chats: lis
     assert code == 0, err
 
 
-def test_without_the_sandbox_reminders_point_to_it() -> None:
+def test_without_gitlab_tracked_tokens_say_what_they_need() -> None:
     result = run_tokenbot("shell", "--user", "ada", stdin="reminders\ntime +7d\nquit\n")
     assert result.code == 0, result.err
-    assert result.out.count("Reminders and time travel are in the sandbox") == 2
+    assert result.out.count("Tracked tokens need GitLab: set GITLAB_URL and GITLAB_TOKEN") == 2
     assert "daily sweep" not in result.out
