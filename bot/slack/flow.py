@@ -9,6 +9,7 @@ from datetime import UTC, date
 from typing import Any
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.domain.routing import channel_for
 from bot.services.identity import link_person
@@ -16,6 +17,7 @@ from bot.services.reminder_actions import ActionDeps
 from bot.services.renewals import RenewApproval, RenewDeps
 from bot.services.token_requests import Person, RequestDeps
 from bot.slack.blocks import notices
+from bot.slack.parse import user_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,8 +70,13 @@ class SlackDirectory:
         self._client = client
 
     def email_of(self, chat_id: str) -> str | None:
-        profile = self._client.users_info(user=chat_id)["user"].get("profile") or {}
-        email = profile.get("email")
+        """None when Slack knows no such user or shares no address (`user_not_found`)."""
+        try:
+            user = self._client.users_info(user=chat_id).get("user")
+        except (SlackApiError, UnicodeError):
+            return None
+        profile = user.get("profile") if isinstance(user, dict) else None
+        email = profile.get("email") if isinstance(profile, dict) else None
         return str(email) if email else None
 
 
@@ -86,7 +93,7 @@ def tell(client: WebClient, body: Mapping[str, Any], words: str) -> None:
     `words` are plain words (a refusal, an error that may quote names): they are escaped.
     """
     text = notices.said(words)
-    user = str(body["user"]["id"])
+    user = user_id(body)
     container = body.get("container") or {}
     channel = container.get("channel_id") or (body.get("channel") or {}).get("id")
     if container.get("type") == "message" and channel:

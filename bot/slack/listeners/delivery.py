@@ -22,6 +22,7 @@ from bot.slack.blocks import notices
 from bot.slack.blocks.requests import approval_card, ready_message, reveal_modal, rotate_offer
 from bot.slack.flow import RequestFlow, person, silent_logger, tell
 from bot.slack.listeners.home import publish_home
+from bot.slack.parse import action_value, trigger_id, user_id
 
 
 def register(app: App, flow: RequestFlow) -> None:
@@ -37,7 +38,7 @@ def register(app: App, flow: RequestFlow) -> None:
         )
 
         def show(request: TokenRequest, secret: Secret) -> None:
-            quiet.views_open(trigger_id=body["trigger_id"], view=reveal_modal(request, secret))
+            quiet.views_open(trigger_id=trigger_id(body), view=reveal_modal(request, secret))
 
         try:
             who = person(flow, client, user)
@@ -143,7 +144,7 @@ def refresh_card(client: WebClient, request: TokenRequest) -> None:
 def after_click(flow: RequestFlow, client: WebClient, body: Mapping[str, Any]) -> None:
     """A click on the Home tab changes what it shows: publish it again."""
     if (body.get("container") or {}).get("type") == "view":
-        publish_home(flow, client, str(body["user"]["id"]))
+        publish_home(flow, client, user_id(body))
 
 
 def replace_clicked_message(
@@ -166,4 +167,4 @@ def replace_clicked_message(
 
 
 def clicked(body: Mapping[str, Any]) -> tuple[str, str]:
-    return str(body["actions"][0]["value"]), str(body["user"]["id"])
+    return action_value(body), user_id(body)

@@ -19,7 +19,7 @@ from bot.slack.blocks import notices
 from bot.slack.blocks.home import home_view, mine_message, pending_message
 from bot.slack.flow import RequestFlow, person
 from bot.slack.listeners.advisor import begin_advice
-from bot.slack.parse import subcommand
+from bot.slack.parse import subcommand, user_id
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ def register(app: App, deps: ConversationDeps, flow: RequestFlow | None) -> None
     @app.action(ids.HOME_ADVISE)
     def handle_home_advise(ack: Ack, body: Mapping[str, Any], client: WebClient) -> None:
         ack()
-        user = str(body["user"]["id"])
+        user = user_id(body)
         channel = client.conversations_open(users=user)["channel"]["id"]
         begin_advice(
             client,

@@ -28,6 +28,7 @@ from bot.slack.blocks.reminders import reminder_message, renew_modal
 from bot.slack.flow import ReminderFlow, RequestFlow, tell
 from bot.slack.listeners.delivery import provision_and_deliver
 from bot.slack.listeners.requests import post_card
+from bot.slack.parse import action_value, form_value, trigger_id, user_id, view_of
 
 Action = Callable[[str, Person], TrackedToken]
 
@@ -38,7 +39,7 @@ def register(app: App, flow: ReminderFlow) -> None:
     def on_click(action: Action, done: Callable[[TrackedToken, str], str | None]) -> Any:
         def handle(ack: Ack, body: Mapping[str, Any], client: WebClient) -> None:
             ack()
-            key, user = str(body["actions"][0]["value"]), str(body["user"]["id"])
+            key, user = action_value(body), user_id(body)
             try:
                 token = action(key, flow.person(client, user))
             except (RequestError, IdentityError, GitLabError) as exc:
@@ -73,7 +74,7 @@ def _register_renewals(app: App, flow: ReminderFlow, requests: RequestFlow) -> N
     @app.action(ids.REMINDER_ROTATE)
     def handle_rotate(ack: Ack, body: Mapping[str, Any], client: WebClient) -> None:
         ack()
-        key, user = str(body["actions"][0]["value"]), str(body["user"]["id"])
+        key, user = action_value(body), user_id(body)
         renew = flow.renew_deps()
         assert renew is not None  # noqa: S101 - registered only with requests on
         try:
@@ -86,7 +87,7 @@ def _register_renewals(app: App, flow: ReminderFlow, requests: RequestFlow) -> N
     @app.action(ids.REMINDER_RENEW)
     def handle_renew(ack: Ack, body: Mapping[str, Any], client: WebClient) -> None:
         ack()
-        key = str(body["actions"][0]["value"])
+        key = action_value(body)
         with deps.uow() as uow:
             token = uow.inventory.get(key)
         if token is None:
@@ -105,17 +106,18 @@ def _register_renewals(app: App, flow: ReminderFlow, requests: RequestFlow) -> N
             max_date=longest,
             reminder=f"{where[0]} {where[1]}" if where else "",
         )
-        client.views_open(trigger_id=body["trigger_id"], view=view)
+        client.views_open(trigger_id=trigger_id(body), view=view)
 
     @app.view(ids.REMINDER_RENEW_SUBMIT)
     def handle_renew_submit(ack: Ack, body: Mapping[str, Any], client: WebClient) -> None:
-        user = str(body["user"]["id"])
-        meta = str(body["view"].get("private_metadata", "")).split()
+        user, view = user_id(body), view_of(body)
+        meta = str(view.get("private_metadata") or "").split()
         key = meta[0] if meta else ""
-        values = body["view"]["state"]["values"]
-        picked = (values.get("expires_on", {}).get("value") or {}).get("selected_date")
-        reason = str((values.get("reason", {}).get("value") or {}).get("value") or "")
-        if not picked:
+        picked = form_value(view, "expires_on")
+        reason = form_value(view, "reason")
+        try:
+            expires_on = date.fromisoformat(str(picked or ""))
+        except ValueError:
             ack(response_action="errors", errors={"expires_on": "choose a date"})
             return
         renew = flow.renew_deps()
@@ -124,8 +126,8 @@ def _register_renewals(app: App, flow: ReminderFlow, requests: RequestFlow) -> N
             request = renew_tracked_token(
                 key,
                 flow.person(client, user),
-                expires_on=date.fromisoformat(str(picked)),
-                reason=reason,
+                expires_on=expires_on,
+                reason=reason if isinstance(reason, str) else "",
                 deps=renew,
             )
         except RequestRejected as exc:

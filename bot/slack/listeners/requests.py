@@ -38,7 +38,14 @@ from bot.slack.listeners.delivery import (
     refresh_card,
     replace_clicked_message,
 )
-from bot.slack.parse import form_value, subcommand
+from bot.slack.parse import (
+    action_value,
+    form_value,
+    subcommand,
+    trigger_id,
+    user_id,
+    view_of,
+)
 from bot.slack.request_form import read_draft
 
 log = logging.getLogger(__name__)
@@ -78,52 +85,70 @@ def form_view(
 
 
 def _open_form(
-    flow: RequestFlow, client: WebClient, trigger_id: str, prefill: Mapping[str, Any]
+    flow: RequestFlow, client: WebClient, trigger: str, prefill: Mapping[str, Any]
 ) -> None:
     token_type = prefill.get("t")
+    listed = prefill.get("s")
+    scopes: list[Any] = listed if isinstance(listed, list) else []
+    role = prefill.get("r")
+    days = prefill.get("l")
     view = form_view(
         flow,
         token_type=TokenType(token_type) if token_type in REQUESTABLE else None,
-        scopes=tuple(Scope(s) for s in prefill.get("s", ())),
-        role=AccessLevel(prefill["r"]) if prefill.get("r") else None,
-        lifetime_days=int(prefill.get("l") or flow.lifetime_days),
+        scopes=tuple(Scope(s) for s in scopes if s in _SCOPE_VALUES),
+        role=AccessLevel(role) if role in _ROLE_VALUES else None,
+        lifetime_days=days if isinstance(days, int) and 0 < days <= 3650 else flow.lifetime_days,
     )
-    client.views_open(trigger_id=trigger_id, view=view)
+    client.views_open(trigger_id=trigger, view=view)
+
+
+def _prefill(raw: str) -> Mapping[str, Any]:
+    """What the advisor's "Request this token" button carries; anything else prefills nothing."""
+    try:
+        found = json.loads(raw)
+    except ValueError:
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+_SCOPE_VALUES = frozenset(s.value for s in Scope)
+_ROLE_VALUES = frozenset(int(r) for r in AccessLevel)
 
 
 def _register_form(app: App, flow: RequestFlow) -> None:
     @app.action(ids.REQUEST_OPEN)
     def handle_request_button(ack: Ack, body: Mapping[str, Any], client: WebClient) -> None:
         ack()
-        _open_form(flow, client, str(body["trigger_id"]), json.loads(body["actions"][0]["value"]))
+        _open_form(flow, client, trigger_id(body), _prefill(action_value(body)))
 
     @app.command(ids.COMMAND, matchers=[lambda command: subcommand(command) == "request"])
     def handle_request_command(ack: Ack, command: Mapping[str, Any], client: WebClient) -> None:
         ack()
-        _open_form(flow, client, str(command["trigger_id"]), {})
+        _open_form(flow, client, trigger_id(command), {})
 
     @app.action({"block_id": "token_type", "action_id": "value"})
     def handle_type_chosen(ack: Ack, body: Mapping[str, Any], client: WebClient) -> None:
         """Choosing a type narrows the scopes to those it may have (values are kept)."""
         ack()
-        view = body["view"]
+        view = view_of(body)
         chosen = form_value(view, "token_type")
         scopes = form_value(view, "scopes")
         role = form_value(view, "role")
+        picked = scopes if isinstance(scopes, list) else []
         client.views_update(
-            view_id=str(view["id"]),
+            view_id=str(view.get("id") or ""),
             hash=str(view.get("hash") or "") or None,
             view=form_view(
                 flow,
                 token_type=TokenType(chosen) if chosen in REQUESTABLE else None,
-                scopes=tuple(Scope(s) for s in scopes) if isinstance(scopes, list) else (),
-                role=AccessLevel(int(role)) if isinstance(role, str) else None,
+                scopes=tuple(Scope(s) for s in picked if s in _SCOPE_VALUES),
+                role=AccessLevel(int(role)) if role in {str(r) for r in _ROLE_VALUES} else None,
             ),
         )
 
     @app.view(ids.REQUEST_SUBMIT)
     def handle_request_submit(ack: Ack, body: Mapping[str, Any], client: WebClient) -> None:
-        requester = str(body["user"]["id"])
+        requester = user_id(body)
         draft = read_draft(body["view"])
         try:
             if isinstance(draft, list):
@@ -190,12 +215,12 @@ def _register_decisions(app: App, flow: RequestFlow) -> None:
     def handle_deny(ack: Ack, body: Mapping[str, Any], client: WebClient) -> None:
         ack()
         request_id, _user = clicked(body)
-        client.views_open(trigger_id=body["trigger_id"], view=deny_modal(request_id))
+        client.views_open(trigger_id=trigger_id(body), view=deny_modal(request_id))
 
     @app.view(ids.DENY_SUBMIT)
     def handle_deny_submit(ack: Ack, body: Mapping[str, Any], client: WebClient) -> None:
         request_id = str(body["view"]["private_metadata"])
-        user = str(body["user"]["id"])
+        user = user_id(body)
         reason = form_value(body["view"], "deny_reason")
         try:
             request = deny_request(
