@@ -94,8 +94,12 @@ def tell(client: WebClient, body: Mapping[str, Any], words: str) -> None:
     """
     text = notices.said(words)
     user = user_id(body)
-    container = body.get("container") or {}
-    channel = container.get("channel_id") or (body.get("channel") or {}).get("id")
+    container = body.get("container")
+    container = container if isinstance(container, Mapping) else {}
+    where = body.get("channel")
+    channel = container.get("channel_id") or (
+        where.get("id") if isinstance(where, Mapping) else None
+    )
     if container.get("type") == "message" and channel:
         client.chat_postEphemeral(channel=str(channel), user=user, text=text)
     else:
