@@ -187,7 +187,7 @@ def test_one_retry_click_delivered_to_both_replicas_provisions_once(
         "chat.postMessage",
         lambda c: (
             c.args["channel"] == ALICE
-            and "'retried-twice' was approved, but" in c.args.get("text", "")
+            and "`retried-twice` was approved, but" in c.args.get("text", "")
         ),
         what="the failure notice",
     )
@@ -409,7 +409,7 @@ def _dms(world: World, name: str) -> list[Call]:
         for c in world.slack.calls_to("chat.postMessage")
         if c.args["channel"] == ALICE
         and "request.reveal" in json.dumps(c.args.get("blocks"))
-        and f"'{name}'" in c.args.get("text", "")
+        and f"`{name}`" in c.args.get("text", "")  # names are shown as code
     ]
 
 
