@@ -19,6 +19,7 @@ from bot.domain.credentials import (
     TokenRef,
     TokenSpec,
 )
+from bot.domain.provenance import request_of
 from bot.domain.tokens import AccessLevel, TokenType
 from bot.services.gitlab_errors import GitLabError, NotFoundError, UnavailableError
 from bot.services.gitlab_port import ProgressCallback
@@ -29,6 +30,7 @@ class FakeGitLab:
     places: dict[str, Namespace] = field(default_factory=dict)
     roles: dict[tuple[int, str], AccessLevel] = field(default_factory=dict)
     created: list[TokenSpec] = field(default_factory=list)
+    minted: list[TokenRecord] = field(default_factory=list)  # what create_token made
     revoked: list[TokenRef] = field(default_factory=list)
     variables: dict[tuple[str, str], Secret] = field(default_factory=dict)
     fail_create: GitLabError | None = None
@@ -73,8 +75,20 @@ class FakeGitLab:
             tuple(spec.scopes),
             spec.access_level,
             spec.expires_on,
+            description=spec.description,
         )
+        self.minted.append(record)
         return IssuedToken(record, Secret(f"glpat-fake{record.gitlab_id:016d}"))
+
+    def marked_tokens(self, spec: TokenSpec, request_id: str) -> list[TokenRecord]:
+        gone = {(r.token_type, r.gitlab_id) for r in self.revoked}
+        return [
+            r
+            for r in self.minted
+            if r.token_type is spec.token_type
+            and (r.token_type, r.gitlab_id) not in gone
+            and request_of(r.token_type, r.name, r.description) == request_id
+        ]
 
     def rotate_token(self, ref: TokenRef, *, expires_on: date | None = None) -> IssuedToken:
         if self.fail_rotate is not None:

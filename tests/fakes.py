@@ -10,7 +10,9 @@ from typing import Any, Self
 from bot.domain.audit import AuditEvent
 from bot.domain.conversation import Conversation
 from bot.domain.credentials import Secret
+from bot.domain.minted import MintedCredential, MintedStatus
 from bot.domain.requests import MessageRef, RequestState, TokenRequest
+from bot.domain.tokens import TokenType
 from bot.services.ports import ConcurrentUpdateError
 
 
@@ -87,6 +89,7 @@ class FakeRequestStore:
         self.requests: dict[str, TokenRequest] = {}
         self.secrets: dict[str, tuple[Secret, datetime]] = {}
         self.audit: list[AuditEvent] = []
+        self.minted: dict[tuple[str, int], MintedCredential] = {}
         self.claim_refusals = 0  # simulate another worker winning the claim
 
     # --- RequestRepository
@@ -106,17 +109,48 @@ class FakeRequestStore:
         self.requests[request.id] = saved
         return saved
 
-    def claim_for_provisioning(self, request_id: str) -> TokenRequest | None:
+    def claim_for_provisioning(self, request_id: str, now: datetime) -> TokenRequest | None:
         stored = self.requests.get(request_id)
         if self.claim_refusals:
             self.claim_refusals -= 1
             return None
         if stored is None or stored.state not in {RequestState.APPROVED, RequestState.FAILED}:
             return None
+        return self._claim(stored, now)
+
+    def reclaim_stale(
+        self, request_id: str, claimed_before: datetime, now: datetime
+    ) -> TokenRequest | None:
+        stored = self.requests.get(request_id)
+        if stored is None or stored not in self.stale_provisioning(claimed_before):
+            return None
+        return self._claim(stored, now)
+
+    def stale_provisioning(self, claimed_before: datetime) -> list[TokenRequest]:
+        return [
+            r
+            for r in self.requests.values()
+            if r.state is RequestState.PROVISIONING
+            and (r.claimed_at is None or r.claimed_at < claimed_before)
+        ]
+
+    def unsettled(self, unsure_before: datetime) -> list[TokenRequest]:
+        busy = {RequestState.PROVISIONING, RequestState.ROTATING}
+        return [
+            r
+            for r in self.requests.values()
+            if r.unsure_since is not None and r.unsure_since < unsure_before and r.state not in busy
+        ]
+
+    def _claim(self, stored: TokenRequest, now: datetime) -> TokenRequest:
         claimed = replace(
-            stored, state=RequestState.PROVISIONING, failure=None, revision=stored.revision + 1
+            stored,
+            state=RequestState.PROVISIONING,
+            failure=None,
+            claimed_at=now,
+            revision=stored.revision + 1,
         )
-        self.requests[request_id] = claimed
+        self.requests[stored.id] = claimed
         return claimed
 
     def attach_card(self, request_id: str, card: MessageRef) -> None:
@@ -155,6 +189,23 @@ class FakeVault:
         return gone
 
 
+class FakeMintedLedger:
+    def __init__(self, store: FakeRequestStore) -> None:
+        self._store = store
+
+    def put(self, credential: MintedCredential) -> None:
+        self._store.minted[credential.key] = credential
+
+    def get(self, token_type: TokenType, gitlab_id: int) -> MintedCredential | None:
+        return self._store.minted.get((token_type.value, gitlab_id))
+
+    def of_request(self, request_id: str) -> list[MintedCredential]:
+        return [c for c in self._store.minted.values() if c.request_id == request_id]
+
+    def to_revoke(self) -> list[MintedCredential]:
+        return [c for c in self._store.minted.values() if c.status is MintedStatus.REVOKING]
+
+
 class FakeAudit:
     def __init__(self, store: FakeRequestStore) -> None:
         self._store = store
@@ -166,6 +217,14 @@ class FakeAudit:
         return list(self._store.audit)
 
 
+_Snapshot = tuple[
+    dict[str, TokenRequest],
+    dict[str, tuple[Secret, datetime]],
+    list[AuditEvent],
+    dict[tuple[str, int], MintedCredential],
+]
+
+
 class FakeRequestUnitOfWork(FakeUnitOfWork):
     """A unit of work whose request data rolls back unless committed."""
 
@@ -175,19 +234,17 @@ class FakeRequestUnitOfWork(FakeUnitOfWork):
         self.requests = self.store
         self.secrets = FakeVault(self.store)
         self.audit = FakeAudit(self.store)
-        self._snapshot: (
-            tuple[dict[str, TokenRequest], dict[str, tuple[Secret, datetime]], list[AuditEvent]]
-            | None
-        ) = None
+        self.minted = FakeMintedLedger(self.store)
+        self._snapshot: _Snapshot | None = None
 
     def __enter__(self) -> Self:
         super().__enter__()
-        self._snapshot = (
-            dict(self.store.requests),
-            dict(self.store.secrets),
-            list(self.store.audit),
-        )
+        self._snapshot = self._take()
         return self
+
+    def _take(self) -> _Snapshot:
+        store = self.store
+        return (dict(store.requests), dict(store.secrets), list(store.audit), dict(store.minted))
 
     def __exit__(self, *exc: object) -> None:
         self.rollback()
@@ -200,13 +257,9 @@ class FakeRequestUnitOfWork(FakeUnitOfWork):
     def rollback(self) -> None:
         super().rollback()
         if self._snapshot is not None:
-            self.store.requests, self.store.secrets, audit = self._snapshot
+            self.store.requests, self.store.secrets, audit, self.store.minted = self._snapshot
             self.store.audit[:] = audit
-            self._snapshot = (
-                dict(self.store.requests),
-                dict(self.store.secrets),
-                list(self.store.audit),
-            )
+            self._snapshot = self._take()
 
 
 def reveal_now(request_id: str, person: Any, *, deps: Any) -> tuple[Any, Secret]:

@@ -29,6 +29,7 @@ from bot.services.ports import ConcurrentUpdateError
 
 _OPEN = [s.value for s in RequestState if s.open]
 _CLAIMABLE = [RequestState.APPROVED.value, RequestState.FAILED.value]
+_BUSY = [RequestState.PROVISIONING.value, RequestState.ROTATING.value]
 
 
 class SqlRequestRepository:
@@ -59,19 +60,64 @@ class SqlRequestRepository:
             raise ConcurrentUpdateError(f"request {request.id} changed meanwhile")
         return replace(request, revision=request.revision + 1)
 
-    def claim_for_provisioning(self, request_id: str) -> TokenRequest | None:
-        table = TokenRequestRow.__table__  # type: ignore[attr-defined]
+    def claim_for_provisioning(self, request_id: str, now: datetime) -> TokenRequest | None:
         # One conditional UPDATE: of two workers (or two processes) only one sees rowcount 1.
+        return self._claim(request_id, now, self._table.c.state.in_(_CLAIMABLE))
+
+    def reclaim_stale(
+        self, request_id: str, claimed_before: datetime, now: datetime
+    ) -> TokenRequest | None:
+        """Take over a request a worker left in PROVISIONING before `claimed_before`."""
+        table = self._table
+        stale = sa.and_(
+            table.c.state == RequestState.PROVISIONING.value,
+            sa.or_(table.c.claimed_at.is_(None), table.c.claimed_at < claimed_before),
+        )
+        return self._claim(request_id, now, stale)
+
+    def stale_provisioning(self, claimed_before: datetime) -> list[TokenRequest]:
+        rows = self._session.exec(
+            select(TokenRequestRow).where(
+                TokenRequestRow.state == RequestState.PROVISIONING.value,
+                sa.or_(
+                    col(TokenRequestRow.claimed_at).is_(None),
+                    col(TokenRequestRow.claimed_at) < claimed_before,
+                ),
+            )
+        )
+        return [_request(row) for row in rows]
+
+    def unsettled(self, unsure_before: datetime) -> list[TokenRequest]:
+        """Requests no worker holds whose last create or rotate was sent before then."""
+        rows = self._session.exec(
+            select(TokenRequestRow)
+            .where(
+                col(TokenRequestRow.unsure_since) < unsure_before,
+                col(TokenRequestRow.state).not_in(_BUSY),
+            )
+            .order_by(col(TokenRequestRow.unsure_since))
+        )
+        return [_request(row) for row in rows]
+
+    def _claim(self, request_id: str, now: datetime, condition: Any) -> TokenRequest | None:
+        table = self._table
         result = self._session.execute(
             sa.update(table)
-            .where(table.c.id == request_id, table.c.state.in_(_CLAIMABLE))
+            .where(table.c.id == request_id, condition)
             .values(
-                state=RequestState.PROVISIONING.value, failure=None, revision=table.c.revision + 1
+                state=RequestState.PROVISIONING.value,
+                failure=None,
+                claimed_at=now,
+                revision=table.c.revision + 1,
             )
         )
         if result.rowcount != 1:  # type: ignore[attr-defined]
             return None
         return self.get(request_id)
+
+    @property
+    def _table(self) -> Any:
+        return TokenRequestRow.__table__  # type: ignore[attr-defined]
 
     def attach_card(self, request_id: str, card: MessageRef) -> None:
         # Not a state change: no revision bump, so it never races with a click on the card.
@@ -213,6 +259,8 @@ def _columns(request: TokenRequest) -> dict[str, Any]:
         "renews_gitlab_id": request.renews.gitlab_id if request.renews else None,
         "renews_user_id": request.renews.user_id if request.renews else None,
         "renews_asked_by": request.renews.asked_by if request.renews else None,
+        "claimed_at": request.claimed_at,
+        "unsure_since": request.unsure_since,
     }
 
 
@@ -253,5 +301,7 @@ def _request(row: TokenRequestRow) -> TokenRequest:
         )
         if row.renews_key and row.renews_gitlab_id is not None
         else None,
+        claimed_at=row.claimed_at,
+        unsure_since=row.unsure_since,
         revision=row.revision,
     )

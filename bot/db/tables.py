@@ -54,6 +54,10 @@ class TokenRequestRow(SQLModel, table=True):
     renews_gitlab_id: int | None = None
     renews_user_id: int | None = None
     renews_asked_by: str | None = Field(default=None, max_length=64)
+    claimed_at: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime))
+    unsure_since: datetime | None = Field(
+        default=None, sa_column=sa.Column(UTCDateTime, index=True)
+    )
     revision: int = Field(default=0)
 
 
@@ -154,3 +158,23 @@ class JobLeaseRow(SQLModel, table=True):
     name: str = Field(primary_key=True, max_length=64)
     holder: str = Field(max_length=128)
     expires_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
+
+
+class MintedCredentialRow(SQLModel, table=True):
+    """Each credential tokenbot minted or must revoke (no secret: GitLab holds that)."""
+
+    __tablename__ = "minted_credentials"
+
+    token_type: str = Field(primary_key=True, max_length=64)
+    gitlab_id: int = Field(primary_key=True)
+    request_id: str = Field(max_length=64, index=True)
+    namespace_kind: str | None = Field(default=None, max_length=16)
+    namespace_id: int | None = None
+    namespace_path: str | None = Field(default=None, max_length=512)
+    user_id: int | None = None
+    status: str = Field(max_length=16, index=True)
+    exposed: bool = Field(default=False)
+    reason: str = Field(default="", sa_column=sa.Column(sa.Text, nullable=False))
+    attempts: int = Field(default=0)
+    last_error: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    recorded_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))

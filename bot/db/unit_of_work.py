@@ -9,6 +9,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.db.inventory_repositories import SqlInventory, SqlJobLeases, SqlReminderLog
+from bot.db.minted_repositories import SqlMintedLedger
 from bot.db.repositories import SqlConversationRepository
 from bot.db.request_repositories import SqlAuditLog, SqlRequestRepository, SqlSecretVault
 from bot.db.secret_box import FernetBox
@@ -22,6 +23,7 @@ class SqlUnitOfWork:
     inventory: SqlInventory
     reminders: SqlReminderLog
     leases: SqlJobLeases
+    minted: SqlMintedLedger
 
     def __init__(self, engine: Engine, box: FernetBox | None = None) -> None:
         self._engine = engine
@@ -38,6 +40,7 @@ class SqlUnitOfWork:
         self.inventory = SqlInventory(session)
         self.reminders = SqlReminderLog(session)
         self.leases = SqlJobLeases(session)
+        self.minted = SqlMintedLedger(session)
         return self
 
     def __exit__(

@@ -28,6 +28,12 @@ class AuditAction(StrEnum):
     LET_EXPIRE = "let_expire"
     REVOKED_NOW = "revoked"
     SECRET_DISCARDED = "secret_discarded"  # not revealed in time
+    # Exactly once (bot/services/minting.py, reconciler.py):
+    ADOPTED = "adopted"  # a credential GitLab made although its answer was lost, taken over
+    REVOKE_PENDING = "revoke_pending"  # a credential that must go, recorded before the revoke
+    COMPENSATED = "compensated"  # GitLab confirmed that revoke
+    RECONCILED = "reconciled"  # the reconciler finished or rolled back a request
+    ORPHAN_REPORTED = "orphan_reported"  # a marked credential tokenbot cannot account for
 
 
 @dataclass(frozen=True, slots=True)

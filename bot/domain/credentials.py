@@ -104,6 +104,7 @@ class TokenSpec:
     description: str = ""
     service_account: str | None = None  # username; created in the group when missing
     deploy_username: str | None = None
+    request_id: str | None = None  # the request it is minted for (see domain/provenance.py)
 
 
 @dataclass(frozen=True, slots=True)

@@ -95,6 +95,11 @@ class TokenRequest:
     token_user_id: int | None = None  # the bot user or service account behind the token
     card: MessageRef | None = None
     renews: Renewal | None = None  # a rotation or renewal of an existing token
+    claimed_at: datetime | None = None  # when a worker last took it into PROVISIONING
+    # Set before each create or rotate is sent; while set, GitLab may hold a credential of
+    # this request that the database does not account for (an answer lost, a crash). The
+    # reconciler clears it once GitLab's own list agrees with the database.
+    unsure_since: datetime | None = None
     revision: int = 0
 
     def approved_by(self, approver: str, *, now: datetime) -> TokenRequest:
@@ -179,6 +184,15 @@ class TokenRequest:
     def failed(self, reason: str) -> TokenRequest:
         self._must_be(RequestState.PROVISIONING)
         return replace(self, state=RequestState.FAILED, failure=reason)
+
+    def sending(self, now: datetime) -> TokenRequest:
+        """About to ask GitLab to mint or rotate: until settled, GitLab may hold one more."""
+        self._must_be(RequestState.PROVISIONING)
+        return replace(self, unsure_since=now)
+
+    def settled(self) -> TokenRequest:
+        """GitLab holds no credential of this request that the database does not know."""
+        return replace(self, unsure_since=None)
 
     def _must_be(self, *states: RequestState) -> None:
         if self.state not in states:

@@ -13,6 +13,7 @@ import requests
 from gitlab._backends import PrivateTokenAuth
 from gitlab.v4.objects import GroupServiceAccount
 
+from bot.domain import provenance
 from bot.domain.credentials import (
     BotCredential,
     GitLabUser,
@@ -63,8 +64,7 @@ class PythonGitlabGateway:
             error = translate(exc, what=what, credential_ok=self._credential_ok)
             if change and isinstance(error, UnavailableError) and _ambiguous(exc):
                 raise OutcomeUnknownError(
-                    f"GitLab did not confirm {change}; it may have happened. Check with"
-                    " `tokenbot inventory` before trying again."
+                    f"GitLab did not confirm {change}; it may have happened."
                 ) from None
             raise error from None
 
@@ -166,7 +166,7 @@ class PythonGitlabGateway:
             return _issued(mapping.access_token(made.attributes, spec.token_type, ns), made)
         if spec.token_type is TokenType.SERVICE_ACCOUNT_PAT:
             _expect(ns, NamespaceKind.GROUP, spec.token_type)
-            account = self._service_account(ns, spec.service_account or spec.name)
+            account = self._service_account(ns, spec.service_account or spec.name, spec.request_id)
             made = self.call(
                 spec.where,
                 lambda: account.access_tokens.create(data),
@@ -196,26 +196,74 @@ class PythonGitlabGateway:
             return _issued(mapping.trigger_token(made.attributes, ns), made)
         raise ValidationError(f"tokenbot cannot create a {spec.token_type.value} through the API")
 
-    def _service_account(self, ns: Namespace, username: str) -> GroupServiceAccount:
-        """A new service account for the token, never an existing one.
+    def _service_account(
+        self, ns: Namespace, username: str, request_id: str | None
+    ) -> GroupServiceAccount:
+        """A new service account for the token, never someone else's.
 
         An existing account may hold any role anywhere (it may be tokenbot's own account), and
         the approval was for a token of a fresh account: minting a token for it would hand its
-        rights to the requester.
+        rights to the requester. The one exception is the account tokenbot made for this very
+        request (its name bears the request's mark): an earlier attempt whose answer was lost.
         """
         group = self._gl.groups.get(ns.id, lazy=True)
-        accounts = self.call("service accounts", lambda: group.service_accounts.list(iterator=True))
-        if any(account.attributes.get("username") == username for account in accounts):
+        existing = self._existing_account(ns, username)
+        if existing is not None:
+            mark = provenance.request_in_name(str(existing.attributes.get("name") or ""))
+            if request_id is not None and mark == request_id:
+                return existing
             raise ValidationError(
                 f"a service account '{username}' exists already in {ns.path}; tokenbot creates"
                 " a new service account for each such token and never issues a token for an"
                 " existing one: request it again under another name"
             )
+        name = provenance.marked_name(username, request_id) if request_id else username
         created = self.call(
             "service account",
-            lambda: group.service_accounts.create({"name": username, "username": username}),
+            lambda: group.service_accounts.create({"name": name, "username": username}),
         )
         return GroupServiceAccount(group.service_accounts, created.attributes)
+
+    def _existing_account(self, ns: Namespace, username: str) -> GroupServiceAccount | None:
+        group = self._gl.groups.get(ns.id, lazy=True)
+        accounts = self.call("service accounts", lambda: group.service_accounts.list(iterator=True))
+        for account in accounts:
+            if account.attributes.get("username") == username:
+                return GroupServiceAccount(group.service_accounts, account.attributes)
+        return None
+
+    # ---------------------------------------------------------------- find by mark
+    def marked_tokens(self, spec: TokenSpec, request_id: str) -> list[TokenRecord]:
+        """Live credentials of `spec`'s type at `spec.where` whose mark names the request."""
+        ns = self.namespace(spec.where)
+        return [
+            record
+            for record in self._listed(ns, spec)
+            if record.active
+            and not record.revoked
+            and provenance.request_of(record.token_type, record.name, record.description)
+            == request_id
+        ]
+
+    def _listed(self, ns: Namespace, spec: TokenSpec) -> list[TokenRecord]:
+        kind, owner = spec.token_type, self._owner(ns)
+        what = f"tokens of {ns.path}"
+        if kind in _RESOURCE_TOKENS:
+            listed = self.call(what, lambda: list(owner.access_tokens.list(iterator=True)))
+            return [mapping.access_token(t.attributes, kind, ns) for t in listed]
+        if kind is TokenType.SERVICE_ACCOUNT_PAT:
+            account = self._existing_account(ns, spec.service_account or spec.name)
+            if account is None:
+                return []
+            listed = self.call(what, lambda: list(account.access_tokens.list(iterator=True)))
+            return [mapping.access_token(t.attributes, kind, ns) for t in listed]
+        if kind is TokenType.DEPLOY_TOKEN:
+            listed = self.call(what, lambda: list(owner.deploytokens.list(iterator=True)))
+            return [mapping.deploy_token(t.attributes, ns) for t in listed]
+        if kind is TokenType.PIPELINE_TRIGGER_TOKEN:
+            listed = self.call(what, lambda: list(owner.triggers.list(iterator=True)))
+            return [mapping.trigger_token(t.attributes, ns) for t in listed]
+        return []
 
     # ---------------------------------------------------------------- rotate / revoke
     def rotate_token(self, ref: TokenRef, *, expires_on: date | None = None) -> IssuedToken:

@@ -30,6 +30,11 @@ class GitLabGateway(Protocol):
 
     def create_token(self, spec: TokenSpec) -> IssuedToken: ...
 
+    def marked_tokens(self, spec: TokenSpec, request_id: str) -> list[TokenRecord]:
+        """Live credentials of `spec`'s type at `spec.where` whose mark names the request
+        (bot/domain/provenance.py): what an earlier attempt made although its answer was lost.
+        Raises GitLabError when GitLab cannot be read: no answer is not "none"."""
+
     def rotate_token(self, ref: TokenRef, *, expires_on: date | None = None) -> IssuedToken: ...
 
     def revoke_token(self, ref: TokenRef) -> None: ...

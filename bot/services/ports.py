@@ -11,8 +11,10 @@ from typing import Protocol, Self
 from bot.domain.audit import AuditEvent
 from bot.domain.conversation import Conversation
 from bot.domain.credentials import PlaceTokens, Secret
+from bot.domain.minted import MintedCredential
 from bot.domain.reminders import Reminder, TrackedToken
 from bot.domain.requests import MessageRef, TokenRequest
+from bot.domain.tokens import TokenType
 
 Clock = Callable[[], datetime]
 
@@ -41,9 +43,21 @@ class RequestRepository(Protocol):
     def update(self, request: TokenRequest) -> TokenRequest:
         """Write if nobody wrote since `request.revision` (else ConcurrentUpdateError)."""
 
-    def claim_for_provisioning(self, request_id: str) -> TokenRequest | None:
-        """Atomically move an approved (or failed) request to PROVISIONING; None if another
-        worker has it or it is in no state to provision. Enforced by the database."""
+    def claim_for_provisioning(self, request_id: str, now: datetime) -> TokenRequest | None:
+        """Atomically move an approved (or failed) request to PROVISIONING, claimed `now`;
+        None if another worker has it or it is in no state to provision. Enforced by the
+        database."""
+
+    def reclaim_stale(
+        self, request_id: str, claimed_before: datetime, now: datetime
+    ) -> TokenRequest | None:
+        """Take over a request left in PROVISIONING by a worker that claimed it before
+        `claimed_before` (it died, or hangs); None if it moved on or someone else took it."""
+
+    def stale_provisioning(self, claimed_before: datetime) -> list[TokenRequest]: ...
+
+    def unsettled(self, unsure_before: datetime) -> list[TokenRequest]:
+        """Requests no worker holds whose last create or rotate was sent before then."""
 
     def attach_card(self, request_id: str, card: MessageRef) -> None:
         """Remember where the approval card was posted (not a state change)."""
@@ -135,6 +149,20 @@ class ReminderLog(Protocol):
     def release_stale(self, claimed_before: datetime) -> int: ...
 
 
+class MintedLedger(Protocol):
+    """Every credential tokenbot minted, and the revokes that must still happen."""
+
+    def put(self, credential: MintedCredential) -> None:
+        """Insert or overwrite the entry of this credential (its type and GitLab id)."""
+
+    def get(self, token_type: TokenType, gitlab_id: int) -> MintedCredential | None: ...
+
+    def of_request(self, request_id: str) -> list[MintedCredential]: ...
+
+    def to_revoke(self) -> list[MintedCredential]:
+        """Entries whose revoke GitLab has not confirmed yet, oldest first."""
+
+
 class JobLeases(Protocol):
     def acquire(self, name: str, holder: str, now: datetime, until: datetime) -> bool: ...
 
@@ -162,6 +190,9 @@ class UnitOfWork(Protocol):
 
     @property
     def leases(self) -> JobLeases: ...
+
+    @property
+    def minted(self) -> MintedLedger: ...
 
     def __enter__(self) -> Self: ...
 

@@ -10,14 +10,15 @@ from datetime import datetime
 
 from bot.domain.access import Action
 from bot.domain.audit import AuditAction, AuditEvent
-from bot.domain.credentials import IssuedToken, TokenRef, TokenSpec
+from bot.domain.credentials import IssuedToken, TokenRef
 from bot.domain.reminders import OwnerSource, TrackedStatus, token_key
 from bot.domain.requests import Delivery, Renewal, RequestError, RequestState, TokenRequest
-from bot.domain.tokens import TokenType
+from bot.services.compensation import retire
 from bot.services.gate import request_subject
-from bot.services.gitlab_errors import GitLabError
+from bot.services.gitlab_errors import GitLabError, OutcomeUnknownError
+from bot.services.minting import Attempt, mark_exposed, mint, note_exposed
 from bot.services.people import NotAllowedError, Person
-from bot.services.ports import UnitOfWork
+from bot.services.ports import ConcurrentUpdateError, UnitOfWork
 from bot.services.token_requests import RequestDeps
 
 log = logging.getLogger(__name__)
@@ -58,7 +59,7 @@ def provision_request(request_id: str, *, deps: RequestDeps) -> Provisioning:
 
 def _provision(request_id: str, *, deps: RequestDeps) -> Provisioning:
     with deps.uow() as uow:
-        claimed = uow.requests.claim_for_provisioning(request_id)
+        claimed = uow.requests.claim_for_provisioning(request_id, deps.clock())
         if claimed is None:
             current = uow.requests.get(request_id)
             if current is None:
@@ -66,25 +67,68 @@ def _provision(request_id: str, *, deps: RequestDeps) -> Provisioning:
             return Provisioning(current, started=False)
         audit_request(uow, claimed, AuditAction.PROVISIONING, deps.clock())
         uow.commit()
+    return carry_out(Attempt(claimed, deps))
+
+
+def carry_out(attempt: Attempt, *, create: bool = True) -> Provisioning:
+    """Everything after the claim: ask the gate again, mint (or adopt), deliver, record.
+
+    `create=False` (the reconciler resuming a request a worker left behind) finishes only
+    with what GitLab already holds, and otherwise rolls the request back to FAILED.
+    """
+    claimed, deps = attempt.request, attempt.deps
+    assert isinstance(deps, RequestDeps)  # noqa: S101 - Attempt is built from RequestDeps
     try:
         _may_receive(claimed, deps)
     except (NotAllowedError, GitLabError) as exc:
-        return Provisioning(_record_failure(claimed, str(exc), deps), started=True)
-    if claimed.renews is not None:
-        return _renew(claimed, claimed.renews, deps)
+        return _record_failure(attempt, str(exc))
     try:
-        issued = deps.gitlab.create_token(_spec(claimed))
-        if claimed.draft.delivery is Delivery.CI_VARIABLE:
-            _deliver_to_variable(claimed, issued, deps)
+        return _mint_and_deliver(attempt, deps, create=create)
+    except OutcomeUnknownError as exc:
+        return _record_failure(attempt, f"{exc} {SAFE_TO_RETRY}")
     except GitLabError as exc:
-        return Provisioning(_record_failure(claimed, str(exc), deps), started=True)
+        return _record_failure(attempt, str(exc))
+    except ConcurrentUpdateError:
+        return _taken_over(attempt)
+
+
+def _mint_and_deliver(attempt: Attempt, deps: RequestDeps, *, create: bool) -> Provisioning:
+    renews = attempt.request.renews
+    if renews is not None:
+        if not create:  # a rotation is never sent again blindly
+            reason = ROTATION_UNSURE if attempt.earlier_unsure else INTERRUPTED
+            return _record_failure(attempt, reason)
+        return _renew(attempt, renews, deps)
+    issued = mint(attempt, create=create)
+    if issued is None:
+        return _record_failure(attempt, INTERRUPTED)
+    if attempt.request.draft.delivery is Delivery.CI_VARIABLE:
+        _deliver_to_variable(attempt, issued)
+    return _finish(attempt, issued)
+
+
+INTERRUPTED = (
+    "tokenbot was interrupted while provisioning this request, and GitLab holds no token"
+    " for it: Retry starts again."
+)
+SAFE_TO_RETRY = (
+    "Retry is safe: tokenbot first looks in GitLab for a token made for this request and"
+    " takes it over instead of making a second one."
+)
+
+
+def _finish(attempt: Attempt, issued: IssuedToken) -> Provisioning:
+    deps, claimed = attempt.deps, attempt.request
+    assert isinstance(deps, RequestDeps)  # noqa: S101
     now = deps.clock()
+    done = claimed.provisioned(issued.record.gitlab_id, issued.record.user_id)
+    if attempt.sure:
+        done = done.settled()  # else the reconciler checks GitLab once answers cannot land
     with deps.uow() as uow:
-        done = uow.requests.update(
-            claimed.provisioned(issued.record.gitlab_id, issued.record.user_id)
-        )
+        done = uow.requests.update(done)
         if claimed.draft.delivery is Delivery.REVEAL:
             uow.secrets.put(claimed.id, issued.secret, expires_at=now + deps.secret_ttl)
+            note_exposed(uow, claimed.id, issued.record, now)
         audit_request(
             uow, done, AuditAction.PROVISIONED, now, gitlab_token_id=str(issued.record.gitlab_id)
         )
@@ -92,21 +136,34 @@ def _provision(request_id: str, *, deps: RequestDeps) -> Provisioning:
     return Provisioning(done, started=True)
 
 
-def _renew(claimed: TokenRequest, renews: Renewal, deps: RequestDeps) -> Provisioning:
+def _taken_over(attempt: Attempt) -> Provisioning:
+    """Another worker (the reconciler) took the request over: it finishes it, not this one."""
+    log.warning("request %s was taken over while this worker provisioned it", attempt.request.id)
+    with attempt.deps.uow() as uow:
+        current = uow.requests.get(attempt.request.id)
+    return Provisioning(current or attempt.request, started=False)
+
+
+def _renew(attempt: Attempt, renews: Renewal, deps: RequestDeps) -> Provisioning:
     """Rotate the existing token (new expiry for a renewal), then track the new one.
 
     The old secret dies with the rotation, so a CI/CD variable that cannot be rewritten does
     not revoke the new token (as a failed first delivery does): its secret waits behind
-    Reveal token instead.
+    Reveal token instead. A rotation whose answer was lost is never sent again: rotating a
+    token GitLab already revoked makes GitLab revoke its successor too.
     """
-    draft = claimed.draft
+    claimed, draft = attempt.request, attempt.request.draft
+    if attempt.earlier_unsure:
+        return _record_failure(attempt, ROTATION_UNSURE)
+    ref = TokenRef(
+        draft.token_type, renews.gitlab_id, deps.gitlab.namespace(draft.target), renews.user_id
+    )
+    attempt.before_send()
     try:
-        ref = TokenRef(
-            draft.token_type, renews.gitlab_id, deps.gitlab.namespace(draft.target), renews.user_id
-        )
         issued = deps.gitlab.rotate_token(ref, expires_on=draft.expires_on)
-    except GitLabError as exc:
-        return Provisioning(_record_failure(claimed, str(exc), deps), started=True)
+    except OutcomeUnknownError:
+        attempt.ambiguous = True
+        raise
     problem = None
     if draft.delivery is Delivery.CI_VARIABLE:
         try:
@@ -116,7 +173,7 @@ def _renew(claimed: TokenRequest, renews: Renewal, deps: RequestDeps) -> Provisi
     now = deps.clock()
     with deps.uow() as uow:
         done = uow.requests.update(
-            claimed.provisioned(issued.record.gitlab_id, issued.record.user_id)
+            attempt.request.provisioned(issued.record.gitlab_id, issued.record.user_id).settled()
         )
         if draft.delivery is Delivery.REVEAL or problem is not None:
             uow.secrets.put(claimed.id, issued.secret, expires_at=now + deps.secret_ttl)
@@ -130,6 +187,13 @@ def _renew(claimed: TokenRequest, renews: Renewal, deps: RequestDeps) -> Provisi
             audit_request(uow, done, AuditAction.FAILED, now, reason=problem)
         uow.commit()
     return Provisioning(done, started=True, problem=problem)
+
+
+ROTATION_UNSURE = (
+    "GitLab did not confirm an earlier rotation of this token, so tokenbot does not rotate it"
+    " again (GitLab revokes a rotated token's successor when the old one is rotated twice)."
+    " After the next inventory sync, rotate the token from its reminder or in GitLab."
+)
 
 
 def _track_successor(
@@ -182,12 +246,17 @@ def discard_unrevealed(*, deps: RequestDeps) -> list[str]:
     return gone
 
 
-def _deliver_to_variable(request: TokenRequest, issued: IssuedToken, deps: RequestDeps) -> None:
+def _deliver_to_variable(attempt: Attempt, issued: IssuedToken) -> None:
+    deps = attempt.deps
+    assert isinstance(deps, RequestDeps)  # noqa: S101
+    mark_exposed(attempt, issued.record)
     try:
-        write_variable(request, issued, deps)
+        write_variable(attempt.request, issued, deps)
     except GitLabError:
-        # A token nobody can receive must not stay alive.
-        deps.gitlab.revoke_token(issued.record.ref)
+        # A token nobody can receive must not stay alive: revoked through the ledger, so a
+        # revoke GitLab does not confirm is sent again until it is.
+        reason = "its CI/CD variable could not be written"
+        retire(attempt.request.id, [issued.record.ref], reason, deps=deps, exposed=True)
         raise
 
 
@@ -199,27 +268,22 @@ def write_variable(request: TokenRequest, issued: IssuedToken, deps: RequestDeps
         uow.commit()
 
 
-def _record_failure(request: TokenRequest, reason: str, deps: RequestDeps) -> TokenRequest:
-    log.warning("provisioning request %s failed: %s", request.id, reason)
-    with deps.uow() as uow:
-        failed = uow.requests.update(request.failed(reason))
-        audit_request(uow, failed, AuditAction.FAILED, deps.clock(), reason=reason)
-        uow.commit()
-    return failed
-
-
-def _spec(request: TokenRequest) -> TokenSpec:
-    draft = request.draft
-    return TokenSpec(
-        token_type=draft.token_type,
-        where=draft.target,
-        name=draft.name,
-        scopes=draft.scopes,
-        access_level=draft.access_level,
-        expires_on=draft.expires_on,
-        description=f"requested via tokenbot ({request.id}): {draft.reason}"[:255],
-        service_account=draft.name if draft.token_type is TokenType.SERVICE_ACCOUNT_PAT else None,
-    )
+def _record_failure(attempt: Attempt, reason: str) -> Provisioning:
+    """Back to FAILED, where approvers may retry; GitLab holds nothing the ledger misses
+    unless a send of this request went unanswered (then the reconciler checks later)."""
+    deps = attempt.deps
+    log.warning("provisioning request %s failed: %s", attempt.request.id, reason)
+    failed = attempt.request.failed(reason)
+    if attempt.sure:
+        failed = failed.settled()
+    try:
+        with deps.uow() as uow:
+            failed = uow.requests.update(failed)
+            audit_request(uow, failed, AuditAction.FAILED, deps.clock(), reason=reason)
+            uow.commit()
+    except ConcurrentUpdateError:
+        return _taken_over(attempt)
+    return Provisioning(failed, started=True)
 
 
 def audit_request(

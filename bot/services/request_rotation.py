@@ -12,6 +12,7 @@ from bot.domain.credentials import TokenRef
 from bot.domain.requests import Delivery, RequestError, TokenRequest
 from bot.services.gate import request_subject
 from bot.services.gitlab_errors import GitLabError
+from bot.services.minting import spec_of
 from bot.services.people import NotAllowedError, Person
 from bot.services.ports import ConcurrentUpdateError
 from bot.services.provisioning import audit_request, write_variable
@@ -58,9 +59,7 @@ def rotate_request_token(request_id: str, person: Person, *, deps: RequestDeps) 
     try:
         if old_id is None:
             raise RequestError("tokenbot has no GitLab id for this token")
-        ref = TokenRef(
-            draft.token_type, old_id, deps.gitlab.namespace(draft.target), rotating.token_user_id
-        )
+        ref = _live_ref(rotating, old_id, deps)
         issued = deps.gitlab.rotate_token(ref, expires_on=draft.expires_on)
     except (GitLabError, RequestError) as exc:
         log.warning("rotating the token of request %s failed: %s", request_id, exc)
@@ -88,6 +87,27 @@ def rotate_request_token(request_id: str, person: Person, *, deps: RequestDeps) 
             audit_request(uow, done, AuditAction.FAILED, now, reason=problem)
         uow.commit()
     return Rotation(done, rotated=True, problem=problem)
+
+
+def _live_ref(request: TokenRequest, old_id: int, deps: RequestDeps) -> TokenRef:
+    """The credential to rotate: the one tokenbot knows, or, when an earlier rotation's answer
+    was lost, the successor GitLab made (it keeps the request's mark). Rotating a token GitLab
+    already revoked would make GitLab revoke its successor too."""
+    draft = request.draft
+    ref = TokenRef(
+        draft.token_type, old_id, deps.gitlab.namespace(draft.target), request.token_user_id
+    )
+    live = deps.gitlab.marked_tokens(spec_of(request), request.id)
+    if not live or any(r.gitlab_id == old_id for r in live):
+        return ref  # still live (or made before tokens carried a mark)
+    newest = max(live, key=lambda r: r.gitlab_id)
+    log.warning(
+        "request %s: token %s was rotated without an answer; rotating its successor %s",
+        request.id,
+        old_id,
+        newest.gitlab_id,
+    )
+    return newest.ref
 
 
 def _may_rotate(request_id: str, person: Person, deps: RequestDeps) -> None:

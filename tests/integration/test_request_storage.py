@@ -82,12 +82,12 @@ def test_the_card_and_token_user_are_kept_without_a_new_revision(
         approved = u.requests.update(stored.approved_by("U0MEI", now=NOW))
         u.commit()
     with uow() as u:
-        got = u.requests.claim_for_provisioning("r1")
+        got = u.requests.claim_for_provisioning("r1", NOW)
         assert got is None  # two approvals needed; still pending
         u.requests.update(approved.approved_by("U0OLA", now=NOW))
         u.commit()
     with uow() as u:
-        got = u.requests.claim_for_provisioning("r1")
+        got = u.requests.claim_for_provisioning("r1", NOW)
         assert got is not None
         u.requests.update(got.provisioned(4242, user_id=77))
         u.commit()
@@ -132,7 +132,7 @@ def test_only_one_of_many_simultaneous_claims_wins(uow: Callable[[], SqlUnitOfWo
     def claim() -> None:
         barrier.wait()
         with uow() as u:
-            claimed = u.requests.claim_for_provisioning("r1")
+            claimed = u.requests.claim_for_provisioning("r1", NOW)
             u.commit()
         if claimed is not None:
             winners.append(claimed)
@@ -150,7 +150,7 @@ def test_a_pending_request_cannot_be_claimed(uow: Callable[[], SqlUnitOfWork]) -
     with uow() as u:
         u.requests.add(_request(state=RequestState.PENDING))
         u.commit()
-        assert u.requests.claim_for_provisioning("r1") is None
+        assert u.requests.claim_for_provisioning("r1", NOW) is None
 
 
 def test_secrets_are_encrypted_at_rest_and_handed_out_once(
