@@ -33,6 +33,7 @@ from bot.services.gitlab_errors import GitLabError
 from bot.services.inventory_sync import SyncDeps
 from bot.services.own_credential import OwnCredentialReport, check_own_credential
 from bot.services.ports import Clock, UnitOfWork
+from bot.services.reconciler import ReconcileDeps, ReconcileNotifier
 from bot.services.reminder_actions import ActionDeps
 from bot.services.reminders import ReminderDeps, ReminderPoster
 from bot.services.renewals import RenewApproval
@@ -180,6 +181,17 @@ def request_deps(settings: Settings, container: Container) -> RequestDeps | None
         secret_ttl=timedelta(minutes=settings.tokenbot_secret_ttl_minutes),
         gate=container.gate(),
     )
+
+
+def reconcile_deps(
+    settings: Settings, container: Container, notify: ReconcileNotifier | None = None
+) -> ReconcileDeps | None:
+    """The reconciler's wiring, or None when token requests are off."""
+    deps = request_deps(settings, container)
+    if deps is None:
+        return None
+    timeout = timedelta(seconds=settings.tokenbot_provisioning_timeout_seconds)
+    return ReconcileDeps(deps, timeout=timeout, notify=notify)
 
 
 def request_flow(settings: Settings, container: Container) -> RequestFlow | None:

@@ -29,6 +29,7 @@ from bot.bootstrap import (
     gitlab_gateway,
     missing_for_requests,
     own_token_check,
+    reconcile_deps,
     reminder_deps,
     request_deps,
     request_flow,
@@ -47,6 +48,7 @@ from bot.domain.reminders import Reminder
 from bot.domain.walk import AnswerError
 from bot.observability.logs import configure_logging
 from bot.observability.metrics import MetricsService, start_metrics
+from bot.reconcile_command import add_reconcile_parser, run_reconcile
 from bot.sandbox import GitlabSimulator, SandboxServer, load_demo_data, serve_sandbox
 from bot.sandbox.demo import PEOPLE as DEMO_PEOPLE
 from bot.scheduler import Job, reminder_jobs, request_jobs, start_scheduler
@@ -67,6 +69,7 @@ from bot.shell.request_desk import RequestSetup
 from bot.shell.tables import inventory_rows, render_table, state
 from bot.shell.text import render_prompt, render_recommendation
 from bot.slack.listeners.delivery import announce_expired
+from bot.slack.reconcile_notices import SlackReconcileNotifier
 from bot.slack.reminders import SlackReminderPoster
 from bot.slack.server import EVENTS_PATH, serve_http, serve_socket_mode, wsgi_app
 
@@ -205,6 +208,7 @@ def build_parser() -> argparse.ArgumentParser:
     db_sub.add_parser("upgrade", help="apply pending migrations")
     db_sub.add_parser("current", help="show the schema revision")
     add_check_parser(commands)
+    add_reconcile_parser(commands)
     return parser
 
 
@@ -251,6 +255,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         "db": lambda a, s: _db(a.db_command, s),
         "audit": _audit_export,
         "check": run_check,
+        "reconcile": run_reconcile,
         "sync": _sync,
         "remind": _remind,
     }
@@ -373,8 +378,11 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         observe_provisioning(metrics.metrics.record_provisioning)
         jobs: list[Job] = []
         if flow is not None:
+            notify = SlackReconcileNotifier(app.client, flow)
             jobs += request_jobs(
-                flow.deps, on_expired=lambda request: announce_expired(app.client, request)
+                flow.deps,
+                on_expired=lambda request: announce_expired(app.client, request),
+                reconcile=reconcile_deps(settings, container, notify),
             )
         else:
             log.info(

@@ -16,6 +16,7 @@ from bot.domain.requests import TokenRequest
 from bot.services.inventory_sync import SyncDeps, sync_inventory
 from bot.services.leases import run_exclusively
 from bot.services.provisioning import discard_unrevealed
+from bot.services.reconciler import ReconcileDeps, reconcile_exclusively
 from bot.services.reminders import ReminderDeps, sweep
 from bot.services.token_requests import RequestDeps, expire_requests
 
@@ -34,11 +35,15 @@ class Job:
 
 
 def request_jobs(
-    deps: RequestDeps, *, on_expired: Callable[[TokenRequest], None] | None = None
+    deps: RequestDeps,
+    *,
+    on_expired: Callable[[TokenRequest], None] | None = None,
+    reconcile: ReconcileDeps | None = None,
 ) -> list[Job]:
     """Housekeeping of token requests; each is safe to run in two processes at once.
 
-    `on_expired` tells people about each request that expired (the chat front end's job).
+    `on_expired` tells people about each request that expired (the chat front end's job);
+    `reconcile` runs the reconciler every minute (one process at a time, by its lease).
     """
 
     def expire() -> list[str]:
@@ -51,10 +56,14 @@ def request_jobs(
                     log.exception("telling about expired request %s failed", request.id)
         return [r.id for r in expired]
 
-    return [
+    jobs = [
         Job("discard-unrevealed-secrets", 60, lambda: discard_unrevealed(deps=deps)),
         Job("expire-undecided-requests", 900, expire),
     ]
+    if reconcile is not None:
+        settle = reconcile
+        jobs.append(Job("reconcile-provisioning", 60, lambda: reconcile_exclusively(deps=settle)))
+    return jobs
 
 
 def reminder_jobs(

@@ -15,7 +15,7 @@ import re
 from bot.domain.tokens import TokenType
 
 TEXT_LIMIT = 255  # GitLab's limit on a token's name and description
-_ID = r"[0-9a-f]{32}"
+_ID = r"[0-9A-Za-z_.-]{1,64}"  # uuid4 hex in production
 _LEADING = re.compile(rf"^tokenbot:({_ID})(?:\s|$)")
 _TRAILING = re.compile(rf"\[tokenbot:({_ID})\]$")
 

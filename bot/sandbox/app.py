@@ -48,17 +48,23 @@ class GitlabSimulator:
             body = _read_body(environ)
             plan = self.faults.plan(method, path)
             if plan.delay_s > 0:
-                time.sleep(plan.delay_s)
+                time.sleep(plan.delay_s)  # before the work: nothing is done yet
             failure = plan.failure
-            if failure is not None and failure.after:
-                self._respond(environ, method, path, body)  # done, but the answer is lost
+            if failure is None or failure.after:
+                # The work, committed under the state lock, which `_respond` has released.
+                response = self._respond(environ, method, path, body)
+            else:
+                response = failure_response(failure)  # failing first: nothing is done
+            if plan.late_delay_s > 0:
+                # Done, but the answer is late; the sleep holds no lock. A client that times
+                # out meanwhile closes its socket: the server's late write to it fails, and
+                # wsgiref drops BrokenPipe/ConnectionReset on the floor without a traceback.
+                time.sleep(plan.late_delay_s)
             if failure is not None and failure.kind is FaultKind.DROP:
                 environ[DROP_CONNECTION_KEY] = True
                 return []
-            if failure is not None:
-                response = failure_response(failure)
-            else:
-                response = self._respond(environ, method, path, body)
+            if failure is not None and failure.after:
+                response = failure_response(failure)  # done, but the answer is lost
             status = response.status
             return _send(response, start_response, include_body=method != "HEAD")
         finally:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import formatdate
 from enum import StrEnum
@@ -32,8 +33,10 @@ class FaultRule:
     retry_after: int = 1
     min_ms: float = 0.0
     max_ms: float = 0.0
-    # True: the request is carried out first and only its answer fails or is dropped (GitLab
-    # did the work, the client never hears), the case that makes retrying a POST unsafe.
+    # True: the request is carried out first (its state change made and committed), and only
+    # then does the rule act on the answer: an error or drop loses it, a latency delays it.
+    # GitLab did the work and the client never hears (or hears too late, after its own
+    # timeout): the case that makes retrying a POST unsafe.
     after: bool = False
 
     def matches(self, method: str, path: str) -> bool:
@@ -44,10 +47,12 @@ class FaultRule:
 
 @dataclass(frozen=True)
 class FaultPlan:
-    """What to do to one request: sleep first, then maybe fail."""
+    """What to do to one request: sleep, do the work (unless failing first), sleep, answer."""
 
     delay_s: float
     failure: FaultRule | None
+    # Slept after the request was carried out, before its answer (or its failure) is sent.
+    late_delay_s: float = 0.0
 
 
 class FaultInjector:
@@ -71,10 +76,18 @@ class FaultInjector:
         path: str = "*",
         method: str | None = None,
         count: int | None = None,
+        after: bool = False,
     ) -> FaultRule:
-        """Fixed latency `ms`, or uniform random in [ms, max_ms]."""
+        """Fixed latency `ms`, or uniform random in [ms, max_ms].
+
+        `after=False` sleeps before the request is looked at (nothing is done until the delay
+        is over). `after=True` carries the request out first, state change committed, and
+        sleeps before sending the answer: "done, but slower than the client waits".
+        """
         high = ms if max_ms is None else max_ms
-        rule = FaultRule(FaultKind.LATENCY, path, method, count, min_ms=ms, max_ms=high)
+        rule = FaultRule(
+            FaultKind.LATENCY, path, method, count, min_ms=ms, max_ms=high, after=after
+        )
         return self.add(rule)
 
     def rate_limit(
@@ -119,18 +132,24 @@ class FaultInjector:
             return list(self._rules)
 
     def plan(self, method: str, path: str) -> FaultPlan:
-        """Consume the first matching latency rule and the first matching failure rule."""
+        """Consume the first matching rule of each sort: latency before the work, latency
+        after it, and failure."""
         with self._lock:
-            delay = self._take(method, path, latency=True)
-            failure = self._take(method, path, latency=False)
-            seconds = 0.0
-            if delay is not None:
-                seconds = self._random.uniform(delay.min_ms, delay.max_ms) / 1000
-            return FaultPlan(seconds, failure)
+            early = self._take(method, path, lambda r: _is_latency(r, after=False))
+            late = self._take(method, path, lambda r: _is_latency(r, after=True))
+            failure = self._take(method, path, lambda r: r.kind is not FaultKind.LATENCY)
+            return FaultPlan(self._seconds(early), failure, late_delay_s=self._seconds(late))
 
-    def _take(self, method: str, path: str, *, latency: bool) -> FaultRule | None:
+    def _seconds(self, rule: FaultRule | None) -> float:
+        if rule is None:
+            return 0.0
+        return self._random.uniform(rule.min_ms, rule.max_ms) / 1000
+
+    def _take(
+        self, method: str, path: str, wanted: Callable[[FaultRule], bool]
+    ) -> FaultRule | None:
         for rule in self._rules:
-            if (rule.kind is FaultKind.LATENCY) != latency or not rule.matches(method, path):
+            if not wanted(rule) or not rule.matches(method, path):
                 continue
             if rule.count is not None:
                 rule.count -= 1
@@ -138,6 +157,10 @@ class FaultInjector:
                     self._rules.remove(rule)
             return rule
         return None
+
+
+def _is_latency(rule: FaultRule, *, after: bool) -> bool:
+    return rule.kind is FaultKind.LATENCY and rule.after is after
 
 
 def failure_response(rule: FaultRule) -> ApiResponse:

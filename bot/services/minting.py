@@ -125,7 +125,7 @@ def _adopt(attempt: Attempt, spec: TokenSpec) -> IssuedToken | None:
     request, deps = attempt.request, attempt.deps
     found = deps.gitlab.marked_tokens(spec, request.id)
     with deps.uow() as uow:
-        candidates = [r for r in found if _matches(r, spec) and _may_adopt(uow, r)]
+        candidates = [r for r in found if matches(r, spec) and _may_adopt(uow, r)]
     if not candidates:
         return None
     candidates.sort(key=lambda r: r.gitlab_id, reverse=True)
@@ -144,7 +144,7 @@ def _adopt(attempt: Attempt, spec: TokenSpec) -> IssuedToken | None:
     return issued
 
 
-def _matches(record: TokenRecord, spec: TokenSpec) -> bool:
+def matches(record: TokenRecord, spec: TokenSpec) -> bool:
     """Is this what was approved? A mark alone is text anyone with the rights could type."""
     if record.token_type is not spec.token_type or record.name != spec.name:
         return False

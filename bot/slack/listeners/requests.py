@@ -30,7 +30,7 @@ from bot.slack import ids
 from bot.slack.blocks import notices
 from bot.slack.blocks.requests import approval_card, deny_modal, request_modal, waiting_message
 from bot.slack.flow import RequestFlow, person, tell
-from bot.slack.listeners import delivery
+from bot.slack.listeners import delivery, orphans
 from bot.slack.listeners.delivery import (
     after_click,
     clicked,
@@ -55,6 +55,7 @@ def register(app: App, flow: RequestFlow) -> None:
     _register_form(app, flow)
     _register_decisions(app, flow)
     delivery.register(app, flow)
+    orphans.register(app, flow)
 
 
 def form_view(
