@@ -13,7 +13,6 @@ import requests
 from gitlab._backends import PrivateTokenAuth
 from gitlab.v4.objects import GroupServiceAccount
 
-from bot.domain import provenance
 from bot.domain.credentials import (
     BotCredential,
     GitLabUser,
@@ -27,13 +26,12 @@ from bot.domain.credentials import (
     TokenSpec,
 )
 from bot.domain.tokens import AccessLevel, TokenType
-from bot.gitlab import mapping
+from bot.gitlab import check_reads, creation, lookup, mapping
 from bot.gitlab.client import ClientOptions, build_client
 from bot.gitlab.errors import translate
 from bot.gitlab.inventory import walk_inventory, walk_places
 from bot.services.checks import GitLabAccount, GitLabInstance
 from bot.services.gitlab_errors import (
-    GitLabError,
     NotFoundError,
     OutcomeUnknownError,
     UnavailableError,
@@ -148,122 +146,12 @@ class PythonGitlabGateway:
 
     # ---------------------------------------------------------------- create
     def create_token(self, spec: TokenSpec) -> IssuedToken:
-        ns = self.namespace(spec.where)
-        data = _token_data(spec)
-        if spec.token_type in _RESOURCE_TOKENS:
-            _expect(
-                ns,
-                NamespaceKind.PROJECT
-                if spec.token_type is TokenType.PROJECT_ACCESS_TOKEN
-                else NamespaceKind.GROUP,
-                spec.token_type,
-            )
-            made = self.call(
-                spec.where,
-                lambda: self._owner(ns).access_tokens.create(data),
-                change=f"the new token '{spec.name}'",
-            )
-            return _issued(mapping.access_token(made.attributes, spec.token_type, ns), made)
-        if spec.token_type is TokenType.SERVICE_ACCOUNT_PAT:
-            _expect(ns, NamespaceKind.GROUP, spec.token_type)
-            account = self._service_account(ns, spec.service_account or spec.name, spec.request_id)
-            made = self.call(
-                spec.where,
-                lambda: account.access_tokens.create(data),
-                change=f"the new token '{spec.name}'",
-            )
-            return _issued(mapping.access_token(made.attributes, spec.token_type, ns), made)
-        if spec.token_type is TokenType.DEPLOY_TOKEN:
-            data.pop("access_level", None)
-            data.pop("description", None)
-            if spec.deploy_username:
-                data["username"] = spec.deploy_username
-            made = self.call(
-                spec.where,
-                lambda: self._owner(ns).deploytokens.create(data),
-                change=f"the new deploy token '{spec.name}'",
-            )
-            return _issued(mapping.deploy_token(made.attributes, ns), made)
-        if spec.token_type is TokenType.PIPELINE_TRIGGER_TOKEN:
-            _expect(ns, NamespaceKind.PROJECT, spec.token_type)
-            made = self.call(
-                spec.where,
-                change=f"the new trigger token '{spec.name}'",
-                operation=lambda: self._gl.projects.get(ns.id, lazy=True).triggers.create(
-                    {"description": spec.name}
-                ),
-            )
-            return _issued(mapping.trigger_token(made.attributes, ns), made)
-        raise ValidationError(f"tokenbot cannot create a {spec.token_type.value} through the API")
-
-    def _service_account(
-        self, ns: Namespace, username: str, request_id: str | None
-    ) -> GroupServiceAccount:
-        """A new service account for the token, never someone else's.
-
-        An existing account may hold any role anywhere (it may be tokenbot's own account), and
-        the approval was for a token of a fresh account: minting a token for it would hand its
-        rights to the requester. The one exception is the account tokenbot made for this very
-        request (its name bears the request's mark): an earlier attempt whose answer was lost.
-        """
-        group = self._gl.groups.get(ns.id, lazy=True)
-        existing = self._existing_account(ns, username)
-        if existing is not None:
-            mark = provenance.request_in_name(str(existing.attributes.get("name") or ""))
-            if request_id is not None and mark == request_id:
-                return existing
-            raise ValidationError(
-                f"a service account '{username}' exists already in {ns.path}; tokenbot creates"
-                " a new service account for each such token and never issues a token for an"
-                " existing one: request it again under another name"
-            )
-        name = provenance.marked_name(username, request_id) if request_id else username
-        created = self.call(
-            "service account",
-            lambda: group.service_accounts.create({"name": name, "username": username}),
-        )
-        return GroupServiceAccount(group.service_accounts, created.attributes)
-
-    def _existing_account(self, ns: Namespace, username: str) -> GroupServiceAccount | None:
-        group = self._gl.groups.get(ns.id, lazy=True)
-        accounts = self.call("service accounts", lambda: group.service_accounts.list(iterator=True))
-        for account in accounts:
-            if account.attributes.get("username") == username:
-                return GroupServiceAccount(group.service_accounts, account.attributes)
-        return None
+        return creation.create(self, self._gl, self.namespace(spec.where), spec)
 
     # ---------------------------------------------------------------- find by mark
     def marked_tokens(self, spec: TokenSpec, request_id: str) -> list[TokenRecord]:
         """Live credentials of `spec`'s type at `spec.where` whose mark names the request."""
-        ns = self.namespace(spec.where)
-        return [
-            record
-            for record in self._listed(ns, spec)
-            if record.active
-            and not record.revoked
-            and provenance.request_of(record.token_type, record.name, record.description)
-            == request_id
-        ]
-
-    def _listed(self, ns: Namespace, spec: TokenSpec) -> list[TokenRecord]:
-        kind, owner = spec.token_type, self._owner(ns)
-        what = f"tokens of {ns.path}"
-        if kind in _RESOURCE_TOKENS:
-            listed = self.call(what, lambda: list(owner.access_tokens.list(iterator=True)))
-            return [mapping.access_token(t.attributes, kind, ns) for t in listed]
-        if kind is TokenType.SERVICE_ACCOUNT_PAT:
-            account = self._existing_account(ns, spec.service_account or spec.name)
-            if account is None:
-                return []
-            listed = self.call(what, lambda: list(account.access_tokens.list(iterator=True)))
-            return [mapping.access_token(t.attributes, kind, ns) for t in listed]
-        if kind is TokenType.DEPLOY_TOKEN:
-            listed = self.call(what, lambda: list(owner.deploytokens.list(iterator=True)))
-            return [mapping.deploy_token(t.attributes, ns) for t in listed]
-        if kind is TokenType.PIPELINE_TRIGGER_TOKEN:
-            listed = self.call(what, lambda: list(owner.triggers.list(iterator=True)))
-            return [mapping.trigger_token(t.attributes, ns) for t in listed]
-        return []
+        return lookup.marked_tokens(self, self._gl, self.namespace(spec.where), spec, request_id)
 
     # ---------------------------------------------------------------- rotate / revoke
     def rotate_token(self, ref: TokenRef, *, expires_on: date | None = None) -> IssuedToken:
@@ -376,47 +264,14 @@ class PythonGitlabGateway:
 
     # ---------------------------------------------------------------- tokenbot check
     def instance_metadata(self) -> GitLabInstance:
-        """`GET /metadata` (any token that may read will do); says whether GITLAB_URL is a
-        GitLab at all, and which version."""
-
-        def fetch() -> Any:
-            try:
-                return self._gl.http_get("/metadata")
-            except requests.exceptions.SSLError:
-                raise UnavailableError(
-                    "GitLab's TLS certificate is not trusted: if it comes from a private CA,"
-                    " set TOKENBOT_GITLAB_CA_BUNDLE to that CA's PEM file."
-                ) from None
-
-        data = self.call("GitLab's API at GITLAB_URL", fetch)
-        if not isinstance(data, dict) or "version" not in data:
-            raise GitLabError(
-                "the answer to /api/v4/metadata is not GitLab's: GITLAB_URL may point elsewhere"
-            )
-        enterprise = data.get("enterprise")
-        return GitLabInstance(
-            version=str(data["version"]),
-            revision=str(data.get("revision") or ""),
-            enterprise=enterprise if isinstance(enterprise, bool) else None,
-        )
+        """`GET /metadata`: is GITLAB_URL a GitLab at all, and which version?"""
+        return check_reads.instance_metadata(self, self._gl)
 
     def current_account(self) -> GitLabAccount:
-        data = self.call("the bot's GitLab account", lambda: self._gl.http_get("/user"))
-        if not isinstance(data, dict):
-            raise GitLabError("GitLab's answer to /api/v4/user was not JSON")
-        return GitLabAccount(
-            int(data["id"]), str(data.get("username") or ""), bool(data.get("is_admin", False))
-        )
+        return check_reads.current_account(self, self._gl)
 
     def group_role(self, group: str, user_id: int) -> AccessLevel | None:
-        found = self.call(
-            f"group '{group}'", partial(self._gl.groups.get, group, with_projects=False)
-        )
-        try:
-            member = self.call("membership", lambda: found.members_all.get(user_id))
-        except NotFoundError:
-            return None
-        return mapping.role(member.attributes.get("access_level"))
+        return check_reads.group_role(self, self._gl, group, user_id)
 
 
 def _ambiguous(exc: Exception) -> bool:
@@ -435,28 +290,6 @@ def _use_secret(client: gitlab.Gitlab, secret: Secret) -> None:
     """
     client.private_token = secret.reveal()
     client._auth = PrivateTokenAuth(secret.reveal())
-
-
-def _token_data(spec: TokenSpec) -> dict[str, Any]:
-    data: dict[str, Any] = {"name": spec.name, "scopes": [str(s) for s in spec.scopes]}
-    if spec.access_level is not None:
-        data["access_level"] = int(spec.access_level)
-    if spec.expires_on is not None:
-        data["expires_at"] = spec.expires_on.isoformat()
-    if spec.description:
-        data["description"] = spec.description
-    return data
-
-
-def _issued(record: TokenRecord, made: Any) -> IssuedToken:
-    return IssuedToken(record, Secret(str(made.attributes["token"])))
-
-
-def _expect(ns: Namespace, kind: NamespaceKind, token_type: TokenType) -> None:
-    if ns.kind is not kind:
-        raise ValidationError(
-            f"a {token_type.value} belongs to a {kind.value}, and '{ns.path}' is a {ns.kind.value}"
-        )
 
 
 def _need_namespace(ref: TokenRef) -> Namespace:

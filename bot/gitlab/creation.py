@@ -1,0 +1,100 @@
+"""Creating a credential of each kind in one call, with the request's mark (TokenSpec)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol, TypeVar
+
+import gitlab
+
+from bot.domain.credentials import (
+    IssuedToken,
+    Namespace,
+    NamespaceKind,
+    Secret,
+    TokenRecord,
+    TokenSpec,
+)
+from bot.domain.tokens import TokenType
+from bot.gitlab import lookup, mapping
+from bot.services.gitlab_errors import ValidationError
+
+T = TypeVar("T")
+_RESOURCE_TOKENS = {TokenType.PROJECT_ACCESS_TOKEN, TokenType.GROUP_ACCESS_TOKEN}
+
+
+class ChangeCaller(Protocol):
+    def call(self, what: str, operation: Callable[[], T], *, change: str | None = None) -> T: ...
+
+
+def create(caller: ChangeCaller, gl: gitlab.Gitlab, ns: Namespace, spec: TokenSpec) -> IssuedToken:
+    """One create call; OutcomeUnknownError when its answer was lost (it may exist now)."""
+    data = _token_data(spec)
+    change = f"the new token '{spec.name}'"
+    kind = spec.token_type
+    if kind in _RESOURCE_TOKENS:
+        expect(
+            ns,
+            NamespaceKind.PROJECT
+            if kind is TokenType.PROJECT_ACCESS_TOKEN
+            else NamespaceKind.GROUP,
+            kind,
+        )
+        made = caller.call(
+            spec.where, lambda: _owner(gl, ns).access_tokens.create(data), change=change
+        )
+        return _issued(mapping.access_token(made.attributes, kind, ns), made)
+    if kind is TokenType.SERVICE_ACCOUNT_PAT:
+        expect(ns, NamespaceKind.GROUP, kind)
+        username = spec.service_account or spec.name
+        account = lookup.account_for(caller, gl, ns, username, spec.request_id)
+        made = caller.call(spec.where, lambda: account.access_tokens.create(data), change=change)
+        return _issued(mapping.access_token(made.attributes, kind, ns), made)
+    if kind is TokenType.DEPLOY_TOKEN:
+        data.pop("access_level", None)
+        data.pop("description", None)
+        if spec.deploy_username:
+            data["username"] = spec.deploy_username
+        made = caller.call(
+            spec.where,
+            lambda: _owner(gl, ns).deploytokens.create(data),
+            change=f"the new deploy token '{spec.name}'",
+        )
+        return _issued(mapping.deploy_token(made.attributes, ns), made)
+    if kind is TokenType.PIPELINE_TRIGGER_TOKEN:
+        expect(ns, NamespaceKind.PROJECT, kind)
+        made = caller.call(
+            spec.where,
+            lambda: gl.projects.get(ns.id, lazy=True).triggers.create({"description": spec.name}),
+            change=f"the new trigger token '{spec.name}'",
+        )
+        return _issued(mapping.trigger_token(made.attributes, ns), made)
+    raise ValidationError(f"tokenbot cannot create a {kind.value} through the API")
+
+
+def expect(ns: Namespace, kind: NamespaceKind, token_type: TokenType) -> None:
+    if ns.kind is not kind:
+        raise ValidationError(
+            f"a {token_type.value} belongs to a {kind.value}, and '{ns.path}' is a {ns.kind.value}"
+        )
+
+
+def _owner(gl: gitlab.Gitlab, ns: Namespace) -> Any:
+    if ns.kind is NamespaceKind.PROJECT:
+        return gl.projects.get(ns.id, lazy=True)
+    return gl.groups.get(ns.id, lazy=True)
+
+
+def _token_data(spec: TokenSpec) -> dict[str, Any]:
+    data: dict[str, Any] = {"name": spec.name, "scopes": [str(s) for s in spec.scopes]}
+    if spec.access_level is not None:
+        data["access_level"] = int(spec.access_level)
+    if spec.expires_on is not None:
+        data["expires_at"] = spec.expires_on.isoformat()
+    if spec.description:
+        data["description"] = spec.description
+    return data
+
+
+def _issued(record: TokenRecord, made: Any) -> IssuedToken:
+    return IssuedToken(record, Secret(str(made.attributes["token"])))
