@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.sandbox.access import find_project, has_level
-from bot.sandbox.messages import ApiResponse, no_content, not_found
+from bot.sandbox.messages import ApiResponse, no_content, param_error, record_not_found
 from bot.sandbox.messages import forbidden as forbidden_error
 from bot.sandbox.models import AccessLevel, Project
 from bot.sandbox.pagination import paginate
@@ -25,11 +25,20 @@ def _project(ctx: Context) -> Project:
     return project
 
 
-def _trigger(ctx: Context, project: Project) -> TriggerToken:
+def _trigger_id(ctx: Context) -> int:
+    """Grape's `requires :trigger_id, type: Integer`, checked before the endpoint body runs."""
     raw = ctx.args["trigger_id"]
-    trigger = ctx.state.triggers.get(int(raw)) if raw.isdigit() else None
+    if not raw.isdigit():
+        raise param_error("trigger_id is invalid")
+    return int(raw)
+
+
+def _trigger(ctx: Context, project: Project, trigger_id: int) -> TriggerToken:
+    """`user_project.triggers.find(id)`: a miss (also a deleted trigger) is ActiveRecord's
+    RecordNotFound, which the API renders as `404 {"message": "404 Not found"}`."""
+    trigger = ctx.state.triggers.get(trigger_id)
     if trigger is None or trigger.project_id != project.id:
-        raise not_found("Trigger")
+        raise record_not_found()
     return trigger
 
 
@@ -46,7 +55,8 @@ def list_triggers(ctx: Context) -> ApiResponse:
 
 
 def show_trigger(ctx: Context) -> ApiResponse:
-    return ApiResponse(200, _render(ctx, _trigger(ctx, _project(ctx))))
+    trigger_id = _trigger_id(ctx)
+    return ApiResponse(200, _render(ctx, _trigger(ctx, _project(ctx), trigger_id)))
 
 
 def create_trigger(ctx: Context) -> ApiResponse:
@@ -73,8 +83,14 @@ def create_trigger(ctx: Context) -> ApiResponse:
 def update_trigger(ctx: Context) -> ApiResponse:
     reader = ctx.reader()
     description = reader.string("description")
+    trigger_id = _trigger_id(ctx)
     reader.check()
-    trigger = _trigger(ctx, _project(ctx))
+    trigger = _trigger(ctx, _project(ctx), trigger_id)
+    if trigger.owner_id != ctx.user.id:
+        # `Ci::PipelineTriggers::UpdateService` needs `admin_trigger`: the owner's alone.
+        raise forbidden_error(
+            "The current user is not authorized to update the pipeline trigger token"
+        )
     if description is not None:
         trigger.description = description
         trigger.updated_at = ctx.state.now()
@@ -82,7 +98,9 @@ def update_trigger(ctx: Context) -> ApiResponse:
 
 
 def delete_trigger(ctx: Context) -> ApiResponse:
-    trigger = _trigger(ctx, _project(ctx))
+    """`destroy_conditionally!`: the row is deleted, so deleting it again is a 404."""
+    trigger_id = _trigger_id(ctx)
+    trigger = _trigger(ctx, _project(ctx), trigger_id)
     del ctx.state.triggers[trigger.id]
     return no_content()
 
