@@ -206,6 +206,7 @@ def request_flow(settings: Settings, container: Container) -> RequestFlow | None
         settings.user_map,
         settings.tokenbot_default_lifetime_days,
         settings.approvals_routes,
+        settings.tokenbot_provisioning_timeout_seconds,
     )
 
 

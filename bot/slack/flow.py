@@ -27,6 +27,7 @@ class RequestFlow:
     user_map: Mapping[str, str]
     lifetime_days: int
     approvals_routes: Mapping[str, str] = field(default_factory=dict)
+    provisioning_timeout_seconds: int = 300  # when the reconciler takes a stuck request over
 
     def channel_for(self, target: str) -> str:
         """The approvals channel of the target's namespace (TOKENBOT_APPROVALS_ROUTES)."""

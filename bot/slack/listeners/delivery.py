@@ -78,17 +78,22 @@ def register(app: App, flow: RequestFlow) -> None:
         after_click(flow, client, body)
 
 
-def provision_and_deliver(flow: RequestFlow, client: WebClient, request_id: str) -> None:
-    """Create (or, for a renewal, rotate) the approved token and tell its requester."""
+def provision_and_deliver(
+    flow: RequestFlow, client: WebClient, request_id: str
+) -> TokenRequest | None:
+    """Create (or, for a renewal, rotate) the approved token and tell its requester.
+
+    None when another click or process is on it (the request as it stands is not changed).
+    """
     outcome = provision_request(request_id, deps=flow.deps)
     if not outcome.started:
-        return  # another click or process is on it
+        return None
     refresh_card(client, outcome.request)
     request = outcome.request
     if request.state is not RequestState.PROVISIONED:
         text = notices.refused_by_gitlab(request, renewal=request.renews is not None)
         client.chat_postMessage(channel=request.requester, text=text)
-        return
+        return request
     deliver(
         client,
         request,
@@ -96,6 +101,7 @@ def provision_and_deliver(flow: RequestFlow, client: WebClient, request_id: str)
         problem=outcome.problem,
         rotated=request.renews is not None,
     )
+    return request
 
 
 def deliver(

@@ -58,6 +58,27 @@ def register(app: App, flow: RequestFlow) -> None:
     orphans.register(app, flow)
 
 
+def _not_retried(
+    flow: RequestFlow, client: WebClient, body: Mapping[str, Any], request_id: str
+) -> None:
+    """Say why a Retry did nothing: someone is on it, or it is in no state to retry."""
+    with flow.deps.uow() as uow:
+        request = uow.requests.get(request_id)
+    if request is None:
+        return
+    if request.state is RequestState.PROVISIONING:
+        minutes = max(1, round(flow.provisioning_timeout_seconds / 60))
+        tell(
+            client,
+            body,
+            "Not retried: tokenbot is creating this token right now. If that stopped, tokenbot"
+            f" finishes or rolls it back within {minutes} minute(s) of its start, and you can"
+            " retry then.",
+        )
+        return
+    tell(client, body, f"Not retried: this request is {request.state.value}.")
+
+
 def form_view(
     flow: RequestFlow,
     *,
@@ -209,7 +230,9 @@ def _register_decisions(app: App, flow: RequestFlow) -> None:
         except (RequestError, IdentityError, GitLabError) as exc:
             tell(client, body, f"Not retried: {exc}")
             return
-        provision_and_deliver(flow, client, request_id)
+        if provision_and_deliver(flow, client, request_id) is None:
+            _not_retried(flow, client, body, request_id)
+            return
         after_click(flow, client, body)
 
     @app.action(ids.REQUEST_DENY)
