@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import socket
 import threading
@@ -46,7 +47,9 @@ class _DroppingServerHandler(ServerHandler):
             handler: Any = getattr(self, "request_handler", None)
             if handler is not None:
                 handler.close_connection = True
-                handler.connection.shutdown(socket.SHUT_RDWR)
+                # The client may have reset the connection while a late answer waited.
+                with contextlib.suppress(OSError):
+                    handler.connection.shutdown(socket.SHUT_RDWR)
             return
         super().finish_response()
 
