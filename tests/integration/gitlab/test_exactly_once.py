@@ -151,6 +151,10 @@ LOST_ANSWERS: dict[str, Callable[[Company], object]] = {
     "connection dropped after create": lambda c: c.sim.faults.drop_connection(
         method="POST", path="*/access_tokens", after=True
     ),
+    # The client waits 1 s (the world's gateway); GitLab made the token, then answers late.
+    "answer slower than the client waits": lambda c: c.sim.faults.latency(
+        1500, method="POST", path="*/access_tokens", count=1, after=True
+    ),
 }
 
 
