@@ -178,3 +178,30 @@ class MintedCredentialRow(SQLModel, table=True):
     attempts: int = Field(default=0)
     last_error: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
     recorded_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
+
+
+class AccountLinkRow(SQLModel, table=True):
+    """A Slack user linked to the GitLab user who signed in (no OAuth token is kept)."""
+
+    __tablename__ = "account_links"
+
+    chat_id: str = Field(primary_key=True, max_length=64)
+    team_id: str = Field(max_length=64)
+    gitlab_user_id: int = Field(index=True)
+    gitlab_username: str = Field(max_length=255)
+    linked_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
+
+
+class LinkStateRow(SQLModel, table=True):
+    """A GitLab sign-in that was started; only the state's digest, used once."""
+
+    __tablename__ = "link_states"
+
+    digest: str = Field(primary_key=True, max_length=64)
+    chat_id: str = Field(max_length=64, index=True)
+    team_id: str = Field(max_length=64)
+    created_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
+    expires_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False, index=True))
+    chat_name: str = Field(default="", max_length=255)
+    gitlab_user_id: int | None = None
+    gitlab_username: str | None = Field(default=None, max_length=255)

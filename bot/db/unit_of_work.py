@@ -9,6 +9,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.db.inventory_repositories import SqlInventory, SqlJobLeases, SqlReminderLog
+from bot.db.link_repositories import SqlAccountLinks
 from bot.db.minted_repositories import SqlMintedLedger
 from bot.db.repositories import SqlConversationRepository
 from bot.db.request_repositories import SqlAuditLog, SqlRequestRepository, SqlSecretVault
@@ -24,6 +25,7 @@ class SqlUnitOfWork:
     reminders: SqlReminderLog
     leases: SqlJobLeases
     minted: SqlMintedLedger
+    links: SqlAccountLinks
 
     def __init__(self, engine: Engine, box: FernetBox | None = None) -> None:
         self._engine = engine
@@ -41,6 +43,7 @@ class SqlUnitOfWork:
         self.reminders = SqlReminderLog(session)
         self.leases = SqlJobLeases(session)
         self.minted = SqlMintedLedger(session)
+        self.links = SqlAccountLinks(session)
         return self
 
     def __exit__(

@@ -34,6 +34,10 @@ class AuditAction(StrEnum):
     COMPENSATED = "compensated"  # GitLab confirmed that revoke
     RECONCILED = "reconciled"  # the reconciler finished or rolled back a request
     ORPHAN_REPORTED = "orphan_reported"  # a marked credential tokenbot cannot account for
+    # On a person (the event's request_id is then "person:<chat id>"):
+    LINKED = "linked"  # linked to the GitLab user who signed in
+    UNLINKED = "unlinked"
+    LINK_REFUSED = "link_refused"  # a sign-in that could not be finished (and why)
 
 
 @dataclass(frozen=True, slots=True)

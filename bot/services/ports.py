@@ -11,6 +11,7 @@ from typing import Protocol, Self
 from bot.domain.audit import AuditEvent
 from bot.domain.conversation import Conversation
 from bot.domain.credentials import PlaceTokens, Secret
+from bot.domain.links import AccountLink, LinkState
 from bot.domain.minted import MintedCredential
 from bot.domain.reminders import Reminder, TrackedToken
 from bot.domain.requests import MessageRef, TokenRequest
@@ -163,6 +164,27 @@ class MintedLedger(Protocol):
         """Entries whose revoke GitLab has not confirmed yet, oldest first."""
 
 
+class AccountLinks(Protocol):
+    """Chat users linked to GitLab by sign-in, and the sign-ins under way."""
+
+    def get(self, chat_id: str) -> AccountLink | None: ...
+
+    def put(self, link: AccountLink) -> None: ...
+
+    def delete(self, chat_id: str) -> bool:
+        """Remove the link; False if there was none."""
+
+    def all(self) -> list[AccountLink]: ...
+
+    def add_state(self, state: LinkState, *, keep: int) -> None:
+        """Store a started sign-in; of this person's, only the newest `keep` stay."""
+
+    def take_state(self, digest: str) -> LinkState | None:
+        """The started sign-in, deleted as it is read (single use); None if absent."""
+
+    def discard_expired_states(self, now: datetime) -> int: ...
+
+
 class JobLeases(Protocol):
     def acquire(self, name: str, holder: str, now: datetime, until: datetime) -> bool: ...
 
@@ -193,6 +215,9 @@ class UnitOfWork(Protocol):
 
     @property
     def minted(self) -> MintedLedger: ...
+
+    @property
+    def links(self) -> AccountLinks: ...
 
     def __enter__(self) -> Self: ...
 

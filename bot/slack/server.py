@@ -20,33 +20,63 @@ from slack_sdk.socket_mode.request import SocketModeRequest
 from waitress import create_server
 
 from bot.slack.edge import MAX_BODY_BYTES, SlackEndpoint
+from bot.slack.link_page import CALLBACK_PATH, CONFIRM_PATH
 
 log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 METRICS_PATH = "/metrics"
 WsgiApp = WSGIApplication
+LINK_PATHS = frozenset({CALLBACK_PATH, CONFIRM_PATH})
 
 
 def wsgi_app(
-    app: App, *, ready: Callable[[], bool], metrics: CollectorRegistry | None = None
+    app: App,
+    *,
+    ready: Callable[[], bool],
+    metrics: CollectorRegistry | None = None,
+    pages: WsgiApp | None = None,
 ) -> WsgiApp:
     """Slack's endpoint plus `/healthz` (the process answers) and `/readyz` (it can work),
-    and `/metrics` (Prometheus) when given a registry to serve."""
+    `/metrics` (Prometheus) when given a registry to serve, and the GitLab sign-in pages
+    (`pages`, see link_page.py) when account linking is on."""
     slack = SlackEndpoint(app, signing_secret=_signing_secret(app))
     prometheus: WsgiApp | None = make_wsgi_app(metrics) if metrics is not None else None
 
+    def healthz(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        return _plain(start_response, "200 OK", b"ok\n")
+
+    def readyz(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        if ready():
+            return _plain(start_response, "200 OK", b"ready\n")
+        return _plain(start_response, "503 Service Unavailable", b"not ready\n")
+
+    def events(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        return contextvars.copy_context().run(slack, environ, start_response)
+
+    routes: dict[str, WsgiApp] = {"/healthz": healthz, "/readyz": readyz, EVENTS_PATH: events}
+    if prometheus is not None:
+        routes[METRICS_PATH] = prometheus
+    if pages is not None:
+        routes |= dict.fromkeys(LINK_PATHS, pages)
+
+    def application(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        route = routes.get(environ.get("PATH_INFO", ""))
+        if route is None:
+            return _plain(start_response, "404 Not Found", b"not found\n")
+        return route(environ, start_response)
+
+    return application
+
+
+def pages_only_app(pages: WsgiApp) -> WsgiApp:
+    """What Socket Mode serves on PORT when linking is on: the sign-in pages and `/healthz`."""
+
     def application(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
+        if path in LINK_PATHS:
+            return pages(environ, start_response)
         if path == "/healthz":
             return _plain(start_response, "200 OK", b"ok\n")
-        if path == "/readyz":
-            if ready():
-                return _plain(start_response, "200 OK", b"ready\n")
-            return _plain(start_response, "503 Service Unavailable", b"not ready\n")
-        if path == METRICS_PATH and prometheus is not None:
-            return prometheus(environ, start_response)
-        if path == EVENTS_PATH:
-            return contextvars.copy_context().run(slack, environ, start_response)
         return _plain(start_response, "404 Not Found", b"not found\n")
 
     return application
