@@ -72,6 +72,14 @@ class SqlAccountLinks:
             table = LinkStateRow.__table__  # type: ignore[attr-defined]
             self._session.execute(sa.delete(table).where(table.c.digest.in_(list(older))))
 
+    def newest_state_at(self, chat_id: str) -> datetime | None:
+        return self._session.exec(
+            select(LinkStateRow.created_at)
+            .where(LinkStateRow.chat_id == chat_id)
+            .order_by(col(LinkStateRow.created_at).desc())
+            .limit(1)
+        ).first()
+
     def take_state(self, digest: str) -> LinkState | None:
         """The state, deleted as it is read: of two callbacks with one state, one gets it."""
         table = LinkStateRow.__table__  # type: ignore[attr-defined]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import secrets
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from typing import Protocol
 
 from bot.domain.audit import AuditAction, AuditEvent
@@ -169,6 +170,13 @@ def unlink(chat_id: str, *, by: str, deps_uow: UnitOfWorkFactory, clock: Clock) 
             uow.audit.append(AuditEvent(clock(), AuditAction.UNLINKED, person_key(chat_id), by, {}))
         uow.commit()
     return gone
+
+
+def offered_recently(chat_id: str, *, deps: LinkDeps, within: timedelta) -> bool:
+    """Was this person handed a sign-in link a moment ago? (Then do not send another.)"""
+    with deps.uow() as uow:
+        newest = uow.links.newest_state_at(chat_id)
+    return newest is not None and deps.clock() - newest < within
 
 
 def linked_gitlab_user(chat_id: str, *, uow: UnitOfWorkFactory) -> int | None:

@@ -179,6 +179,9 @@ class AccountLinks(Protocol):
     def add_state(self, state: LinkState, *, keep: int) -> None:
         """Store a started sign-in; of this person's, only the newest `keep` stay."""
 
+    def newest_state_at(self, chat_id: str) -> datetime | None:
+        """When this person last started (or GitLab answered) a sign-in, if one is live."""
+
     def take_state(self, digest: str) -> LinkState | None:
         """The started sign-in, deleted as it is read (single use); None if absent."""
 

@@ -9,14 +9,14 @@ from datetime import UTC, date
 from typing import Any
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot.domain.routing import channel_for
-from bot.services.identity import link_person
+from bot.services.linking import LinkDeps
 from bot.services.reminder_actions import ActionDeps
 from bot.services.renewals import RenewApproval, RenewDeps
 from bot.services.token_requests import Person, RequestDeps
 from bot.slack.blocks import notices
+from bot.slack.identity import identify
 from bot.slack.parse import user_id
 
 
@@ -28,6 +28,7 @@ class RequestFlow:
     lifetime_days: int
     approvals_routes: Mapping[str, str] = field(default_factory=dict)
     provisioning_timeout_seconds: int = 300  # when the reconciler takes a stuck request over
+    linking: LinkDeps | None = None  # GitLab sign-in, when TOKENBOT_GITLAB_OAUTH_* are set
 
     def channel_for(self, target: str) -> str:
         """The approvals channel of the target's namespace (TOKENBOT_APPROVALS_ROUTES)."""
@@ -56,35 +57,29 @@ class ReminderFlow:
 
     def person(self, client: WebClient, chat_id: str) -> Person:
         """The Slack user linked to their GitLab user (IdentityError says why not)."""
-        return link_person(
-            chat_id,
-            directory=SlackDirectory(client),
-            gitlab=self.actions.gitlab,
-            overrides=self.user_map,
+        linking = self.requests.linking if self.requests is not None else None
+        return identify(
+            client, chat_id, gitlab=self.actions.gitlab, user_map=self.user_map, linking=linking
         )
 
 
-class SlackDirectory:
-    """E-mail addresses from `users.info` (needs users:read and users:read.email)."""
-
-    def __init__(self, client: WebClient) -> None:
-        self._client = client
-
-    def email_of(self, chat_id: str) -> str | None:
-        """None when Slack knows no such user or shares no address (`user_not_found`)."""
-        try:
-            user = self._client.users_info(user=chat_id).get("user")
-        except (SlackApiError, UnicodeError):
-            return None
-        profile = user.get("profile") if isinstance(user, dict) else None
-        email = profile.get("email") if isinstance(profile, dict) else None
-        return str(email) if email else None
+def known_person(flow: RequestFlow, client: WebClient, chat_id: str) -> Person:
+    """Like `person`, but sends nothing: for views that show the link button themselves."""
+    return identify(
+        client,
+        chat_id,
+        gitlab=flow.deps.gitlab,
+        user_map=flow.user_map,
+        linking=flow.linking,
+        offer=False,
+    )
 
 
 def person(flow: RequestFlow, client: WebClient, chat_id: str) -> Person:
-    """The Slack user linked to their GitLab user (IdentityError says why not)."""
-    return link_person(
-        chat_id, directory=SlackDirectory(client), gitlab=flow.deps.gitlab, overrides=flow.user_map
+    """The Slack user linked to their GitLab user (IdentityError says why not; with GitLab
+    sign-in on, someone nobody knows is sent the link button)."""
+    return identify(
+        client, chat_id, gitlab=flow.deps.gitlab, user_map=flow.user_map, linking=flow.linking
     )
 
 

@@ -41,6 +41,7 @@ REQUEST_CANCEL = "request.cancel"
 REQUEST_ROTATE = "request.rotate"
 DENY_SUBMIT = "request.deny_submit"
 ORPHAN_REVOKE = "reconciler.revoke"  # Revoke on a credential the reconciler reported
+LINK_OPEN = "identity.link"  # the "Link your GitLab account" URL button (acked, nothing else)
 HOME_ADVISE = "home.advise"  # "Which token should I use?" on the Home tab
 
 # Buttons on expiry reminders; each carries the tracked token's key.

@@ -24,6 +24,7 @@ from bot.domain.requests import RequestState, TokenRequest
 from bot.slack import ids
 from bot.slack import text as t
 from bot.slack.blocks import parts
+from bot.slack.blocks.links import WHY, link_button
 
 # A Home tab holds at most 100 blocks; each list is cut well before that.
 MAX_ITEMS = 12
@@ -59,11 +60,13 @@ def home_view(
     waiting: Sequence[TokenRequest] | str,
     today: date,
     can_request: bool = True,
+    link_url: str | None = None,
 ) -> dict[str, Any]:
     """The Home tab: start buttons, my tokens, my requests, requests waiting for me.
 
     `waiting` is a message instead of a list when it cannot be worked out (no GitLab link);
-    it is plain words (an error's text, say) and is escaped here.
+    it is plain words (an error's text, say) and is escaped here. `link_url` adds the
+    "Link your GitLab account" button (GitLab sign-in, for someone nobody knows yet).
     """
     starts = [ButtonElement(text="Which token should I use?", action_id=ids.HOME_ADVISE)]
     if can_request:
@@ -91,6 +94,8 @@ def home_view(
                 HeaderBlock(text="Waiting for you"),
                 parts.section(t.prose(waiting, t.SECTION_TEXT)),
             ]
+            if link_url is not None:
+                blocks.append(ActionsBlock(elements=[link_button(link_url)]))
         else:
             blocks += _section("Waiting for you", decision_items(waiting))
     else:
@@ -107,8 +112,11 @@ def home_view(
     return view.to_dict()
 
 
-def mine_message(requests: Sequence[TokenRequest], today: date) -> tuple[list[dict[str, Any]], str]:
-    """`/token mine`: my tokens and my open requests."""
+def mine_message(
+    requests: Sequence[TokenRequest], today: date, *, link_url: str | None = None
+) -> tuple[list[dict[str, Any]], str]:
+    """`/token mine`: my tokens and my open requests (and the link button, when tokenbot does
+    not know who this is in GitLab yet)."""
     tokens = my_tokens(requests, today)
     open_requests = my_open_requests(requests)
     text = (
@@ -117,6 +125,8 @@ def mine_message(requests: Sequence[TokenRequest], today: date) -> tuple[list[di
     blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=text))]
     blocks += _section("Your tokens", token_items(tokens, today))
     blocks += _section("Your requests", request_items(open_requests))
+    if link_url is not None:
+        blocks += [parts.section(WHY), ActionsBlock(elements=[link_button(link_url)])]
     return [b.to_dict() for b in blocks], text
 
 

@@ -12,12 +12,13 @@ from slack_sdk import WebClient
 
 from bot.services.conversations import ConversationDeps
 from bot.services.gitlab_errors import GitLabError
-from bot.services.identity import IdentityError
+from bot.services.identity import IdentityError, NotLinkedError
 from bot.services.token_requests import requests_of, waiting_for
 from bot.slack import ids
 from bot.slack.blocks import notices
 from bot.slack.blocks.home import home_view, mine_message, pending_message
-from bot.slack.flow import RequestFlow, person
+from bot.slack.flow import RequestFlow, known_person, person
+from bot.slack.identity import link_url
 from bot.slack.listeners.advisor import begin_advice
 from bot.slack.parse import subcommand, user_id
 
@@ -34,16 +35,30 @@ def publish_home(
         client.views_publish(user_id=user, view=view)
         return
     waiting: list[Any] | str
+    link = None
     try:
-        waiting = waiting_for(person(flow, client, user), deps=flow.deps)
+        waiting = waiting_for(known_person(flow, client, user), deps=flow.deps)
+    except NotLinkedError as exc:
+        waiting = str(exc)
+        link = _link_for(flow, client, user, exc)
     except IdentityError as exc:
         waiting = str(exc)
     except GitLabError as exc:
         waiting = f"GitLab could not be asked just now: {exc}"
     view = home_view(
-        requests=requests_of(user, deps=flow.deps), waiting=waiting, today=flow.today()
+        requests=requests_of(user, deps=flow.deps),
+        waiting=waiting,
+        today=flow.today(),
+        link_url=link,
     )
     client.views_publish(user_id=user, view=view)
+
+
+def _link_for(flow: RequestFlow, client: WebClient, user: str, exc: NotLinkedError) -> str | None:
+    """A fresh sign-in URL for the link button, when GitLab sign-in can help this person."""
+    if flow.linking is None or not exc.can_link:
+        return None
+    return link_url(client, user, flow.linking)
 
 
 def register(app: App, deps: ConversationDeps, flow: RequestFlow | None) -> None:
@@ -71,10 +86,25 @@ def register(app: App, deps: ConversationDeps, flow: RequestFlow | None) -> None
         return
 
     @app.command(ids.COMMAND, matchers=[lambda command: subcommand(command) == "mine"])
-    def handle_mine(ack: Ack, command: Mapping[str, Any]) -> None:
+    def handle_mine(
+        ack: Ack, command: Mapping[str, Any], client: WebClient, respond: Respond
+    ) -> None:
         user = str(command["user_id"])
-        blocks, text = mine_message(requests_of(user, deps=flow.deps), flow.today())
-        ack(text=text, blocks=blocks)
+        if flow.linking is None:
+            blocks, text = mine_message(requests_of(user, deps=flow.deps), flow.today())
+            ack(text=text, blocks=blocks)
+            return
+        ack()  # who this is may take a look-up in Slack and GitLab: answer after the ack
+        link = None
+        try:
+            known_person(flow, client, user)
+        except NotLinkedError as exc:
+            link = _link_for(flow, client, user, exc)
+        except (IdentityError, GitLabError):
+            link = None  # the list is still theirs; who they are matters only to act
+        mine = requests_of(user, deps=flow.deps)
+        blocks, text = mine_message(mine, flow.today(), link_url=link)
+        respond(text=text, blocks=blocks)
 
     @app.command(ids.COMMAND, matchers=[lambda command: subcommand(command) == "pending"])
     def handle_pending(

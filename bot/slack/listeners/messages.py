@@ -21,6 +21,8 @@ HELP = (
     f"• `{ids.COMMAND} request`: request a token; approvers decide in Slack\n"
     f"• `{ids.COMMAND} mine`: your tokens and open requests\n"
     f"• `{ids.COMMAND} pending`: requests waiting for your decision\n"
+    f"• `{ids.COMMAND} link` / `{ids.COMMAND} unlink`: link your GitLab account by signing"
+    " in to GitLab (where set up), or undo it\n"
     f"• `{ids.COMMAND} help`: this message\n"
     '• Or write to me directly, or mention me in a channel: "which token should I use?"\n'
     "• My Home tab shows your tokens, your requests and what waits for you"
