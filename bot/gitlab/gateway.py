@@ -105,11 +105,7 @@ class PythonGitlabGateway:
             found = self.call("user", lambda: self._gl.users.list(username=username))
             return mapping.user(found[0].attributes) if found else None
         if email:
-            found = self.call("user", lambda: self._gl.users.list(search=email))
-            users = [mapping.user(u.attributes) for u in found]
-            # Only an exact address counts: a fuzzy name match could be someone else.
-            exact = [u for u in users if (u.email or "").lower() == email.lower()]
-            return exact[0] if len(exact) == 1 else None
+            return lookup.user_by_email(self, self._gl, email)
         raise ValueError("give a username or an email")
 
     def bot_credential(self) -> BotCredential:

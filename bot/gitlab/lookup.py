@@ -7,13 +7,14 @@ reads decide whether a credential exists, so a failure to read raises; it never 
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import gitlab
 from gitlab.v4.objects import GroupServiceAccount
 
 from bot.domain import provenance
-from bot.domain.credentials import Namespace, NamespaceKind, TokenRecord, TokenSpec
+from bot.domain.credentials import GitLabUser, Namespace, NamespaceKind, TokenRecord, TokenSpec
 from bot.domain.tokens import TokenType
 from bot.gitlab import mapping
 from bot.gitlab.inventory import Caller
@@ -73,6 +74,28 @@ def existing_account(
         if account.attributes.get("username") == username:
             return GroupServiceAccount(group.service_accounts, account.attributes)
     return None
+
+
+def user_by_email(caller: Caller, gl: gitlab.Gitlab, email: str) -> GitLabUser | None:
+    """The one GitLab user with exactly this e-mail address, as far as the bot may see.
+
+    GitLab's user search matches anyone's public e-mail exactly, and private addresses only
+    for an administrator (its `User.search`: `with_public_email`, primary and secondary
+    e-mails for admins); only an administrator's answer carries `email`. For anyone else each
+    candidate is read again (`GET /users/:id` shows `public_email`) and compared exactly, so
+    a fuzzy match on a name is never taken for the person.
+    """
+    found = caller.call("user", lambda: gl.users.list(search=email))
+    wanted = email.strip().lower()
+    exact = []
+    for listed in found:
+        attrs = dict(listed.attributes)
+        if "email" not in attrs and "public_email" not in attrs:
+            attrs = dict(caller.call("user", partial(gl.users.get, int(attrs["id"]))).attributes)
+        addresses = {str(attrs.get(k) or "").strip().lower() for k in ("email", "public_email")}
+        if wanted in addresses:
+            exact.append(mapping.user(attrs))
+    return exact[0] if len(exact) == 1 else None
 
 
 def _listed(caller: Caller, gl: gitlab.Gitlab, ns: Namespace, spec: TokenSpec) -> list[TokenRecord]:

@@ -31,6 +31,29 @@ class Call:
 
 
 @dataclass
+class SlackPerson:
+    """Someone `users.info` knows (Slack's user object, the fields tokenbot reads)."""
+
+    name: str
+    email: str | None = None
+    email_confirmed: bool = True  # Slack's `is_email_confirmed`
+
+    def user_object(self, user_id: str) -> dict[str, Any]:
+        profile: dict[str, Any] = {"real_name": self.name, "display_name": self.name}
+        if self.email is not None:
+            profile["email"] = self.email
+        return {
+            "id": user_id,
+            "team_id": TEAM_ID,
+            "name": self.name.lower().replace(" ", "."),
+            "real_name": self.name,
+            "is_bot": False,
+            "is_email_confirmed": self.email_confirmed,
+            "profile": profile,
+        }
+
+
+@dataclass
 class _Fault:
     method: str
     status: int
@@ -41,7 +64,8 @@ class _Fault:
 class SlackRecorder:
     def __init__(self) -> None:
         self.calls: list[Call] = []
-        self.emails: dict[str, str] = {}
+        # users.info answers for these; anyone else is `user_not_found`, as in Slack.
+        self.people: dict[str, SlackPerson] = {}
         self._faults: list[_Fault] = []
         self._lock = threading.Lock()
         self._ts = itertools.count(1)
@@ -129,8 +153,15 @@ class SlackRecorder:
                 "ok": True,
                 "channel": {"id": "D" + str(args.get("users", "")).lstrip("U")},
             },
+            "users.info": lambda: self._user_info(str(args.get("user", ""))),
         }
         return 200, answers.get(method, lambda: {"ok": True})(), {}
+
+    def _user_info(self, user_id: str) -> dict[str, Any]:
+        person = self.people.get(user_id)
+        if person is None:
+            return {"ok": False, "error": "user_not_found"}
+        return {"ok": True, "user": person.user_object(user_id)}
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         recorder = self
