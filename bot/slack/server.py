@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextvars
 import logging
 import signal
+import threading
 from collections.abc import Callable, Iterable
 from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
@@ -122,6 +123,31 @@ def serve_http(
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         server.close()
     log.info("stopped serving HTTP")
+
+
+def serve_in_background(
+    application: WsgiApp, *, host: str, port: int, on_listening: Callable[[str], None]
+) -> Callable[[], None]:
+    """Serve `application` from a daemon thread (Socket Mode's sign-in pages); returns a stop.
+
+    The main thread keeps the signal handlers and the WebSocket; this server only answers.
+    """
+    server = create_server(
+        application,
+        host=host,
+        port=port,
+        threads=4,
+        ident="tokenbot",
+        max_request_body_size=MAX_BODY_BYTES,
+    )
+    on_listening(f"http://{host}:{getattr(server, 'effective_port', port)}")
+    thread = threading.Thread(target=server.run, name="tokenbot-pages", daemon=True)
+    thread.start()
+
+    def stop() -> None:
+        server.close()
+
+    return stop
 
 
 def serve_socket_mode(app: App, *, app_token: str) -> None:
