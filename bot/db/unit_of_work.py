@@ -8,9 +8,11 @@ from typing import Self
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot.db.inventory_repositories import SqlInventory, SqlJobLeases, SqlReminderLog
+from bot.db.inventory_repositories import SqlInventory
+from bot.db.lease_repositories import SqlJobLeases
 from bot.db.link_repositories import SqlAccountLinks
 from bot.db.minted_repositories import SqlMintedLedger
+from bot.db.reminder_repositories import SqlReminderLog
 from bot.db.repositories import SqlConversationRepository
 from bot.db.request_repositories import SqlAuditLog, SqlRequestRepository, SqlSecretVault
 from bot.db.secret_box import FernetBox
