@@ -1,0 +1,229 @@
+"""`Settings`: every setting (`bot/settings_fields.py`), checked, and what they mean together.
+
+Validators turn each malformed value into one line naming the setting; the properties derive
+what the rest of tokenbot uses (the platform, the request policy, the routes).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import PrivateAttr, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
+
+from bot.domain.platform import Offering, Platform
+from bot.domain.policy import GITLAB_MAX_LIFETIME_DAYS, LifetimePolicy
+from bot.domain.request_policy import REQUESTABLE, RequestPolicy, TypeRule
+from bot.domain.tokens import valid_scopes
+from bot.settings_fields import SettingsFields
+
+MIN_SECRET_KEY_LENGTH = 32
+
+
+class SettingsError(ValueError):
+    """A missing or malformed setting; str() is the one line to show the person."""
+
+
+def _prefixed(prefix: str) -> Any:
+    def check(value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith(prefix):
+            raise ValueError(f"must start with {prefix}")
+        return value
+
+    return check
+
+
+class Settings(SettingsFields):
+    """Every setting; the environment variable is the field name in capitals."""
+
+    _secret_sources: dict[str, Path] = PrivateAttr(default_factory=dict)
+
+    _check_bot = field_validator("slack_bot_token")(_prefixed("xoxb-"))
+    _check_app = field_validator("slack_app_token")(_prefixed("xapp-"))
+
+    @field_validator("tokenbot_user_map")
+    @classmethod
+    def _pairs(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return _check_pairs(value, "SLACKID=gitlab_username")
+
+    @field_validator("tokenbot_approvals_routes", "tokenbot_reminders_routes")
+    @classmethod
+    def _routes(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return _check_pairs(value, "group/path=CHANNELID")
+
+    @field_validator("tokenbot_owners")
+    @classmethod
+    def _owner_pairs(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return _check_pairs(value, "group/path=SLACKID")
+
+    @field_validator("tokenbot_reminder_days")
+    @classmethod
+    def _days(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        if any(day < 1 or day > GITLAB_MAX_LIFETIME_DAYS for day in value):
+            raise ValueError("days must be between 1 and 365")
+        return tuple(sorted(set(value), reverse=True))
+
+    @field_validator("tokenbot_reminder_time")
+    @classmethod
+    def _time(cls, value: str) -> str:
+        hour, sep, minute = value.partition(":")
+        if not (sep and hour.isdigit() and minute.isdigit()) or int(hour) > 23 or int(minute) > 59:
+            raise ValueError("use HH:MM, e.g. 09:00")
+        return f"{int(hour):02d}:{int(minute):02d}"
+
+    @field_validator("tokenbot_reminder_timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("not a known IANA time zone, e.g. Europe/Berlin") from None
+        return value
+
+    @property
+    def reminders_routes(self) -> dict[str, str]:
+        return _split_pairs(self.tokenbot_reminders_routes)
+
+    @property
+    def owners(self) -> dict[str, str]:
+        return _split_pairs(self.tokenbot_owners)
+
+    def secret_file(self, name: str) -> Path | None:
+        """The file a secret setting was read from (`NAME_FILE`), if it came from one."""
+        return self._secret_sources.get(name.lower())
+
+    @property
+    def approvals_routes(self) -> dict[str, str]:
+        return _split_pairs(self.tokenbot_approvals_routes)
+
+    @property
+    def user_map(self) -> dict[str, str]:
+        return _split_pairs(self.tokenbot_user_map)
+
+    @field_validator("tokenbot_secret_key")
+    @classmethod
+    def _long_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < MIN_SECRET_KEY_LENGTH:
+            raise ValueError(f"must have at least {MIN_SECRET_KEY_LENGTH} characters")
+        return value
+
+    @field_validator("gitlab_url", "slack_api_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in {"http", "https"} or not parts.netloc:
+            raise ValueError("must be an http:// or https:// URL")
+        return value
+
+    @field_validator(
+        "tokenbot_watched_groups",
+        "tokenbot_approvers",
+        "tokenbot_user_map",
+        "tokenbot_approvals_routes",
+        "tokenbot_reminders_routes",
+        "tokenbot_owners",
+        "tokenbot_admins",
+        "tokenbot_reminder_days",
+        mode="before",
+    )
+    @classmethod
+    def _comma_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip().strip("/") for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("tokenbot_gitlab_ca_bundle")
+    @classmethod
+    def _readable(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"{value} is not a readable file")
+        return value
+
+    @field_validator("tokenbot_log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _lifetimes(self) -> Settings:
+        if self.tokenbot_default_lifetime_days > self.tokenbot_max_lifetime_days:
+            raise ValueError(
+                "TOKENBOT_DEFAULT_LIFETIME_DAYS must not exceed TOKENBOT_MAX_LIFETIME_DAYS"
+            )
+        return self
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The environment beats the config file, which arrives as init arguments.
+        return (env_settings, init_settings)
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.tokenbot_data_dir / 'tokenbot.db'}"
+
+    @property
+    def platform(self) -> Platform:
+        offering = self.tokenbot_gitlab_offering
+        if offering == "auto":
+            if self.gitlab_url is None:
+                return Platform(Offering.UNKNOWN, self.tokenbot_gitlab_tier)
+            host = (urlsplit(self.gitlab_url).hostname or "").lower()
+            com = host == "gitlab.com" or host.endswith(".gitlab.com")
+            offering = "gitlab_com" if com else "self_managed"
+        return Platform(Offering(offering), self.tokenbot_gitlab_tier)
+
+    @property
+    def request_policy(self) -> RequestPolicy:
+        rules = {
+            t: TypeRule(valid_scopes(t), max_lifetime_days=self.tokenbot_max_lifetime_days)
+            for t in REQUESTABLE
+        }
+        return RequestPolicy(
+            rules=rules,
+            two_approvals_when_risky=self.tokenbot_two_approvals_when_risky,
+            pending_days=self.tokenbot_pending_days,
+            long_lifetime_days=self.tokenbot_default_lifetime_days,
+            approvers=frozenset(self.tokenbot_approvers),
+        )
+
+    @property
+    def lifetime_policy(self) -> LifetimePolicy:
+        return LifetimePolicy(self.tokenbot_default_lifetime_days, self.tokenbot_max_lifetime_days)
+
+    def require(self, *names: str) -> None:
+        """Fail with a one-line error for the first of `names` that is not set."""
+        for name in names:
+            if getattr(self, name.lower()) is None:
+                raise SettingsError(f"{name.upper()} is not set: {_describe(name.lower())}")
+
+
+def _describe(field: str) -> str:
+    return Settings.model_fields[field].description or "see docs/configuration.md"
+
+
+def secret_fields() -> list[str]:
+    return [n for n, f in Settings.model_fields.items() if "SecretStr" in str(f.annotation)]
+
+
+def _check_pairs(value: tuple[str, ...], shape: str) -> tuple[str, ...]:
+    for pair in value:
+        left, sep, right = pair.partition("=")
+        if not sep or not left.strip() or not right.strip():
+            raise ValueError(f"'{pair}' is not {shape}")
+    return value
+
+
+def _split_pairs(value: tuple[str, ...]) -> dict[str, str]:
+    return {a.strip().strip("/"): b.strip() for a, _, b in (p.partition("=") for p in value)}
