@@ -38,10 +38,23 @@ ACTIONS = (
     ids.REMINDER_CLAIM,
     ids.REMINDER_ROTATE,
     ids.REMINDER_RENEW,
+    ids.ORPHAN_REVOKE,
+    ids.LINK_OPEN,
     "value",  # the request form's token type select (block "token_type")
 )
 CALLBACKS = (ids.REQUEST_SUBMIT, ids.DENY_SUBMIT, ids.REMINDER_RENEW_SUBMIT)
-SUBCOMMANDS = ("which", "request", "mine", "pending", "help", "", "nope", "PENDING now")
+SUBCOMMANDS = (
+    "which",
+    "request",
+    "mine",
+    "pending",
+    "help",
+    "link",
+    "unlink",
+    "",
+    "nope",
+    "PENDING now",
+)
 EVENTS = ("app_home_opened", "app_mention", "message", "reaction_added")
 BASES = (
     *(("action", a) for a in ACTIONS),
