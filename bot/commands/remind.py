@@ -1,0 +1,77 @@
+"""`tokenbot remind`: post the expiry reminders due today (for cron instead of `tokenbot run`)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from datetime import timedelta
+
+from bot.bootstrap import bootstrap, missing_for_requests, reminder_deps, slack_app
+from bot.commands import EXIT_FAILED, EXIT_OK
+from bot.config import Settings
+from bot.domain.reminders import Reminder
+from bot.services.leases import run_exclusively
+from bot.services.reminders import plan_reminders, sweep
+from bot.shell.reminder_table import REMINDER_HEADERS, reminder_rows
+from bot.shell.tables import render_table
+from bot.slack.reminders import SlackReminderPoster
+
+
+def add_remind_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register `tokenbot remind`."""
+    remind_cmd = commands.add_parser(
+        "remind",
+        help="post the expiry reminders due today (for cron instead of tokenbot run)",
+        description="Posts each due reminder once to its channel; --dry-run lists them and"
+        " posts nothing. Run `tokenbot sync` first so the inventory is current.",
+    )
+    remind_cmd.add_argument("--dry-run", action="store_true", help="list what is due; post nothing")
+
+
+def run_remind(args: argparse.Namespace, settings: Settings) -> int:
+    container = bootstrap(settings)
+    try:
+        # Without a channel nothing is ever due: say so instead of "nothing is due today".
+        settings.require("TOKENBOT_REMINDERS_CHANNEL")
+        if args.dry_run:
+            due = plan_reminders(deps=reminder_deps(settings, container, _NoPoster()))
+            table = render_table(reminder_rows(due), REMINDER_HEADERS)
+            print(table if due else "nothing is due today")
+            return EXIT_OK
+        settings.require("SLACK_BOT_TOKEN", "TOKENBOT_REMINDERS_CHANNEL")
+        app = slack_app(settings, container, None)
+        # Rotate and Renew are offered when the running bot can act on them (requests are on).
+        poster = SlackReminderPoster(app.client, renewals=not missing_for_requests(settings))
+        deps = reminder_deps(settings, container, poster)
+        # The scheduled sweep's lease: the claims keep posts single anyway; this keeps two
+        # sweeps from pacing the same channels at once.
+        report = run_exclusively(
+            "reminder-sweep",
+            lambda: sweep(deps=deps),
+            uow=deps.uow,
+            clock=deps.clock,
+            longest=timedelta(hours=1),
+        )
+    finally:
+        container.close()
+    if report is None:
+        print("tokenbot: another process is sweeping right now; try again later", file=sys.stderr)
+        return EXIT_FAILED
+    print(
+        f"{len(report.due)} due, {report.posted} posted"
+        f" ({report.digests} digests), {report.lost_to_another_process} taken by another process"
+    )
+    for failure in report.failed:
+        print(f"not posted: {failure}", file=sys.stderr)
+    return EXIT_FAILED if report.failed else EXIT_OK
+
+
+class _NoPoster:
+    """Stands in for Slack in a dry run; never called."""
+
+    def post(self, reminder: Reminder) -> str:
+        raise AssertionError("a dry run posts nothing")
+
+    def post_digest(self, channel: str, reminders: Sequence[Reminder]) -> str:
+        raise AssertionError("a dry run posts nothing")
