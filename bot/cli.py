@@ -28,6 +28,7 @@ from bot.commands.remind import add_remind_parser, run_remind
 from bot.commands.run import add_run_parser, run_bot
 from bot.commands.sandbox import add_sandbox_parser, run_sandbox
 from bot.commands.shell import add_shell_parser, run_shell
+from bot.commands.users import add_users_parser, run_users
 from bot.config import Settings, SettingsError, load_settings
 from bot.domain.walk import AnswerError
 from bot.observability.logs import configure_logging
@@ -63,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_db_parser(commands)
     add_check_parser(commands)
     add_reconcile_parser(commands)
+    add_users_parser(commands)
     return parser
 
 
@@ -110,6 +112,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         "reconcile": run_reconcile,
         "sync": run_sync,
         "remind": run_remind,
+        "users": run_users,
     }
     return handlers[args.command](args, settings)
 

@@ -15,6 +15,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.domain.requests import TokenRequest
 from bot.services.inventory_sync import SyncDeps, sync_inventory
 from bot.services.leases import run_exclusively
+from bot.services.linking import discard_expired_states
 from bot.services.provisioning import discard_unrevealed
 from bot.services.reconciler import ReconcileDeps, reconcile_exclusively
 from bot.services.reminders import ReminderDeps, sweep
@@ -39,11 +40,13 @@ def request_jobs(
     *,
     on_expired: Callable[[TokenRequest], None] | None = None,
     reconcile: ReconcileDeps | None = None,
+    linking: bool = False,
 ) -> list[Job]:
     """Housekeeping of token requests; each is safe to run in two processes at once.
 
     `on_expired` tells people about each request that expired (the chat front end's job);
-    `reconcile` runs the reconciler every minute (one process at a time, by its lease).
+    `reconcile` runs the reconciler every minute (one process at a time, by its lease);
+    `linking` discards GitLab sign-ins nobody finished, every 10 minutes.
     """
 
     def expire() -> list[str]:
@@ -63,6 +66,14 @@ def request_jobs(
     if reconcile is not None:
         settle = reconcile
         jobs.append(Job("reconcile-provisioning", 60, lambda: reconcile_exclusively(deps=settle)))
+    if linking:
+        jobs.append(
+            Job(
+                "discard-expired-sign-ins",
+                600,
+                lambda: discard_expired_states(deps_uow=deps.uow, clock=deps.clock),
+            )
+        )
     return jobs
 
 

@@ -214,6 +214,21 @@ class SettingsFields(BaseSettings):
         description="Comma-separated `SLACKID=gitlab_username` pairs that link people"
         " explicitly, overriding the match by e-mail address.",
     )
+    tokenbot_public_url: str | None = Field(
+        None,
+        description="Address at which people's browsers reach tokenbot, e.g."
+        " `https://tokenbot.example.com`. GitLab sign-in sends people back to this plus"
+        " `/gitlab/oauth/callback` (register that as the OAuth application's redirect URI).",
+    )
+    tokenbot_gitlab_oauth_client_id: str | None = Field(
+        None,
+        description="Application ID of tokenbot's OAuth application in GitLab (scope"
+        " `read_user`). With the secret and TOKENBOT_PUBLIC_URL it turns on GitLab sign-in:"
+        " people link their Slack account to their GitLab user. See docs/identity.md.",
+    )
+    tokenbot_gitlab_oauth_client_secret: SecretStr | None = Field(
+        None, description="Secret of tokenbot's OAuth application in GitLab."
+    )
     tokenbot_two_approvals_when_risky: bool = Field(
         True,
         description="Require two different approvers for risky requests (api scope,"

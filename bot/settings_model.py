@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import PrivateAttr, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 
+from bot.domain.links import OAUTH_CALLBACK_PATH
 from bot.domain.platform import Offering, Platform
 from bot.domain.policy import GITLAB_MAX_LIFETIME_DAYS, LifetimePolicy
 from bot.domain.request_policy import REQUESTABLE, RequestPolicy, TypeRule
@@ -21,6 +22,11 @@ from bot.domain.tokens import valid_scopes
 from bot.settings_fields import SettingsFields
 
 MIN_SECRET_KEY_LENGTH = 32
+SIGN_IN_SETTINGS = (
+    "tokenbot_gitlab_oauth_client_id",
+    "tokenbot_gitlab_oauth_client_secret",
+    "tokenbot_public_url",
+)
 
 
 class SettingsError(ValueError):
@@ -110,7 +116,7 @@ class Settings(SettingsFields):
             raise ValueError(f"must have at least {MIN_SECRET_KEY_LENGTH} characters")
         return value
 
-    @field_validator("gitlab_url", "slack_api_url")
+    @field_validator("gitlab_url", "slack_api_url", "tokenbot_public_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if value is None:
@@ -156,6 +162,28 @@ class Settings(SettingsFields):
                 "TOKENBOT_DEFAULT_LIFETIME_DAYS must not exceed TOKENBOT_MAX_LIFETIME_DAYS"
             )
         return self
+
+    @model_validator(mode="after")
+    def _sign_in_complete(self) -> Settings:
+        given = {n.upper() for n in SIGN_IN_SETTINGS if getattr(self, n) is not None}
+        if given and len(given) < len(SIGN_IN_SETTINGS):
+            lacking = sorted(n.upper() for n in SIGN_IN_SETTINGS if n.upper() not in given)
+            raise ValueError(f"GitLab sign-in needs {', '.join(lacking)} too")
+        if given and self.tokenbot_secret_key is None:
+            raise ValueError("GitLab sign-in needs TOKENBOT_SECRET_KEY too")
+        return self
+
+    @property
+    def sign_in_enabled(self) -> bool:
+        """GitLab sign-in (account linking) is on: all of SIGN_IN_SETTINGS are set."""
+        return all(getattr(self, n) is not None for n in SIGN_IN_SETTINGS)
+
+    @property
+    def oauth_redirect_uri(self) -> str | None:
+        """Where GitLab sends people back after sign-in (TOKENBOT_PUBLIC_URL + callback)."""
+        if self.tokenbot_public_url is None:
+            return None
+        return self.tokenbot_public_url.rstrip("/") + OAUTH_CALLBACK_PATH
 
     @classmethod
     def settings_customise_sources(

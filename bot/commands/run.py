@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import gc
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 
 from bot.bootstrap import (
@@ -25,10 +26,18 @@ from bot.scheduler import Job, reminder_jobs, request_jobs, start_scheduler
 from bot.services.leases import run_exclusively
 from bot.services.own_token_watch import watch_own_token
 from bot.services.provisioning import observe_provisioning
+from bot.slack.link_page import CALLBACK_PATH, link_pages
 from bot.slack.listeners.delivery import announce_expired
 from bot.slack.reconcile_notices import SlackReconcileNotifier
 from bot.slack.reminders import SlackReminderPoster
-from bot.slack.server import EVENTS_PATH, serve_http, serve_socket_mode, wsgi_app
+from bot.slack.server import (
+    EVENTS_PATH,
+    pages_only_app,
+    serve_http,
+    serve_in_background,
+    serve_socket_mode,
+    wsgi_app,
+)
 
 # The logger keeps the name it had when this lived in bot/cli.py: log lines show it.
 log = logging.getLogger("bot.cli")
@@ -55,6 +64,7 @@ def run_bot(args: argparse.Namespace, settings: Settings) -> int:
     container = bootstrap(settings)
     scheduler = None
     metrics: MetricsService | None = None
+    stop_pages: Callable[[], None] | None = None
     try:
         flow = request_flow(settings, container)
         app = slack_app(settings, container, flow)
@@ -73,6 +83,7 @@ def run_bot(args: argparse.Namespace, settings: Settings) -> int:
                 flow.deps,
                 on_expired=lambda request: announce_expired(app.client, request),
                 reconcile=reconcile_deps(settings, container, notify),
+                linking=flow.linking is not None,
             )
         else:
             log.info(
@@ -85,13 +96,23 @@ def run_bot(args: argparse.Namespace, settings: Settings) -> int:
         # What start-up made lives for the whole process: keep it out of the collector's scans
         # (a full collection paused acks by about 100 ms in the benchmark).
         gc.freeze()
+        port = settings.port if args.port is None else args.port
+        pages = link_pages(flow.linking) if flow is not None and flow.linking else None
         if settings.slack_app_token is not None:
+            if pages is not None:
+                stop_pages = serve_in_background(
+                    pages_only_app(pages),
+                    host=args.host,
+                    port=port,
+                    on_listening=lambda url: print(
+                        f"tokenbot serving GitLab sign-in on {url}{CALLBACK_PATH}", flush=True
+                    ),
+                )
             print("tokenbot connecting to Slack in Socket Mode", flush=True)
             serve_socket_mode(app, app_token=settings.slack_app_token.get_secret_value())
         else:
-            port = settings.port if args.port is None else args.port
             serve_http(
-                wsgi_app(app, ready=container.ready, metrics=metrics.app_registry),
+                wsgi_app(app, ready=container.ready, metrics=metrics.app_registry, pages=pages),
                 host=args.host,
                 port=port,
                 on_listening=lambda url: print(
@@ -99,6 +120,8 @@ def run_bot(args: argparse.Namespace, settings: Settings) -> int:
                 ),
             )
     finally:
+        if stop_pages is not None:
+            stop_pages()
         if scheduler is not None:
             scheduler.shutdown(wait=False)
         if metrics is not None:

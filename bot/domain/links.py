@@ -13,6 +13,8 @@ import hmac
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+# Where GitLab sends people back after sign-in, under TOKENBOT_PUBLIC_URL.
+OAUTH_CALLBACK_PATH = "/gitlab/oauth/callback"
 STATE_TTL = timedelta(minutes=10)
 LIVE_STATES_PER_PERSON = 5  # more clicks on "Link" replace the oldest
 

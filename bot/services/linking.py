@@ -185,6 +185,12 @@ def linked_gitlab_user(chat_id: str, *, uow: UnitOfWorkFactory) -> int | None:
     return None if link is None else link.gitlab_user_id
 
 
+def linked_accounts(*, uow: UnitOfWorkFactory) -> list[AccountLink]:
+    """Every link, for the operator's `tokenbot users list`."""
+    with uow() as unit:
+        return unit.links.all()
+
+
 def discard_expired_states(*, deps_uow: UnitOfWorkFactory, clock: Clock) -> int:
     with deps_uow() as uow:
         gone = uow.links.discard_expired_states(clock())

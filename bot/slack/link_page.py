@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from urllib.parse import parse_qs
 from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
+from bot.domain.links import OAUTH_CALLBACK_PATH
 from bot.services.gitlab_errors import GitLabError
 from bot.services.linking import (
     Confirmation,
@@ -25,7 +26,7 @@ from bot.services.linking import (
 )
 
 log = logging.getLogger(__name__)
-CALLBACK_PATH = "/gitlab/oauth/callback"
+CALLBACK_PATH = OAUTH_CALLBACK_PATH
 CONFIRM_PATH = "/gitlab/oauth/confirm"
 MAX_FORM_BYTES = 4096
 _SHOWN = 200  # characters of a name on a page

@@ -126,3 +126,55 @@ def test_settings_show_numbers_and_hide_a_database_password() -> None:
     assert shown["TOKENBOT_REMINDER_DAYS"] == "30,7"
     assert shown["DATABASE_URL"] == "postgresql://tokenbot:***@db.internal:5432/tokenbot"
     assert "s3cret-pw" not in repr(shown)
+
+
+SIGN_IN = {
+    "TOKENBOT_GITLAB_OAUTH_CLIENT_ID": "app-id",
+    "TOKENBOT_GITLAB_OAUTH_CLIENT_SECRET": "gloas-app-secret",
+    "TOKENBOT_PUBLIC_URL": "https://tokenbot.example.com/",
+    "TOKENBOT_SECRET_KEY": "k" * 32,
+}
+
+
+def test_gitlab_sign_in_is_on_with_all_three_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in SIGN_IN.items():
+        monkeypatch.setenv(name, value)
+    settings = load_settings()
+    assert settings.sign_in_enabled
+    assert settings.oauth_redirect_uri == "https://tokenbot.example.com/gitlab/oauth/callback"
+    assert "gloas-app-secret" not in repr(settings)
+
+
+@pytest.mark.parametrize("left_out", sorted(SIGN_IN))
+def test_gitlab_sign_in_half_configured_names_what_is_missing(
+    monkeypatch: pytest.MonkeyPatch, left_out: str
+) -> None:
+    for name, value in SIGN_IN.items():
+        if name != left_out:
+            monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    assert left_out in str(caught.value)
+    assert "gloas-app-secret" not in str(caught.value)
+    assert "\n" not in str(caught.value).strip()
+
+
+def test_the_oauth_secret_can_come_from_a_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secret_file = tmp_path / "oauth-secret"
+    secret_file.write_text("gloas-from-a-file\n")
+    for name, value in SIGN_IN.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("TOKENBOT_GITLAB_OAUTH_CLIENT_SECRET")
+    monkeypatch.setenv("TOKENBOT_GITLAB_OAUTH_CLIENT_SECRET_FILE", str(secret_file))
+    settings = load_settings()
+    assert settings.tokenbot_gitlab_oauth_client_secret is not None
+    assert settings.tokenbot_gitlab_oauth_client_secret.get_secret_value() == "gloas-from-a-file"
+
+
+def test_a_public_url_that_is_not_http_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TOKENBOT_PUBLIC_URL", "tokenbot.example.com")
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    assert "TOKENBOT_PUBLIC_URL" in str(caught.value)
