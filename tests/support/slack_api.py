@@ -66,6 +66,8 @@ class SlackRecorder:
         self.calls: list[Call] = []
         # users.info answers for these; anyone else is `user_not_found`, as in Slack.
         self.people: dict[str, SlackPerson] = {}
+        # Socket Mode: the WebSocket URL `apps.connections.open` hands out (socket_mode.py).
+        self.socket_mode_url: str | None = None
         self._faults: list[_Fault] = []
         self._lock = threading.Lock()
         self._ts = itertools.count(1)
@@ -154,6 +156,7 @@ class SlackRecorder:
                 "channel": {"id": "D" + str(args.get("users", "")).lstrip("U")},
             },
             "users.info": lambda: self._user_info(str(args.get("user", ""))),
+            "apps.connections.open": self._connections_open,
         }
         return 200, answers.get(method, lambda: {"ok": True})(), {}
 
@@ -162,6 +165,11 @@ class SlackRecorder:
         if person is None:
             return {"ok": False, "error": "user_not_found"}
         return {"ok": True, "user": person.user_object(user_id)}
+
+    def _connections_open(self) -> dict[str, Any]:
+        if self.socket_mode_url is None:  # no Socket Mode stand-in is attached
+            return {"ok": False, "error": "not_allowed_token_type"}
+        return {"ok": True, "url": self.socket_mode_url}
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         recorder = self
