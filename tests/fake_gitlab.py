@@ -20,6 +20,7 @@ from bot.domain.credentials import (
     TokenSpec,
 )
 from bot.domain.provenance import request_of
+from bot.domain.service_accounts import Creation, CreationVerdict
 from bot.domain.tokens import AccessLevel, TokenType
 from bot.services.gitlab_errors import GitLabError, NotFoundError, UnavailableError
 from bot.services.gitlab_port import ProgressCallback
@@ -46,6 +47,10 @@ class FakeGitLab:
     own_rotations: list[date] = field(default_factory=list)
     fail_own: GitLabError | None = None  # bot_credential() raises it
     fail_own_rotate: GitLabError | None = None  # rotate_own_token() raises it
+    # What service_account_creation() answers (a real gateway asks GitLab).
+    account_creation: CreationVerdict = field(
+        default_factory=lambda: CreationVerdict(Creation.ALLOWED, "an administrator")
+    )
     _ids: Iterator[int] = field(default_factory=lambda: itertools.count(100))
 
     def project(self, path: str) -> None:
@@ -61,6 +66,10 @@ class FakeGitLab:
         if path not in self.places:
             raise NotFoundError(f"project or group '{path}'")
         return self.places[path]
+
+    def service_account_creation(self, group: str) -> CreationVerdict:
+        self.namespace(group)
+        return self.account_creation
 
     def create_token(self, spec: TokenSpec) -> IssuedToken:
         if self.fail_create is not None:

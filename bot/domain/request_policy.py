@@ -136,7 +136,7 @@ def _scope_problems(draft: RequestDraft, rule: TypeRule) -> list[Problem]:
 
 
 def _role_problems(draft: RequestDraft) -> list[Problem]:
-    if draft.token_type in ROLE_BEARING and draft.token_type is not TokenType.SERVICE_ACCOUNT_PAT:
+    if draft.token_type in ROLE_BEARING:
         if draft.access_level is None:
             return [Problem("role", "choose a role")]
     elif draft.access_level is not None:

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
 import gitlab
+import gitlab.exceptions as gle
 
 from bot.domain.credentials import (
     IssuedToken,
@@ -15,7 +16,7 @@ from bot.domain.credentials import (
     TokenRecord,
     TokenSpec,
 )
-from bot.domain.tokens import TokenType
+from bot.domain.tokens import AccessLevel, TokenType
 from bot.gitlab import lookup, mapping
 from bot.services.gitlab_errors import ValidationError
 
@@ -48,6 +49,9 @@ def create(caller: ChangeCaller, gl: gitlab.Gitlab, ns: Namespace, spec: TokenSp
         expect(ns, NamespaceKind.GROUP, kind)
         username = spec.service_account or spec.name
         account = lookup.account_for(caller, gl, ns, username, spec.request_id)
+        data.pop("access_level", None)  # the account's role is its membership, below
+        if spec.access_level is not None:
+            _make_member(caller, gl, ns, int(account.attributes["id"]), spec.access_level)
         made = caller.call(spec.where, lambda: account.access_tokens.create(data), change=change)
         return _issued(mapping.access_token(made.attributes, kind, ns), made)
     if kind is TokenType.DEPLOY_TOKEN:
@@ -70,6 +74,24 @@ def create(caller: ChangeCaller, gl: gitlab.Gitlab, ns: Namespace, spec: TokenSp
         )
         return _issued(mapping.trigger_token(made.attributes, ns), made)
     raise ValidationError(f"tokenbot cannot create a {kind.value} through the API")
+
+
+def _make_member(
+    caller: ChangeCaller, gl: gitlab.Gitlab, ns: Namespace, user_id: int, role: AccessLevel
+) -> None:
+    """Give a new service account the approved role in its group: GitLab makes it a member of
+    nothing, so without this its token is refused everywhere (404). Run again after a lost
+    answer, it finds the membership made and leaves it."""
+    members = gl.groups.get(ns.id, lazy=True).members
+
+    def add() -> None:
+        try:
+            members.create({"user_id": user_id, "access_level": int(role)})
+        except gle.GitlabCreateError as exc:
+            if exc.response_code != 409:  # 409: "Member already exists" (an earlier try)
+                raise
+
+    caller.call(f"the membership of the service account in {ns.path}", add)
 
 
 def expect(ns: Namespace, kind: NamespaceKind, token_type: TokenType) -> None:

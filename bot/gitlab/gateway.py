@@ -25,8 +25,9 @@ from bot.domain.credentials import (
     TokenRef,
     TokenSpec,
 )
+from bot.domain.service_accounts import ADMIN_FIX, CreationVerdict, creation_verdict
 from bot.domain.tokens import AccessLevel, TokenType
-from bot.gitlab import check_reads, creation, lookup, mapping
+from bot.gitlab import check_reads, creation, lookup, mapping, service_account_rules
 from bot.gitlab.client import ClientOptions, build_client
 from bot.gitlab.errors import translate
 from bot.gitlab.inventory import walk_inventory, walk_places
@@ -34,6 +35,7 @@ from bot.services.checks import GitLabAccount, GitLabInstance
 from bot.services.gitlab_errors import (
     NotFoundError,
     OutcomeUnknownError,
+    PermissionDeniedError,
     UnavailableError,
     ValidationError,
 )
@@ -48,6 +50,7 @@ class PythonGitlabGateway:
     def __init__(self, client: gitlab.Gitlab, *, inventory_workers: int = 16) -> None:
         self._gl = client
         self._workers = inventory_workers
+        self._refusals = service_account_rules.RefusalMemory()
 
     # ---------------------------------------------------------------- plumbing
     def call(self, what: str, operation: Callable[[], T], *, change: str | None = None) -> T:
@@ -142,7 +145,23 @@ class PythonGitlabGateway:
 
     # ---------------------------------------------------------------- create
     def create_token(self, spec: TokenSpec) -> IssuedToken:
-        return creation.create(self, self._gl, self.namespace(spec.where), spec)
+        ns = self.namespace(spec.where)
+        try:
+            return creation.create(self, self._gl, ns, spec)
+        except PermissionDeniedError as exc:
+            if spec.token_type is TokenType.SERVICE_ACCOUNT_PAT and self._refusals.note(
+                ns.path, str(exc)
+            ):
+                raise PermissionDeniedError(
+                    f"GitLab refused tokenbot a service account in {ns.path}: {ADMIN_FIX}"
+                ) from None
+            raise
+
+    def service_account_creation(self, group: str) -> CreationVerdict:
+        """May tokenbot create a service account in `group` (GitLabError if unreadable)?"""
+        return creation_verdict(
+            service_account_rules.account_facts(self, self._gl, group, self._refusals)
+        )
 
     # ---------------------------------------------------------------- find by mark
     def marked_tokens(self, spec: TokenSpec, request_id: str) -> list[TokenRecord]:

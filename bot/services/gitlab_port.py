@@ -18,6 +18,7 @@ from bot.domain.credentials import (
     TokenRef,
     TokenSpec,
 )
+from bot.domain.service_accounts import CreationVerdict
 from bot.domain.tokens import AccessLevel
 from bot.services.checks import GitLabAccount, GitLabInstance
 
@@ -34,6 +35,9 @@ class GitLabGateway(Protocol):
         """Live credentials of `spec`'s type at `spec.where` whose mark names the request
         (bot/domain/provenance.py): what an earlier attempt made although its answer was lost.
         Raises GitLabError when GitLab cannot be read: no answer is not "none"."""
+
+    def service_account_creation(self, group: str) -> CreationVerdict:
+        """May tokenbot create a service account in `group`? (domain/service_accounts.py)"""
 
     def rotate_token(self, ref: TokenRef, *, expires_on: date | None = None) -> IssuedToken: ...
 

@@ -77,6 +77,8 @@ def submit_request(requester: Person, draft: RequestDraft, *, deps: RequestDeps)
         problems = _duplicate(requester, draft, deps)
     if not problems:
         problems = gitlab_problems(requester, draft, deps.gate)
+    if not problems:
+        problems = feasibility_problems(draft, deps.gitlab)
     if problems:
         raise RequestRejected(problems)
     flags = deps.policy.risk_flags(draft, today=today)
@@ -161,6 +163,15 @@ def gitlab_problems(person: Person, draft: RequestDraft, gate: Gate) -> list[Pro
         if verdict.outcome is Outcome.DENY:
             return [Problem("variable_project", verdict.reason)]
     return []
+
+
+def feasibility_problems(draft: RequestDraft, gitlab: GitLabGateway) -> list[Problem]:
+    """Can GitLab make what is asked at all? A service account needs tokenbot to be allowed to
+    create one there (domain/service_accounts.py); better said now than after approval."""
+    if draft.token_type is not TokenType.SERVICE_ACCOUNT_PAT:
+        return []
+    verdict = gitlab.service_account_creation(draft.target)
+    return [Problem("target", verdict.reason)] if verdict.refused else []
 
 
 def _field_of(draft: RequestDraft, reason: str, level: AccessLevel) -> str:

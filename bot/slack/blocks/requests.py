@@ -125,8 +125,20 @@ def reveal_modal(request: TokenRequest, secret: Secret) -> dict[str, Any]:
     ]
     if request.draft.token_type is TokenType.PIPELINE_TRIGGER_TOKEN:
         blocks.insert(1, parts.section(RUNS_AS_BOT))
+    if request.draft.token_type is TokenType.SERVICE_ACCOUNT_PAT and request.draft.access_level:
+        blocks.insert(1, parts.section(_account_membership(request)))
     view = View(type="modal", title="Your new token", close="Done", blocks=blocks)
     return view.to_dict()
+
+
+def _account_membership(request: TokenRequest) -> str:
+    """Where a new service account may act: GitLab makes it a member of nothing by itself."""
+    role = request.draft.access_level.label if request.draft.access_level else ""
+    return (
+        f"The service account {t.code(request.draft.name, 120)} is a member of"
+        f" {_target(request)} with the {t.escape(role)} role: its token can reach that group"
+        " and its projects, and nothing else."
+    )
 
 
 def _lead(request: TokenRequest) -> str:
