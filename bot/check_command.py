@@ -93,6 +93,9 @@ def check_setup(settings: Settings, *, config_file: Path | None = None) -> Check
         self_rotate_days=settings.tokenbot_self_rotate_days,
         rotation_problem=_rotation_problem(settings),
         config_file=str(config_file) if config_file else None,
+        user_map_size=len(settings.user_map),
+        sign_in_enabled=settings.sign_in_enabled,
+        sign_in_callback=settings.oauth_redirect_uri,
     )
 
 

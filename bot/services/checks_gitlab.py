@@ -8,6 +8,7 @@ from datetime import date
 from bot.domain.credentials import BotCredential
 from bot.domain.expiry import days_left
 from bot.domain.tokens import AccessLevel
+from bot.services.checks_identity import identity_check, service_account_checks
 from bot.services.checks_ports import CheckSetup, GitLabAccount, GitLabProbe
 from bot.services.checks_report import CheckResult, Status, skip
 from bot.services.gitlab_errors import (
@@ -49,9 +50,11 @@ def gitlab_checks(gitlab: GitLabProbe | None, setup: CheckSetup, today: date) ->
     credential, bot = check_credential(gitlab, setup, today)
     if bot is None:
         return [reach, credential, *_group_skips(setup, "the bot's credential did not work")]
+    who = [identity_check(_account(gitlab), setup), *service_account_checks(gitlab, setup)]
     if not setup.watched_groups:
-        return [reach, credential, *_group_skips(setup, "")]
-    return [reach, credential, *(check_group(gitlab, group, bot) for group in setup.watched_groups)]
+        return [reach, credential, *_group_skips(setup, ""), *who]
+    groups = [check_group(gitlab, group, bot) for group in setup.watched_groups]
+    return [reach, credential, *groups, *who]
 
 
 def _group_skips(setup: CheckSetup, why: str) -> list[CheckResult]:

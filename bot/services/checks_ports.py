@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from bot.domain.credentials import BotCredential
+from bot.domain.service_accounts import CreationVerdict
 from bot.domain.tokens import AccessLevel
 
 
@@ -67,6 +68,9 @@ class GitLabProbe(Protocol):
     def group_role(self, group: str, user_id: int) -> AccessLevel | None:
         """The user's effective role on the group; None if not a member; NotFoundError if
         there is no such group or the bot cannot see it."""
+
+    def service_account_creation(self, group: str) -> CreationVerdict:
+        """May tokenbot create a service account in `group`? (domain/service_accounts.py)"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +134,9 @@ class CheckSetup:
     # Why a due rotation of the bot's own token could not keep the new value (None: it can).
     rotation_problem: str | None = None
     config_file: str | None = None
+    user_map_size: int = 0  # people TOKENBOT_USER_MAP names
+    sign_in_enabled: bool = False  # GitLab sign-in (account linking) is configured
+    sign_in_callback: str | None = None  # TOKENBOT_PUBLIC_URL + /gitlab/oauth/callback
 
     @property
     def gitlab_configured(self) -> bool:

@@ -37,6 +37,7 @@ from tests.support.slack_api import SlackRecorder
 SLACK_BOT_TOKEN = "xoxb-check-test-secret"
 SLACK_APP_TOKEN = "xapp-check-test-secret"
 SECRET_KEY = "k" * 40
+OAUTH_SECRET = "gloas-check-test-secret"
 APPROVALS, REMINDERS, PAYMENTS = "C0APPROVALS", "C0REMINDERS", "C0PAYMENTS"
 
 Runner = Callable[..., Result]
@@ -91,6 +92,9 @@ class World:
             "TOKENBOT_REMINDERS_CHANNEL": REMINDERS,
             "TOKENBOT_APPROVALS_ROUTES": f"acme/payments={PAYMENTS}",
             "TOKENBOT_SECRET_KEY": SECRET_KEY,
+            "TOKENBOT_GITLAB_OAUTH_CLIENT_ID": "tokenbot-app",
+            "TOKENBOT_GITLAB_OAUTH_CLIENT_SECRET": OAUTH_SECRET,
+            "TOKENBOT_PUBLIC_URL": "https://tokenbot.example.com",
         }
         return values | overrides
 
@@ -171,7 +175,7 @@ def lines_of(result: Result) -> dict[str, str]:
 
 
 def assert_no_secrets(result: Result, *secrets: str) -> None:
-    for secret in (*secrets, SLACK_BOT_TOKEN, SLACK_APP_TOKEN, SECRET_KEY):
+    for secret in (*secrets, SLACK_BOT_TOKEN, SLACK_APP_TOKEN, SECRET_KEY, OAUTH_SECRET):
         assert secret not in result.out + result.err
 
 
@@ -186,6 +190,8 @@ def test_everything_in_place_passes_with_exit_code_0(world: World, tokenbot: Run
         "gitlab",
         "gitlab.credential",
         "gitlab.group acme",
+        "identity",
+        "gitlab.service_accounts acme",
         "slack",
         f"slack.channel {APPROVALS}",
         f"slack.channel {REMINDERS}",
@@ -201,7 +207,7 @@ def test_everything_in_place_passes_with_exit_code_0(world: World, tokenbot: Run
     assert lines[f"slack.channel {REMINDERS}"] == (
         "pass @tokenbot is in #token-reminders (used by TOKENBOT_REMINDERS_CHANNEL)"
     )
-    assert result.out.splitlines()[-1] == "ready: 9 pass, 0 warn, 0 fail, 0 skip"
+    assert result.out.splitlines()[-1] == "ready: 11 pass, 0 warn, 0 fail, 0 skip"
     assert_no_secrets(result, world.bot_token)
     assert [c.args["channel"] for c in world.slack.calls_to("conversations.info")] == [
         APPROVALS,
@@ -218,7 +224,7 @@ def test_json_output_has_every_check_and_the_verdict(world: World, tokenbot: Run
     assert result.code == 0, result.err
     document = json.loads(result.out)
     assert document["ok"] is True
-    assert document["counts"] == {"pass": 9, "warn": 0, "fail": 0, "skip": 0}
+    assert document["counts"] == {"pass": 11, "warn": 0, "fail": 0, "skip": 0}
     credential = next(c for c in document["checks"] if c["name"] == "gitlab.credential")
     assert credential["facts"]["days_left"] == 90
     assert credential["facts"]["scopes"] == ["api"]
@@ -257,7 +263,7 @@ def test_a_database_behind_the_latest_migration_fails(
     assert line.endswith(
         "; to fix: run `tokenbot db upgrade` (`tokenbot run` also does it when it starts)"
     )
-    assert result.out.splitlines()[-1].startswith("not ready: 8 pass, 0 warn, 1 fail")
+    assert result.out.splitlines()[-1].startswith("not ready: 10 pass, 0 warn, 1 fail")
 
 
 def test_a_database_that_does_not_exist_yet_fails_and_is_not_created(
@@ -321,7 +327,7 @@ def test_a_bot_token_close_to_expiry_warns_and_strict_fails(world: World, tokenb
     line = lines_of(result)["gitlab.credential"]
     assert line.startswith("warn token 'tokenbot-soon' of @tokenbot: scopes api; expires ")
     assert "(10 days left); it stops working at 00:00 UTC on" in line
-    assert result.out.splitlines()[-1] == "ready, with warnings: 8 pass, 1 warn, 0 fail, 0 skip"
+    assert result.out.splitlines()[-1] == "ready, with warnings: 10 pass, 1 warn, 0 fail, 0 skip"
     strict = tokenbot("check", "--strict", env=world.env(GITLAB_TOKEN=soon))
     assert strict.code == 1
     assert_no_secrets(strict, soon)
@@ -366,3 +372,21 @@ def test_without_the_channels_read_scope_the_channels_are_a_warning(
     channels = [c for c in json.loads(result.out)["checks"] if c["name"] == "slack.channel"]
     assert {c["status"] for c in channels} == {"warn"}
     assert "channels:read" in channels[0]["fix"]
+
+
+# ---------------------------------------------------------------- who is who
+def test_a_non_admin_token_without_sign_in_is_told_to_enable_it(world: World) -> None:
+    env = world.env(
+        TOKENBOT_GITLAB_OAUTH_CLIENT_ID="",
+        TOKENBOT_GITLAB_OAUTH_CLIENT_SECRET="",
+        TOKENBOT_PUBLIC_URL="",
+    )
+    env = {k: v for k, v in env.items() if v}
+    result = run_tokenbot("check", env=env)
+    line = lines_of(result)["identity"]
+    assert line.startswith("warn ")
+    assert (
+        "GITLAB_TOKEN is not an administrator: e-mail look-up finds public e-mails only;"
+        " enable GitLab sign-in" in line
+    )
+    assert_no_secrets(result, world.bot_token)

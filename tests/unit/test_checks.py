@@ -9,6 +9,12 @@ from typing import TypeVar
 import pytest
 
 from bot.domain.credentials import BotCredential
+from bot.domain.service_accounts import (
+    AccountFacts,
+    CreationVerdict,
+    creation_verdict,
+    parse_version,
+)
 from bot.domain.tokens import AccessLevel
 from bot.services.checks import (
     SLACK_UNREACHABLE,
@@ -89,6 +95,19 @@ class FakeGitLab:
             raise value
         return value
 
+    def service_account_creation(self, group: str) -> CreationVerdict:
+        """As the gateway decides it, from what this GitLab shows tokenbot."""
+        account, role = _give(self.account), self.roles.get(group)
+        metadata = self.metadata if isinstance(self.metadata, GitLabInstance) else None
+        return creation_verdict(
+            AccountFacts(
+                group,
+                admin=account.is_admin,
+                role=None if isinstance(role, Exception) else role,
+                version=parse_version(metadata.version) if metadata else None,
+            )
+        )
+
 
 @dataclass
 class FakeSlack:
@@ -129,6 +148,8 @@ FULL = CheckSetup(
     approvals_channel="C0APPROVE",
     reminders_channel="C0REMIND",
     secret_key_set=True,
+    sign_in_enabled=True,
+    sign_in_callback="https://tokenbot.example.com/gitlab/oauth/callback",
 )
 
 
@@ -174,6 +195,8 @@ def test_everything_configured_and_working_passes() -> None:
         "slack": Status.PASS,
         "slack.channel C0APPROVE": Status.PASS,
         "slack.channel C0REMIND": Status.PASS,
+        "identity": Status.PASS,
+        "gitlab.service_accounts acme": Status.PASS,
     }
     assert report.passed()
     assert report.passed(strict=True)
@@ -202,13 +225,13 @@ def test_the_text_report_has_one_aligned_line_per_check_and_a_verdict() -> None:
     assert all(
         line[column - 2 : column] == "  " != line[column - 1 : column + 1] for line in lines[:-1]
     )
-    assert lines[-1] == "not ready: 7 pass, 0 warn, 1 fail, 0 skip"
+    assert lines[-1] == "not ready: 8 pass, 1 warn, 1 fail, 0 skip"  # no service accounts
 
 
 def test_the_json_report_carries_status_fix_and_facts() -> None:
     document = report_json(check(gitlab=FakeGitLab(roles={"acme": AccessLevel.MAINTAINER})))
     assert document["ok"] is True
-    assert document["counts"] == {"pass": 7, "warn": 1, "fail": 0, "skip": 0}
+    assert document["counts"] == {"pass": 8, "warn": 2, "fail": 0, "skip": 0}
     group = next(c for c in document["checks"] if c["name"] == "gitlab.group")
     assert group == {
         "name": "gitlab.group",
@@ -223,10 +246,10 @@ def test_the_json_report_carries_status_fix_and_facts() -> None:
 def test_strict_makes_warnings_fail() -> None:
     report = check(gitlab=FakeGitLab(roles={"acme": AccessLevel.MAINTAINER}))
     assert report.passed()
-    assert report_lines(report)[-1] == "ready, with warnings: 7 pass, 1 warn, 0 fail, 0 skip"
+    assert report_lines(report)[-1] == "ready, with warnings: 8 pass, 2 warn, 0 fail, 0 skip"
     assert not report.passed(strict=True)
     assert report_lines(report, strict=True)[-1] == (
-        "not ready: 7 pass, 1 warn, 0 fail, 0 skip (strict: warnings fail)"
+        "not ready: 8 pass, 2 warn, 0 fail, 0 skip (strict: warnings fail)"
     )
 
 
@@ -625,3 +648,50 @@ def test_unset_channels_are_skipped_with_what_that_turns_off() -> None:
     )
     assert one(report, "slack.channel", "reminders").status is Status.SKIP
     assert report.passed()
+
+
+# ---------------------------------------------------------------- identity and service accounts
+def test_without_gitlab_sign_in_a_non_admin_token_warns_that_e_mail_finds_public_ones_only() -> (
+    None
+):
+    report = check(replace(FULL, sign_in_enabled=False, sign_in_callback=None, user_map_size=2))
+    identity = one(report, "identity")
+    assert identity.status is Status.WARN
+    assert (
+        "GITLAB_TOKEN is not an administrator: e-mail look-up finds public e-mails only;"
+        " enable GitLab sign-in" in identity.detail
+    )
+    assert "TOKENBOT_USER_MAP (2 people)" in identity.detail
+    assert identity.fix is not None
+    assert "TOKENBOT_GITLAB_OAUTH_CLIENT_ID" in identity.fix
+
+
+def test_an_administrators_token_warns_even_with_sign_in() -> None:
+    admin = FakeGitLab(account=GitLabAccount(42, "root", is_admin=True))
+    identity = one(check(gitlab=admin), "identity")
+    assert identity.status is Status.WARN
+    assert "belongs to an administrator (@root)" in identity.detail
+    assert identity.facts["administrator"] is True
+
+
+def test_sign_in_listed_in_the_order_tokenbot_asks() -> None:
+    identity = one(check(replace(FULL, user_map_size=1)), "identity")
+    assert identity.detail.index("TOKENBOT_USER_MAP") < identity.detail.index("GitLab sign-in")
+    assert identity.detail.index("GitLab sign-in") < identity.detail.index("e-mail")
+    assert "https://tokenbot.example.com/gitlab/oauth/callback" in identity.detail
+
+
+def test_service_accounts_are_reported_per_watched_top_level_group() -> None:
+    owner = one(
+        check(replace(FULL, watched_groups=("acme/platform", "acme"))),
+        "gitlab.service_accounts",
+        "acme",
+    )
+    assert (owner.target, owner.status) == ("acme", Status.PASS)
+    assert "only administrators can read" in owner.detail  # an Owner on Self-Managed: it depends
+    maintainer = check(gitlab=FakeGitLab(roles={"acme": AccessLevel.MAINTAINER}))
+    refused = one(maintainer, "gitlab.service_accounts", "acme")
+    assert refused.status is Status.WARN
+    assert "not an Owner of acme" in refused.detail
+    admin = FakeGitLab(account=GitLabAccount(42, "root", is_admin=True))
+    assert one(check(gitlab=admin), "gitlab.service_accounts", "acme").status is Status.PASS
