@@ -27,8 +27,9 @@ EXIT_OK, EXIT_FAILED = 0, 1
 
 DESCRIPTION = (
     "Sends again every revoke GitLab did not confirm; takes over each request left in"
-    " provisioning longer than TOKENBOT_PROVISIONING_TIMEOUT_SECONDS (adopting and delivering"
-    " what GitLab made for it, or setting it back to failed for Retry); and checks GitLab for"
+    " provisioning (or approved and never started) longer than"
+    " TOKENBOT_PROVISIONING_TIMEOUT_SECONDS (adopting and delivering what GitLab made for it,"
+    " or setting it back to failed for Retry); and checks GitLab for"
     " credentials bearing a request's mark that no request holds (revoked when nobody can have"
     " their secret, else reported in the approvals channel). With SLACK_BOT_TOKEN set, people"
     " are told in Slack as `tokenbot run` would tell them. Exit code 1 when a revoke is still"

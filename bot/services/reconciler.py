@@ -5,7 +5,8 @@ Each run, under a lease so that replicas take turns:
 1. revokes that must happen and GitLab did not confirm are sent again;
 2. a request left in PROVISIONING longer than the timeout (its worker died or hangs) is taken
    over: what GitLab made for it is adopted and delivered, or the request goes back to
-   FAILED, where Retry starts it again;
+   FAILED, where Retry starts it again; so is one left APPROVED that long (its worker died
+   before it claimed it: nothing was sent), which goes back to FAILED;
 3. a request whose last send went unanswered is checked once no answer can still land
    (the timeout again): every credential bearing its mark that it does not account for is
    revoked if nobody can have received its secret, and reported with a Revoke button if
@@ -18,7 +19,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Protocol
 
@@ -111,20 +112,44 @@ def _take_over_stale(deps: ReconcileDeps, done: Reconciliation) -> None:
     before = now - deps.timeout
     with requests.uow() as uow:
         stale = uow.requests.stale_provisioning(before)
+        unclaimed = [r for r in uow.requests.open_requests() if _approved_before(r, before)]
     for request in stale:
         with requests.uow() as uow:
             taken = uow.requests.reclaim_stale(request.id, before, now)
             uow.commit()
-        if taken is None:
-            continue  # it moved on, or another reconciler has it
-        log.warning("request %s was left in provisioning; the reconciler takes it over", taken.id)
-        outcome = carry_out(Attempt(taken, requests), create=False)
-        finished = outcome.request.state is RequestState.PROVISIONED
-        (done.finished if finished else done.rolled_back).append(taken.id)
+        _resume(deps, done, taken, "left in provisioning")
+    for request in unclaimed:
+        # Approved, and no worker ever claimed it (the process died between the approval and
+        # the claim): nothing was sent, so it goes to FAILED, where Retry starts it. The claim
+        # is the same conditional UPDATE a click makes: of the two, only one goes on.
         with requests.uow() as uow:
-            audit_request(uow, outcome.request, AuditAction.RECONCILED, requests.clock())
+            taken = uow.requests.claim_for_provisioning(request.id, now)
             uow.commit()
-        _tell(deps, partial(_finished, outcome=outcome))
+        _resume(deps, done, taken, "approved but never provisioned")
+
+
+def _approved_before(request: TokenRequest, before: datetime) -> bool:
+    if request.state is not RequestState.APPROVED:
+        return False
+    approved_at = request.approvals[-1].at if request.approvals else request.created_at
+    return approved_at < before
+
+
+def _resume(
+    deps: ReconcileDeps, done: Reconciliation, taken: TokenRequest | None, why: str
+) -> None:
+    """Finish a request taken over with what GitLab holds for it, or roll it back to FAILED."""
+    requests = deps.requests
+    if taken is None:
+        return  # it moved on, or another reconciler has it
+    log.warning("request %s was %s; the reconciler takes it over", taken.id, why)
+    outcome = carry_out(Attempt(taken, requests), create=False)
+    finished = outcome.request.state is RequestState.PROVISIONED
+    (done.finished if finished else done.rolled_back).append(taken.id)
+    with requests.uow() as uow:
+        audit_request(uow, outcome.request, AuditAction.RECONCILED, requests.clock())
+        uow.commit()
+    _tell(deps, partial(_finished, outcome=outcome))
 
 
 def _settle_unsure(deps: ReconcileDeps, done: Reconciliation) -> None:
