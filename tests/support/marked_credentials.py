@@ -8,7 +8,7 @@ keeps, and a delivered secret is compared by its digest.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -69,13 +69,17 @@ def live_of(sim: GitlabSimulator, request_id: str) -> list[Marked]:
     return [m for m in marked(sim) if m.live and m.request_id == request_id]
 
 
+# Asked for checks (after every worker is done, or dead): no request may stay in these.
+_IN_FLIGHT = frozenset({RequestState.APPROVED, RequestState.PROVISIONING, RequestState.ROTATING})
+
+
 @dataclass(frozen=True, slots=True)
 class Verdict:
     """How the requests and GitLab stand with each other; all empty when exactly once held."""
 
     orphans: list[Marked]  # live, bearing a mark, and no request holds it
     duplicates: list[str]  # requests with more than one live credential bearing their mark
-    stuck: list[str]  # requests left in provisioning, or still unsure
+    stuck: list[str]  # approved or provisioning and nobody on it, or still unsure
     lost: list[str]  # provisioned requests whose credential is not live
     live_failed: list[str]  # failed requests with a live credential bearing their mark
     pending_revokes: list[MintedCredential]
@@ -96,10 +100,13 @@ def judge(
     sim: GitlabSimulator,
     requests: Iterable[TokenRequest],
     ledger: Iterable[MintedCredential] = (),
+    *,
+    only: Collection[str] | None = None,
 ) -> Verdict:
-    """Check the exactly-once promise for `requests` against what the simulator holds."""
+    """Check the exactly-once promise for `requests` against what the simulator holds
+    (only credentials bearing the marks of the requests `only` names, if given)."""
     by_id = {r.id: r for r in requests}
-    live = [m for m in marked(sim) if m.live]
+    live = [m for m in marked(sim) if m.live and (only is None or m.request_id in only)]
     per_request: dict[str, list[Marked]] = {}
     for credential in live:
         per_request.setdefault(credential.request_id, []).append(credential)
@@ -110,9 +117,7 @@ def judge(
         orphans=[m for m in live if (m.request_id, m.gitlab_id) not in held],
         duplicates=sorted(rid for rid, found in per_request.items() if len(found) > 1),
         stuck=sorted(
-            r.id
-            for r in by_id.values()
-            if r.state is RequestState.PROVISIONING or r.unsure_since is not None
+            r.id for r in by_id.values() if r.state in _IN_FLIGHT or r.unsure_since is not None
         ),
         lost=sorted(
             r.id
