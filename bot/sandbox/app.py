@@ -18,6 +18,7 @@ from bot.sandbox.params import decode_body, decode_form
 from bot.sandbox.request_log import RequestLog
 from bot.sandbox.routing import Context
 from bot.sandbox.state import Clock, SandboxState, utc_now
+from bot.sandbox.web_routes import is_web_path, respond_web
 
 StartResponse = Callable[[str, list[tuple[str, str]]], Callable[[bytes], object]]
 # Set in the WSGI environ when a fault asks the server to close the socket without answering.
@@ -72,6 +73,8 @@ class GitlabSimulator:
 
     def _respond(self, environ: dict[str, Any], method: str, path: str, body: bytes) -> ApiResponse:
         try:
+            if is_web_path(path):
+                return respond_web(self.state, self._request(environ, method, path, body))
             if not path.startswith(f"{API_PREFIX}/"):
                 raise route_not_found()
             request = self._request(environ, method, path[len(API_PREFIX) :], body)

@@ -1,12 +1,19 @@
-"""Token authentication: header/query extraction, expiry, revocation, reuse detection, scopes."""
+"""Token authentication: header/query extraction, expiry, revocation, reuse detection, scopes.
+
+PATs come in `PRIVATE-TOKEN`, `private_token=` or `Authorization: Bearer`; OAuth access tokens
+in `Authorization: Bearer` or `access_token=` (Doorkeeper's `access_token_methods` in GitLab's
+config/initializers/doorkeeper.rb), checked by the same expiry, revocation and scope rules.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
-from bot.sandbox.messages import ApiError, ApiRequest, unauthorized
+from bot.sandbox.messages import ApiError, ApiRequest, bad_request, unauthorized
 from bot.sandbox.models import User
+from bot.sandbox.oauth_models import OAuthAccessToken
+from bot.sandbox.oauth_store import find_access_token
 from bot.sandbox.state import SandboxState
 from bot.sandbox.token_models import AccessToken
 from bot.sandbox.token_store import find_by_secret, revoke_family
@@ -30,20 +37,40 @@ class Caller:
     """The authenticated user and the token they used."""
 
     user: User
-    token: AccessToken
+    token: AccessToken | OAuthAccessToken
+
+    @property
+    def personal_token(self) -> AccessToken:
+        """The PAT-family token; `lib/api/personal_access_tokens/self_information.rb` refuses
+        other token types with this 400."""
+        if not isinstance(self.token, AccessToken):
+            raise bad_request("This endpoint requires token type to be a personal access token")
+        return self.token
 
 
-def extract_secret(request: ApiRequest) -> str | None:
-    """`PRIVATE-TOKEN`, then `Authorization: Bearer`, then the `private_token` parameter."""
+@dataclass(frozen=True)
+class Presented:
+    """A secret from the request and whether it may be a PAT and/or an OAuth token."""
+
+    secret: str
+    personal: bool
+    oauth: bool
+
+
+def extract_secret(request: ApiRequest) -> Presented | None:
+    """`PRIVATE-TOKEN`, `Authorization: Bearer`, then `private_token` / `access_token`."""
     header = request.headers.get("private-token")
     if header:
-        return header.strip()
+        return Presented(header.strip(), personal=True, oauth=False)
     authorization = request.headers.get("authorization", "")
     scheme, _, value = authorization.partition(" ")
     if scheme.lower() == "bearer" and value.strip():
-        return value.strip()
-    param = request.params.get("private_token")
-    return param if isinstance(param, str) and param else None
+        return Presented(value.strip(), personal=True, oauth=True)
+    for name, personal in (("private_token", True), ("access_token", False)):
+        param = request.params.get(name)
+        if isinstance(param, str) and param:
+            return Presented(param, personal=personal, oauth=not personal)
+    return None
 
 
 def allowed_scopes(method: str, extra: tuple[str, ...]) -> list[str]:
@@ -55,13 +82,16 @@ def allowed_scopes(method: str, extra: tuple[str, ...]) -> list[str]:
 
 def authenticate(state: SandboxState, request: ApiRequest, extra_scopes: tuple[str, ...]) -> Caller:
     """Resolve the caller or raise GitLab's 401/403 error; records `last_used_at`."""
-    secret = extract_secret(request)
-    if secret is None:
+    presented = extract_secret(request)
+    if presented is None:
         raise unauthorized()
     with state.lock:
-        token = find_by_secret(state, secret)
+        token = find_by_secret(state, presented.secret) if presented.personal else None
         if token is None:
-            raise unauthorized()
+            oauth = find_access_token(state, presented.secret) if presented.oauth else None
+            if oauth is None:
+                raise unauthorized()
+            return _oauth_caller(state, request, oauth, extra_scopes)
         now = state.now()
         if token.is_expired(now):
             raise ApiError(401, EXPIRED_BODY)
@@ -78,6 +108,25 @@ def authenticate(state: SandboxState, request: ApiRequest, extra_scopes: tuple[s
         token.last_used_at = now
         _remember_ip(token, request.remote_addr)
         return Caller(user, token)
+
+
+def _oauth_caller(
+    state: SandboxState, request: ApiRequest, token: OAuthAccessToken, extra: tuple[str, ...]
+) -> Caller:
+    """`AccessTokenValidationService`: expired, then revoked, then scopes, as for PATs."""
+    now = state.now()
+    if token.is_expired(now):
+        raise ApiError(401, EXPIRED_BODY)
+    if token.revoked:
+        raise ApiError(401, REVOKED_BODY)
+    user = state.users.get(token.user_id)
+    if user is None or user.state != "active":
+        raise unauthorized()
+    scopes = allowed_scopes(request.method, extra)
+    if not set(scopes) & set(token.scopes):
+        raise ApiError(403, insufficient_scope_body(scopes))
+    token.last_used_at = now
+    return Caller(user, token)
 
 
 def insufficient_scope_body(scopes: list[str]) -> dict[str, str]:

@@ -18,6 +18,10 @@ from bot.sandbox.seed import (
 from bot.sandbox.state import SandboxState
 
 ADMIN_USERNAME = "acme-admin"
+# Every demo person (and the admin) signs in on the OAuth pages with this password.
+DEMO_PASSWORD = "acme-sandbox"  # noqa: S105 - a documented demo password
+# People who made their e-mail address public (their primary one), as tokenbot can match it.
+PUBLIC_EMAILS = ("alice", "bob", "dave", "grace")
 GROUPS = ("acme", "acme/platform", "acme/platform/infra", "acme/payments", "acme/web", "acme/data")
 WATCHED_GROUPS = ("acme",)  # what tokenbot inventories and reminds of: everything under acme
 PROJECTS = (
@@ -69,6 +73,7 @@ class DemoInfo:
     group_paths: tuple[str, ...] = GROUPS
     project_paths: tuple[str, ...] = PROJECTS
     watched_groups: tuple[str, ...] = WATCHED_GROUPS
+    demo_password: str = DEMO_PASSWORD
 
 
 @dataclass(frozen=True)
@@ -95,7 +100,9 @@ def _tree(state: SandboxState) -> _Tree:
 def _people(state: SandboxState, tree: _Tree, today: date) -> dict[str, str]:
     tokens: dict[str, str] = {}
     for username, name, roles in PEOPLE:
-        user = state.add_user(username, name=name)
+        user = state.add_user(username, name=name, password=DEMO_PASSWORD)
+        if username in PUBLIC_EMAILS:
+            user.public_email = user.email
         for path, level in roles:
             state.add_member(user, tree.node(path), level)
         _, secret = add_personal_token(
@@ -152,7 +159,11 @@ def load_demo_data(sim: GitlabSimulator, *, admin_token: str | None = None) -> D
     state = sim.state
     with state.lock:
         today = state.today()
-        admin = state.add_user(ADMIN_USERNAME, name="Acme Administrator", is_admin=True)
+        admin = state.add_user(
+            ADMIN_USERNAME, name="Acme Administrator", is_admin=True, password=DEMO_PASSWORD
+        )
+        # tokenbot's service-account flows need group Owners (alice) to create them.
+        state.settings.allow_top_level_group_owners_to_create_service_accounts = True
         _, admin_secret = add_personal_token(
             state,
             admin,

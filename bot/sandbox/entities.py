@@ -39,7 +39,18 @@ def user_public(user: User, web: str) -> dict[str, Any]:
         "created_at": iso_time(user.created_at),
         "bio": "",
         "bot": user.is_bot,
-        "public_email": None,
+        "public_email": user.public_email,
+    }
+
+
+def service_account_entity(user: User) -> dict[str, Any]:
+    """`API::Entities::ServiceAccount`: id, username, name, email, public_email."""
+    return {
+        "id": user.id,
+        "username": user.username,
+        "name": user.name,
+        "email": user.email,
+        "public_email": user.public_email,
     }
 
 

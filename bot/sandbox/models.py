@@ -73,8 +73,13 @@ class User:
     state: str = "active"
     # The project or group a bot user was created for.
     bot_source: SourceRef | None = None
-    # The group that provisioned a group service account.
+    # The group (or project) that provisioned a service account.
     provisioned_by_group_id: int | None = None
+    provisioned_by_project_id: int | None = None
+    # Shown to everyone and matched exactly by `GET /users?search=` (`User.with_public_email`).
+    public_email: str | None = None
+    # A salted hash; only set for people who may sign in to the web pages (OAuth).
+    password_hash: str | None = None
 
     @property
     def is_bot(self) -> bool:

@@ -6,6 +6,9 @@ from collections.abc import Sequence
 from datetime import date, datetime
 
 from bot.sandbox.models import AccessLevel, Group, Project, User, UserType
+from bot.sandbox.oauth_models import OAuthApplication
+from bot.sandbox.oauth_store import register_application
+from bot.sandbox.passwords import hash_password
 from bot.sandbox.scopes import TokenPrefix
 from bot.sandbox.state import SandboxState
 from bot.sandbox.token_models import AccessToken, CiVariable, DeployToken, TriggerToken
@@ -56,6 +59,50 @@ def add_service_account(state: SandboxState, group: Group, username: str, *, nam
     )
     account.provisioned_by_group_id = group.id
     return account
+
+
+def add_project_service_account(
+    state: SandboxState, project: Project, username: str, *, name: str
+) -> User:
+    """A project service account (GitLab 18.10+, `allow_projects_to_create_service_accounts`)."""
+    account = state.add_user(
+        username,
+        name=name,
+        email=f"{username}@noreply.{state.host}",
+        user_type=UserType.SERVICE_ACCOUNT,
+    )
+    account.provisioned_by_project_id = project.id
+    return account
+
+
+def set_password(state: SandboxState, user: User, password: str) -> None:
+    """Let `user` sign in on the OAuth pages (kept as a salted hash)."""
+    with state.lock:
+        user.password_hash = hash_password(password)
+
+
+def add_oauth_application(
+    state: SandboxState,
+    *,
+    name: str,
+    redirect_uris: Sequence[str],
+    scopes: Sequence[str] = ("read_user",),
+    confidential: bool = True,
+    trusted: bool = False,
+    uid: str | None = None,
+    secret: str | None = None,
+) -> tuple[OAuthApplication, str]:
+    """An OAuth application; returns it (`.uid` is the client id) and its client secret."""
+    return register_application(
+        state,
+        name=name,
+        redirect_uris=redirect_uris,
+        scopes=scopes,
+        confidential=confidential,
+        trusted=trusted,
+        uid=uid,
+        secret=secret,
+    )
 
 
 def add_deploy_token(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 from bot.sandbox.app import GitlabSimulator
-from bot.sandbox.demo import load_demo_data
+from bot.sandbox.demo import DemoInfo, load_demo_data
 from bot.sandbox.server import SandboxServer
 
 
@@ -18,18 +18,24 @@ def serve_sandbox(
     if latency_ms > 0:
         sim.faults.latency(latency_ms)
     with SandboxServer(sim, host=host, port=port) as server:
-        print(f"GitLab sandbox listening on {server.url}")
-        print(f"API base: {server.url}/api/v4")
-        if info is not None:
-            # Printing this one secret is the point: it is how you log in to the sandbox.
-            print(f"Admin user: {info.admin_username}")
-            print(f"Admin token: {info.admin_token}")
-            print("\nTry tokenbot against it, in another terminal:")
-            print(f"  export GITLAB_URL={server.url} GITLAB_TOKEN={info.admin_token}")
-            tops = sorted({path.split("/")[0] for path in info.group_paths})
-            print(f"  tokenbot inventory {' '.join(tops)}")
-        print("Press Ctrl-C to stop.", flush=True)
         try:
+            _print_banner(server.url, info)
             threading.Event().wait()
         except KeyboardInterrupt:
+            # Also when Ctrl-C comes while the banner is still being printed.
             print("Stopping GitLab sandbox.")
+
+
+def _print_banner(url: str, info: DemoInfo | None) -> None:
+    print(f"GitLab sandbox listening on {url}")
+    print(f"API base: {url}/api/v4")
+    if info is not None:
+        # Printing this one secret is the point: it is how you log in to the sandbox.
+        print(f"Admin user: {info.admin_username}")
+        print(f"Admin token: {info.admin_token}")
+        print(f"Web sign-in (OAuth pages): any demo user, password {info.demo_password}")
+        print("\nTry tokenbot against it, in another terminal:")
+        print(f"  export GITLAB_URL={url} GITLAB_TOKEN={info.admin_token}")
+        tops = sorted({path.split("/")[0] for path in info.group_paths})
+        print(f"  tokenbot inventory {' '.join(tops)}")
+    print("Press Ctrl-C to stop.", flush=True)

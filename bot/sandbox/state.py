@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 
+from bot.sandbox.instance import ApplicationSettings, FeatureFlags
 from bot.sandbox.messages import bad_request
 from bot.sandbox.models import (
     AccessLevel,
@@ -18,6 +19,8 @@ from bot.sandbox.models import (
     User,
     UserType,
 )
+from bot.sandbox.oauth_models import OAuthRegistry
+from bot.sandbox.passwords import hash_password
 from bot.sandbox.token_models import AccessToken, CiVariable, DeployToken, TriggerToken
 
 Clock = Callable[[], datetime]
@@ -49,6 +52,10 @@ class SandboxState:
         self.deploy_token_ids_by_digest: dict[str, int] = {}
         self.triggers: dict[int, TriggerToken] = {}
         self.variables: list[CiVariable] = []
+        # Admin-editable (`/application/settings`) and Python-only switches.
+        self.settings = ApplicationSettings()
+        self.features = FeatureFlags()
+        self.oauth = OAuthRegistry()
 
     def now(self) -> datetime:
         return self.clock().astimezone(UTC)
@@ -69,7 +76,10 @@ class SandboxState:
         email: str | None = None,
         is_admin: bool = False,
         user_type: UserType = UserType.HUMAN,
+        public_email: str | None = None,
+        password: str | None = None,
     ) -> User:
+        """`password` lets the person sign in on the OAuth pages; it is stored hashed."""
         with self.lock:
             if self.user_by_username(username) is not None:
                 raise bad_request("Username has already been taken")
@@ -81,6 +91,8 @@ class SandboxState:
                 created_at=self.now(),
                 user_type=user_type,
                 is_admin=is_admin,
+                public_email=public_email,
+                password_hash=None if password is None else hash_password(password),
             )
             self.users[user.id] = user
             self.user_ids_by_username[username.lower()] = user.id

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from bot.sandbox.endpoints import (
+    application_settings,
+    applications,
     deploy_tokens,
     job_token_scope,
+    member_writes,
     members,
     metadata,
     namespaces,
     personal_tokens,
+    project_service_accounts,
     resource_token_rotation,
     resource_tokens,
     service_accounts,
@@ -23,14 +27,18 @@ _FAMILIES = (
     users,
     namespaces,
     members,
+    member_writes,
     resource_tokens,
     resource_token_rotation,
     personal_tokens,
     service_accounts,
+    project_service_accounts,
     deploy_tokens,
     triggers,
     job_token_scope,
     variables,
+    application_settings,
+    applications,
 )
 
 

@@ -30,7 +30,7 @@ _ANY_SCOPE = tuple(sorted(PERSONAL_SCOPES))
 def _visible_token(ctx: Context, raw_id: str) -> AccessToken:
     """`self`, or a token id: others' and unknown ids are 401 to users, 404 to admins."""
     if raw_id == "self":
-        return ctx.caller.token
+        return ctx.caller.personal_token
     token = ctx.state.tokens.get(int(raw_id)) if raw_id.isdigit() else None
     if ctx.user.is_admin:
         if token is None:
@@ -69,7 +69,7 @@ def show_token(ctx: Context) -> ApiResponse:
 def revoke_token(ctx: Context) -> ApiResponse:
     raw_id = ctx.args["token_id"]
     if raw_id == "self":
-        ctx.caller.token.revoked = True
+        ctx.caller.personal_token.revoked = True
         return no_content()
     token = ctx.state.tokens.get(int(raw_id)) if raw_id.isdigit() else None
     if token is None:
@@ -110,11 +110,11 @@ def create_for_user(ctx: Context) -> ApiResponse:
 
 
 def show_own_token(ctx: Context) -> ApiResponse:
-    return ApiResponse(200, personal_token_entity(ctx.caller.token, ctx.state.now()))
+    return ApiResponse(200, personal_token_entity(ctx.caller.personal_token, ctx.state.now()))
 
 
 def revoke_own_token(ctx: Context) -> ApiResponse:
-    ctx.caller.token.revoked = True
+    ctx.caller.personal_token.revoked = True
     return no_content()
 
 

@@ -43,7 +43,7 @@ def rotate_self(ctx: Context) -> ApiResponse:
     resource = resource_of(ctx)
     if ctx.user.user_type is not UserType.PROJECT_BOT:
         raise not_allowed()
-    token = resource_token(ctx, resource, str(ctx.caller.token.id))
+    token = resource_token(ctx, resource, str(ctx.caller.personal_token.id))
     if token is None:
         raise unauthorized()
     new_token, secret = rotate_token(ctx.state, token, expires_at)

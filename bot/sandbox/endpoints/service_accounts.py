@@ -1,4 +1,12 @@
-"""Group service accounts and their personal access tokens."""
+"""Group service accounts and their personal access tokens.
+
+Who may do what (ee/lib/api/group_service_accounts.rb, ee/app/policies/ee/group_policy.rb,
+ee/app/services/namespaces/service_accounts/*): every route needs `admin_service_accounts`
+(group Owner or admin, else 403). Creating and deleting an account also needs
+`create_service_account` / `delete_service_account`: an admin, or an Owner when the instance
+setting `allow_top_level_group_owners_to_create_service_accounts` is on; in a subgroup only
+while the feature flag `allow_subgroups_to_create_service_accounts` is on (18.10).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +14,7 @@ import secrets
 from typing import Any
 
 from bot.sandbox.access import find_group, has_level
+from bot.sandbox.entities import service_account_entity
 from bot.sandbox.messages import (
     ApiResponse,
     bad_request,
@@ -24,6 +33,7 @@ from bot.sandbox.token_models import AccessToken
 from bot.sandbox.token_store import CREATE_DEFAULT_DAYS, issue_token, resolve_expiry, rotate_token
 
 _BASE = "/groups/{id}/service_accounts"
+NO_PERMISSION = "User does not have permission to create a service account in this group."
 
 
 def _owned_group(ctx: Context) -> Group:
@@ -49,8 +59,15 @@ def _account_token(ctx: Context, account: User) -> AccessToken:
     return token
 
 
-def account_entity(user: User) -> dict[str, Any]:
-    return {"id": user.id, "username": user.username, "name": user.name, "email": user.email}
+def may_create_or_delete(ctx: Context, group: Group) -> bool:
+    """`create_service_account` (and `delete_service_account`) for a caller who already holds
+    `admin_service_accounts` on `group`."""
+    state = ctx.state
+    in_subgroup = group.parent_id is not None
+    if in_subgroup and not state.features.allow_subgroups_to_create_service_accounts:
+        return False
+    owners_may = state.settings.allow_top_level_group_owners_to_create_service_accounts
+    return ctx.user.is_admin or owners_may
 
 
 def list_accounts(ctx: Context) -> ApiResponse:
@@ -61,11 +78,13 @@ def list_accounts(ctx: Context) -> ApiResponse:
     reader.check()
     accounts = [u for u in ctx.state.users.values() if u.provisioned_by_group_id == group.id]
     accounts.sort(key=lambda u: getattr(u, order_by), reverse=sort == "desc")
-    return paginate(ctx.request, accounts, account_entity)
+    return paginate(ctx.request, accounts, service_account_entity)
 
 
 def create_account(ctx: Context) -> ApiResponse:
     group = _owned_group(ctx)
+    if not may_create_or_delete(ctx, group):
+        raise bad_request(NO_PERMISSION)
     reader = ctx.reader()
     name = reader.string("name") or "Service account user"
     username = (
@@ -79,12 +98,16 @@ def create_account(ctx: Context) -> ApiResponse:
         username, name=name, email=email, user_type=UserType.SERVICE_ACCOUNT
     )
     account.provisioned_by_group_id = group.id
-    return ApiResponse(201, account_entity(account))
+    return ApiResponse(201, service_account_entity(account))
 
 
 def delete_account(ctx: Context) -> ApiResponse:
-    account = _account(ctx, _owned_group(ctx))
-    ctx.state.delete_user(account.id)
+    """Always 204: `destroy_conditionally!` ignores the DeleteService's refusal, so an Owner
+    without the setting gets 204 and the account stays."""
+    group = _owned_group(ctx)
+    account = _account(ctx, group)
+    if may_create_or_delete(ctx, group):
+        ctx.state.delete_user(account.id)
     return no_content()
 
 

@@ -1,4 +1,10 @@
-"""`/user` and `/users`: the current user and user lookups."""
+"""`/user` and `/users`: the current user and user lookups.
+
+`search` follows app/finders/users_finder.rb and `User.search` (app/models/user.rb): any caller
+finds people by username or name, or by the exact *public* e-mail (`with_public_email`); only
+admins (`with_private_emails`) by the exact primary (or secondary) e-mail too.
+`public_email=` filters on the exact public e-mail (`by_public_email`).
+"""
 
 from __future__ import annotations
 
@@ -18,29 +24,37 @@ def show_current_user(ctx: Context) -> ApiResponse:
     return ApiResponse(200, user_private(ctx.user, ctx.web))
 
 
-def _matches(user: User, username: str | None, search: str | None, *, admin: bool) -> bool:
+def _email_matches(user: User, needle: str, *, admin: bool) -> bool:
+    """Everyone matches the public e-mail; admins also the primary one. (GitLab's public e-mail
+    is always one of the user's verified e-mails, which admins' search covers.)"""
+    addresses = [user.public_email, user.email if admin else None]
+    return any(a is not None and needle == a.lower() for a in addresses)
+
+
+def _matches(user: User, query: dict[str, str | None], *, admin: bool) -> bool:
+    username, search, public_email = query["username"], query["search"], query["public_email"]
     if username is not None and user.username.lower() != username.lower():
+        return False
+    if public_email is not None and (user.public_email or "") != public_email:
         return False
     if search:
         needle = search.lower()
-        # Only administrators may find people by their private e-mail address.
         return (
             needle in user.username.lower()
             or needle in user.name.lower()
-            or (admin and needle == user.email.lower())
+            or _email_matches(user, needle, admin=admin)
         )
     return True
 
 
 def list_users(ctx: Context) -> ApiResponse:
     reader = ctx.reader()
-    username = reader.string("username")
-    search = reader.string("search")
+    query = {name: reader.string(name) for name in ("username", "search", "public_email")}
     reader.check()
     users = [
         u
         for u in sorted(ctx.state.users.values(), key=lambda u: -u.id)
-        if _matches(u, username, search, admin=ctx.user.is_admin)
+        if _matches(u, query, admin=ctx.user.is_admin)
     ]
 
     def render(user: User) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import gitlab
@@ -15,11 +15,16 @@ from bot.sandbox import (
     AccessLevel,
     GitlabSimulator,
     Group,
+    OAuthApplication,
     Project,
     SandboxServer,
     User,
+    add_oauth_application,
     add_personal_token,
+    add_service_account,
+    set_password,
 )
+from tests.integration.sandbox.oauth_flow import CALLBACK
 
 
 @dataclass
@@ -124,3 +129,40 @@ def world(sandbox: Sandbox) -> World:
         sandbox.token_for(developer),
         sandbox.token_for(outsider),
     )
+
+
+@dataclass
+class OAuthWorld:
+    """A simulator on a movable clock with an OAuth app for tokenbot and people who sign in."""
+
+    sandbox: Sandbox
+    now: list[datetime]
+    app: OAuthApplication
+    client_secret: str
+    alice: User
+    robot: User
+    project: Project
+
+    def advance(self, **delta: float) -> None:
+        self.now[0] += timedelta(**delta)
+
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def oauth_world() -> Iterator[OAuthWorld]:
+    now = [datetime(2026, 5, 4, 9, 0, tzinfo=UTC)]
+    sim = GitlabSimulator(clock=lambda: now[0])
+    state = sim.state
+    group = state.add_group("acme")
+    project = state.add_project("api", group=group)
+    alice = state.add_user("alice", name="Alice Anders", password=PASSWORD)
+    robot = add_service_account(state, group, "sa-robot", name="Robot")
+    set_password(state, robot, PASSWORD)
+    state.add_member(alice, group, AccessLevel.DEVELOPER)
+    app, secret = add_oauth_application(
+        state, name="tokenbot", redirect_uris=[CALLBACK], scopes=["read_user"]
+    )
+    with SandboxServer(sim) as server:
+        yield OAuthWorld(Sandbox(sim, server.url), now, app, secret, alice, robot, project)

@@ -29,7 +29,7 @@ def test_unknown_route_answers_404_with_error_key(world: World) -> None:
 def test_path_outside_api_prefix_is_a_route_404(sandbox: Sandbox) -> None:
     import requests
 
-    response = requests.get(f"{sandbox.url}/users/sign_in", timeout=5)
+    response = requests.get(f"{sandbox.url}/explore/projects", timeout=5)
     assert response.status_code == 404
     assert response.json() == {"error": "404 Not Found"}
 

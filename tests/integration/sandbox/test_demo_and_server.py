@@ -108,3 +108,18 @@ def test_serve_sandbox_prints_url_and_admin_token_and_stops_on_ctrl_c() -> None:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=10)
     assert process.returncode == 0
+
+
+def test_demo_people_sign_in_with_the_demo_password_and_some_show_their_email() -> None:
+    # The OAuth sign-in page (tests/integration/sandbox/test_oauth_authorize.py) checks these.
+    from bot.sandbox.passwords import password_matches
+
+    sim = GitlabSimulator()
+    info = load_demo_data(sim)
+    alice = sim.state.user_by_username("alice")
+    judy = sim.state.user_by_username("judy")
+    assert alice is not None
+    assert judy is not None
+    assert password_matches(info.demo_password, alice.password_hash)
+    assert alice.public_email == alice.email
+    assert judy.public_email is None

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import pytest
 from freezegun import freeze_time
 
 from bot.sandbox import AccessLevel, add_service_account
 from tests.integration.sandbox.conftest import World
+
+
+@pytest.fixture(autouse=True)
+def _owners_may_create_service_accounts(world: World) -> None:
+    """These tests act as a group Owner, which needs the instance setting (off by default)."""
+    world.sandbox.sim.state.settings.allow_top_level_group_owners_to_create_service_accounts = True
 
 
 def test_owner_creates_lists_and_deletes_service_account(world: World) -> None:
