@@ -21,9 +21,10 @@ from bot.domain.tokens import AccessLevel
 
 SUBGROUP_ACCOUNTS_SINCE = (18, 10)
 OWNERS_MAY_CREATE = "allow_top_level_group_owners_to_create_service_accounts"
+# At most 150 characters with what precedes it: Slack shows it under a form field.
 ADMIN_FIX = (
-    "a GitLab administrator must turn on Admin area > Settings > General > Account and limit >"
-    " 'Allow top-level group owners to create service accounts'"
+    "A GitLab admin must turn on 'Allow top-level group owners to create service accounts'"
+    " (Admin area > Settings > General > Account and limit)"
 )
 
 
@@ -68,8 +69,8 @@ def creation_verdict(facts: AccountFacts) -> CreationVerdict:
     return CreationVerdict(
         Creation.UNKNOWN,
         f"tokenbot is an Owner of {facts.group}; whether Owners may create service accounts"
-        f" depends on an instance setting only administrators can read ({ADMIN_FIX}, if GitLab"
-        " refuses)",
+        " depends on an instance setting only administrators can read. If GitLab refuses: "
+        + ADMIN_FIX,
     )
 
 
@@ -83,16 +84,16 @@ def _refusal(facts: AccountFacts) -> str | None:
             f" top-level groups (subgroups from 18.10): request it for {top}"
         )
     if facts.refused_recently:
-        return f"GitLab refused tokenbot a service account in {facts.group}: {ADMIN_FIX}"
+        return ADMIN_FIX  # GitLab said so a moment ago
     if facts.admin:
         return None
     if facts.role is not AccessLevel.OWNER:
         return (
-            f"tokenbot's GitLab account is not an Owner of {facts.group}, so it cannot create a"
-            f" service account there: an Owner of {facts.group} must make it one"
+            f"tokenbot's GitLab account is not an Owner of {facts.group}, so it cannot create"
+            " service accounts there"
         )
     if facts.owners_may_create is False and not facts.gitlab_com:
-        return f"group Owners may not create service accounts here: {ADMIN_FIX}"
+        return ADMIN_FIX
     return None
 
 

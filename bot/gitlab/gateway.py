@@ -153,7 +153,7 @@ class PythonGitlabGateway:
                 ns.path, str(exc)
             ):
                 raise PermissionDeniedError(
-                    f"GitLab refused tokenbot a service account in {ns.path}: {ADMIN_FIX}"
+                    f"GitLab refused tokenbot a service account in {ns.path}. {ADMIN_FIX}"
                 ) from None
             raise
 

@@ -73,3 +73,17 @@ def test_gitlab_versions_are_read_as_major_and_minor(
     text: str, parsed: tuple[int, int] | None
 ) -> None:
     assert parse_version(text) == parsed
+
+
+def test_every_refusal_fits_under_a_slack_form_field() -> None:
+    """Slack shows at most 150 characters of a field's error (response_action: errors)."""
+    refusals = [
+        AccountFacts("acme", admin=False, role=OWNER, version=(18, 6), refused_recently=True),
+        AccountFacts("acme", admin=False, role=OWNER, version=(18, 6), owners_may_create=False),
+        AccountFacts("acme", admin=False, role=MAINTAINER, version=(18, 6)),
+        AccountFacts("acme/platform", admin=True, role=None, version=(17, 11)),
+    ]
+    for facts in refusals:
+        verdict = creation_verdict(facts)
+        assert verdict.refused
+        assert len(verdict.reason) <= 150, verdict.reason
