@@ -1,7 +1,10 @@
-"""Starting `tokenbot run` (HTTP mode) as a child process, the way it runs in production."""
+"""Starting `tokenbot run` (HTTP mode, or Socket Mode given an app token) as a child process,
+the way it runs in production."""
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import os
 import signal
 import subprocess
@@ -11,23 +14,35 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+from bot.slack.link_page import CALLBACK_PATH
 from tests.support.slack_requests import SIGNING_SECRET
 
 BOT_TOKEN = "xoxb-test-not-a-real-token"
+APP_TOKEN = "xapp-1-A0TOKENBOT-test-not-a-real-token"
+SOCKET_MODE_LINE = "connecting to Slack in Socket Mode"
+PAGES_LINE = "serving GitLab sign-in on "
+_LINUX = sys.platform == "linux"
 
 
 @dataclass
 class BotProcess:
-    url: str
+    url: str  # HTTP mode: the server; Socket Mode: the sign-in pages' server, or ""
     child: subprocess.Popen[str]
     log: str | None = None
+    socket_mode: bool = False
     _lines: list[str] = field(default_factory=list)
     _readers: list[threading.Thread] = field(default_factory=list)
 
     def stop(self) -> str:
         """Stop it (once) and return what it logged on stderr."""
         if self.log is None:
-            self.child.send_signal(signal.SIGTERM)
+            if self.socket_mode:
+                # A SIGTERM that lands on a worker thread does not stop Socket Mode (see
+                # tests/e2e/test_socket_mode.py); aim it at the main thread.
+                with contextlib.suppress(ProcessLookupError):  # it has ended already
+                    signal_thread(self.child.pid, self.child.pid, signal.SIGTERM)
+            else:
+                self.child.send_signal(signal.SIGTERM)
             self.child.wait(timeout=15)
             for reader in self._readers:
                 reader.join(timeout=10)
@@ -46,35 +61,69 @@ class BotProcess:
             reader.start()
 
 
+def signal_thread(pid: int, thread_id: int, signum: int) -> None:
+    """Send `signum` to one thread of process `pid` (Linux `tgkill`; elsewhere the process)."""
+    tgkill = getattr(ctypes.CDLL(None, use_errno=True), "tgkill", None) if _LINUX else None
+    if tgkill is None:
+        os.kill(pid, signum)
+    elif tgkill(pid, thread_id, signum) != 0:
+        raise OSError(ctypes.get_errno(), f"tgkill({pid}, {thread_id}, {signum}) failed")
+
+
 def _collect(stream: IO[str], into: list[str]) -> None:
     for line in stream:
         into.append(line)  # list.append is atomic; read only after the stream ended
 
 
 def start_bot(
-    *, slack_api_url: str, data_dir: Path, extra_env: dict[str, str] | None = None
+    *,
+    slack_api_url: str,
+    data_dir: Path,
+    extra_env: dict[str, str] | None = None,
+    app_token: str | None = None,
+    port: int | None = 0,
 ) -> BotProcess:
+    """`tokenbot run` on 127.0.0.1:`port` (0: any free port; None: no `--port`, so $PORT).
+    With `app_token` it runs in Socket Mode, without a signing secret (it needs none), and
+    returns once it is connecting."""
     env = {
         **os.environ,
         "SLACK_BOT_TOKEN": BOT_TOKEN,
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "SLACK_API_URL": slack_api_url,
         "TOKENBOT_DATA_DIR": str(data_dir),
-        **(extra_env or {}),
     }
+    if app_token is not None:
+        env["SLACK_APP_TOKEN"] = app_token
+        del env["SLACK_SIGNING_SECRET"]
+    env |= extra_env or {}
+    port_args = [] if port is None else ["--port", str(port)]
     child = subprocess.Popen(
-        [sys.executable, "-m", "bot", "run", "--host", "127.0.0.1", "--port", "0"],
+        [sys.executable, "-m", "bot", "run", "--host", "127.0.0.1", *port_args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         env=env,
     )
-    assert child.stdout is not None
-    line = child.stdout.readline()
-    if "listening on " not in line:
-        _, err = child.communicate(timeout=15)
-        raise AssertionError(f"tokenbot run did not start: {line!r} {err}")
-    url = line.split("listening on ", 1)[1].split()[0]
-    bot = BotProcess(url, child)
+    url = _started(child, socket_mode=app_token is not None)
+    bot = BotProcess(url, child, socket_mode=app_token is not None)
     bot.drain()
     return bot
+
+
+def _started(child: subprocess.Popen[str], *, socket_mode: bool) -> str:
+    """The URL it prints once it serves (Socket Mode: its sign-in pages' or "")."""
+    assert child.stdout is not None
+    url, seen = "", []
+    while line := child.stdout.readline():
+        seen.append(line)
+        if not socket_mode:
+            if "listening on " in line:
+                return line.split("listening on ", 1)[1].split()[0]
+            break
+        if PAGES_LINE in line:
+            url = line.split(PAGES_LINE, 1)[1].split()[0].removesuffix(CALLBACK_PATH)
+        elif SOCKET_MODE_LINE in line:
+            return url
+    _, err = child.communicate(timeout=15)
+    raise AssertionError(f"tokenbot run did not start: {seen!r} {err}")
