@@ -72,6 +72,8 @@ def company() -> Iterator[Company]:
     # layer's retry deadline and rate budget.
     sim = GitlabSimulator(clock=lambda: NOW)
     state = sim.state
+    # tokenbot is an Owner, not an admin: GitLab lets it create service accounts only so.
+    state.settings.allow_top_level_group_owners_to_create_service_accounts = True
     acme = state.add_group("acme")
     platform = state.add_group("platform", parent=acme)
     api = state.add_project("api", group=platform)
