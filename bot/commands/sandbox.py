@@ -34,11 +34,24 @@ def add_sandbox_parser(commands: argparse._SubParsersAction[argparse.ArgumentPar
     gitlab_sandbox.add_argument(
         "--latency-ms", type=int, default=0, help="answer every request this much later"
     )
+    gitlab_sandbox.add_argument(
+        "--tokenbot-url",
+        default=None,
+        metavar="URL",
+        help="register tokenbot (reached at URL, e.g. http://127.0.0.1:3000) as an OAuth"
+        " application and print the settings for GitLab sign-in",
+    )
 
 
 def run_sandbox(args: argparse.Namespace, settings: Settings) -> int:
     try:
-        serve_sandbox(args.host, args.port, demo=not args.no_demo, latency_ms=args.latency_ms)
+        serve_sandbox(
+            args.host,
+            args.port,
+            demo=not args.no_demo,
+            latency_ms=args.latency_ms,
+            tokenbot_url=args.tokenbot_url,
+        )
     except (ValueError, OSError) as exc:
         raise UsageError(f"cannot start the GitLab sandbox: {exc}") from None
     return EXIT_OK

@@ -6,24 +6,53 @@ import threading
 
 from bot.sandbox.app import GitlabSimulator
 from bot.sandbox.demo import DemoInfo, load_demo_data
+from bot.sandbox.seed import add_oauth_application
 from bot.sandbox.server import SandboxServer
 
 
 def serve_sandbox(
-    host: str = "127.0.0.1", port: int = 0, *, demo: bool = True, latency_ms: int = 0
+    host: str = "127.0.0.1",
+    port: int = 0,
+    *,
+    demo: bool = True,
+    latency_ms: int = 0,
+    tokenbot_url: str | None = None,
 ) -> None:
-    """Start the server, print its URL (and the demo admin token), block until Ctrl-C."""
+    """Start the server, print its URL (and the demo admin token), block until Ctrl-C.
+
+    `tokenbot_url`: also register tokenbot as an OAuth application whose redirect URI is that
+    URL + /gitlab/oauth/callback, and print the settings that turn GitLab sign-in on."""
     sim = GitlabSimulator()
     info = load_demo_data(sim) if demo else None
     if latency_ms > 0:
         sim.faults.latency(latency_ms)
+    sign_in = _sign_in_app(sim, tokenbot_url) if tokenbot_url else None
     with SandboxServer(sim, host=host, port=port) as server:
         try:
             _print_banner(server.url, info)
+            if sign_in is not None:
+                _print_sign_in(*sign_in)
             threading.Event().wait()
         except KeyboardInterrupt:
             # Also when Ctrl-C comes while the banner is still being printed.
             print("Stopping GitLab sandbox.")
+
+
+def _sign_in_app(sim: GitlabSimulator, tokenbot_url: str) -> tuple[str, str, str]:
+    """tokenbot's OAuth application (scope read_user): its client id, secret, public URL."""
+    public = tokenbot_url.rstrip("/")
+    app, secret = add_oauth_application(
+        sim.state, name="tokenbot", redirect_uris=[public + "/gitlab/oauth/callback"]
+    )
+    return app.uid, secret, public
+
+
+def _print_sign_in(client_id: str, secret: str, public: str) -> None:
+    # Like the admin token: a sandbox-only secret, printed because it is how you use it.
+    print("\nGitLab sign-in for tokenbot (an OAuth application, scope read_user):")
+    print(f"  export TOKENBOT_GITLAB_OAUTH_CLIENT_ID={client_id}")
+    print(f"  export TOKENBOT_GITLAB_OAUTH_CLIENT_SECRET={secret}")
+    print(f"  export TOKENBOT_PUBLIC_URL={public}")
 
 
 def _print_banner(url: str, info: DemoInfo | None) -> None:

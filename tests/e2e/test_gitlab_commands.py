@@ -11,6 +11,7 @@ import sys
 from collections.abc import Iterator
 
 import pytest
+import requests
 
 from bot.sandbox import GitlabSimulator, SandboxServer, load_demo_data
 from tests.cli_runner import run_tokenbot
@@ -104,3 +105,63 @@ def test_the_sandbox_refuses_a_non_loopback_address() -> None:
     result = run_tokenbot("sandbox", "gitlab", "--host", "0.0.0.0", "--port", "0")  # noqa: S104
     assert result.code == 2
     assert "loopback" in result.err
+
+
+def test_the_sandbox_can_register_tokenbot_for_gitlab_sign_in() -> None:
+    port = _free_port()
+    child = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "bot", "sandbox", "gitlab", "--port", str(port)),
+            *("--tokenbot-url", "http://127.0.0.1:3000/"),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ),
+    )
+    try:
+        assert child.stdout is not None
+        lines = []
+        while not any("TOKENBOT_PUBLIC_URL" in line for line in lines):
+            lines.append(child.stdout.readline())
+            assert lines[-1], lines
+        exports = dict(
+            line.split()[-1].split("=", 1) for line in lines if "export TOKENBOT_" in line
+        )
+        assert exports["TOKENBOT_PUBLIC_URL"] == "http://127.0.0.1:3000"
+        base = f"http://127.0.0.1:{port}"
+        client = {
+            "client_id": exports["TOKENBOT_GITLAB_OAUTH_CLIENT_ID"],
+            "client_secret": exports["TOKENBOT_GITLAB_OAUTH_CLIENT_SECRET"],
+        }
+        redirect = "http://127.0.0.1:3000/gitlab/oauth/callback"
+        # The application exists with that secret: a made-up code is refused as a grant,
+        # not the client (Doorkeeper: invalid_grant rather than invalid_client).
+        answer = requests.post(
+            f"{base}/oauth/token",
+            data={
+                **client,
+                "grant_type": "authorization_code",
+                "code": "made-up",
+                "redirect_uri": redirect,
+                "code_verifier": "v" * 43,
+            },
+            timeout=10,
+        )
+        assert answer.json()["error"] == "invalid_grant"
+        page = requests.get(
+            f"{base}/oauth/authorize",
+            params={
+                "client_id": client["client_id"],
+                "redirect_uri": redirect,
+                "response_type": "code",
+                "scope": "read_user",
+                "state": "s",
+            },
+            timeout=10,
+        )
+        assert page.status_code == 200
+        assert 'id="sign-in"' in page.text
+    finally:
+        child.send_signal(signal.SIGINT)
+        child.wait(timeout=10)
