@@ -32,7 +32,11 @@ def serve_sandbox(
             _print_banner(server.url, info)
             if sign_in is not None:
                 _print_sign_in(*sign_in)
-            threading.Event().wait()
+            # Wake up now and then: a Ctrl-C the kernel hands to a server thread runs only on
+            # the main thread, which a wait without a timeout would never let happen.
+            idle = threading.Event()
+            while not idle.wait(0.5):
+                pass
         except KeyboardInterrupt:
             # Also when Ctrl-C comes while the banner is still being printed.
             print("Stopping GitLab sandbox.")
