@@ -11,7 +11,6 @@ import gitlab
 import gitlab.exceptions as gle
 import requests
 from gitlab._backends import PrivateTokenAuth
-from gitlab.v4.objects import GroupServiceAccount
 
 from bot.domain.credentials import (
     BotCredential,
@@ -25,17 +24,17 @@ from bot.domain.credentials import (
     TokenRef,
     TokenSpec,
 )
-from bot.domain.service_accounts import ADMIN_FIX, CreationVerdict, creation_verdict
+from bot.domain.service_accounts import CreationVerdict, creation_verdict
 from bot.domain.tokens import AccessLevel, TokenType
 from bot.gitlab import check_reads, creation, lookup, mapping, service_account_rules
 from bot.gitlab.client import ClientOptions, build_client
 from bot.gitlab.errors import translate
 from bot.gitlab.inventory import walk_inventory, walk_places
+from bot.gitlab.token_managers import need_namespace, token_manager
 from bot.services.checks import GitLabAccount, GitLabInstance
 from bot.services.gitlab_errors import (
     NotFoundError,
     OutcomeUnknownError,
-    PermissionDeniedError,
     UnavailableError,
     ValidationError,
 )
@@ -146,16 +145,9 @@ class PythonGitlabGateway:
     # ---------------------------------------------------------------- create
     def create_token(self, spec: TokenSpec) -> IssuedToken:
         ns = self.namespace(spec.where)
-        try:
-            return creation.create(self, self._gl, ns, spec)
-        except PermissionDeniedError as exc:
-            if spec.token_type is TokenType.SERVICE_ACCOUNT_PAT and self._refusals.note(
-                ns.path, str(exc)
-            ):
-                raise PermissionDeniedError(
-                    f"GitLab refused tokenbot a service account in {ns.path}. {ADMIN_FIX}"
-                ) from None
-            raise
+        return service_account_rules.noting_refusals(
+            self._refusals, ns, spec, lambda: creation.create(self, self._gl, ns, spec)
+        )
 
     def service_account_creation(self, group: str) -> CreationVerdict:
         """May tokenbot create a service account in `group` (GitLabError if unreadable)?"""
@@ -173,7 +165,7 @@ class PythonGitlabGateway:
         expires = expires_on.isoformat() if expires_on else None
         what = f"{ref.token_type.value} {ref.gitlab_id}"
         if ref.token_type in _RESOURCE_TOKENS | {TokenType.SERVICE_ACCOUNT_PAT} | _PERSONAL:
-            manager = self._token_manager(ref)
+            manager = token_manager(self._gl, ref)
             data = self.call(
                 what,
                 lambda: manager.rotate(ref.gitlab_id, expires_at=expires),
@@ -187,8 +179,8 @@ class PythonGitlabGateway:
 
     def _replace(self, ref: TokenRef, expires_on: date | None) -> IssuedToken:
         """Deploy and trigger tokens have no rotate API: create a twin, then revoke the old."""
-        ns = _need_namespace(ref)
-        manager = self._token_manager(ref)
+        ns = need_namespace(ref)
+        manager = token_manager(self._gl, ref)
         old = self.call(
             f"{ref.token_type.value} {ref.gitlab_id}", lambda: manager.get(ref.gitlab_id)
         ).attributes
@@ -205,26 +197,8 @@ class PythonGitlabGateway:
         return issued
 
     def revoke_token(self, ref: TokenRef) -> None:
-        manager = self._token_manager(ref)
+        manager = token_manager(self._gl, ref)
         self.call(f"{ref.token_type.value} {ref.gitlab_id}", lambda: manager.delete(ref.gitlab_id))
-
-    def _token_manager(self, ref: TokenRef) -> Any:
-        if ref.token_type in _PERSONAL:
-            return self._gl.personal_access_tokens
-        ns = _need_namespace(ref)
-        owner = self._owner(ns)
-        if ref.token_type in _RESOURCE_TOKENS:
-            return owner.access_tokens
-        if ref.token_type is TokenType.SERVICE_ACCOUNT_PAT:
-            if ref.user_id is None:
-                raise ValidationError("a service-account token needs its account's user id")
-            account = GroupServiceAccount(owner.service_accounts, {"id": ref.user_id})
-            return account.access_tokens
-        if ref.token_type is TokenType.DEPLOY_TOKEN:
-            return owner.deploytokens
-        if ref.token_type is TokenType.PIPELINE_TRIGGER_TOKEN:
-            return owner.triggers
-        raise ValidationError(f"tokenbot does not manage {ref.token_type.value} tokens")
 
     # ---------------------------------------------------------------- no-secret paths
     def allow_job_token(self, project: str, *, from_project: str) -> None:
@@ -305,12 +279,6 @@ def _use_secret(client: gitlab.Gitlab, secret: Secret) -> None:
     """
     client.private_token = secret.reveal()
     client._auth = PrivateTokenAuth(secret.reveal())
-
-
-def _need_namespace(ref: TokenRef) -> Namespace:
-    if ref.namespace is None:
-        raise ValidationError(f"{ref.token_type.value} {ref.gitlab_id} has no project or group")
-    return ref.namespace
 
 
 def _custom_username(attrs: dict[str, Any]) -> str | None:

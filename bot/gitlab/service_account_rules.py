@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 import gitlab
 
-from bot.domain.service_accounts import OWNERS_MAY_CREATE, AccountFacts, parse_version
+from bot.domain.credentials import IssuedToken, Namespace, TokenSpec
+from bot.domain.service_accounts import ADMIN_FIX, OWNERS_MAY_CREATE, AccountFacts, parse_version
+from bot.domain.tokens import TokenType
 from bot.gitlab import check_reads
 from bot.gitlab.inventory import Caller
-from bot.services.gitlab_errors import GitLabError
+from bot.services.gitlab_errors import GitLabError, PermissionDeniedError
 
 REMEMBER_REFUSAL_SECONDS = 3600.0
 _REFUSAL_WORDS = "permission to create a service account"
@@ -45,6 +48,20 @@ class RefusalMemory:
     def forget(self, group: str) -> None:
         with self._lock:
             self._at.pop(group.lower(), None)
+
+
+def noting_refusals(
+    refusals: RefusalMemory, ns: Namespace, spec: TokenSpec, create: Callable[[], IssuedToken]
+) -> IssuedToken:
+    """Run `create`; GitLab's refusal of a new service account is remembered and explained."""
+    try:
+        return create()
+    except PermissionDeniedError as exc:
+        if spec.token_type is TokenType.SERVICE_ACCOUNT_PAT and refusals.note(ns.path, str(exc)):
+            raise PermissionDeniedError(
+                f"GitLab refused tokenbot a service account in {ns.path}. {ADMIN_FIX}"
+            ) from None
+        raise
 
 
 def account_facts(

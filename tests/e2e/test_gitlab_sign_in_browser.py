@@ -27,6 +27,7 @@ if not (Path(CHROMEDRIVER).exists() and Path(CHROMIUM).exists()):
     pytest.skip("no chromium/chromedriver on this machine", allow_module_level=True)
 
 from selenium import webdriver  # noqa: E402 - only once the browser is known to be there
+from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
@@ -88,8 +89,13 @@ def test_signing_in_with_a_real_browser_links_the_person(
     assert "Link these accounts?" in page
     assert "@alice" in page
     browser.find_element(By.ID, "link").click()
-    WebDriverWait(browser, 15).until(
-        lambda b: "Your GitLab account is linked" in b.find_element(By.TAG_NAME, "h1").text
+    # Both pages have an h1: wait for the next page, then for its heading (an h1 read while
+    # the browser swaps pages goes stale, which the wait takes as "not yet").
+    WebDriverWait(browser, 15).until(expected_conditions.url_contains("/gitlab/oauth/confirm"))
+    WebDriverWait(browser, 15, ignored_exceptions=(StaleElementReferenceException,)).until(
+        expected_conditions.text_to_be_present_in_element(
+            (By.TAG_NAME, "h1"), "Your GitLab account is linked"
+        )
     )
     assert browser.find_element(By.LINK_TEXT, "Back to Slack")
     accepted = request_token(world, ALICE, name="browser-linked")
