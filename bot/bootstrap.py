@@ -20,20 +20,17 @@ from bot.db.engine import create_db_engine
 from bot.db.migrate import upgrade
 from bot.db.secret_box import FernetBox
 from bot.db.unit_of_work import SqlUnitOfWork
-from bot.domain.credentials import Secret
 from bot.domain.reminders import TrackedToken
 from bot.domain.routing import channel_for
 from bot.gitlab.client import ClientOptions
 from bot.gitlab.gateway import PythonGitlabGateway, build_gateway
 from bot.gitlab.http import RetryPolicy
-from bot.gitlab.oauth import GitLabOAuthClient, OAuthApp
 from bot.gitlab.token_file import writable_problem, write_secret_file
 from bot.services.advisor import AdviceContext
 from bot.services.conversations import ConversationDeps
 from bot.services.gate import BotIdentitySource, Gate, is_own
 from bot.services.gitlab_errors import GitLabError
 from bot.services.inventory_sync import SyncDeps
-from bot.services.linking import LinkDeps
 from bot.services.own_credential import OwnCredentialReport, check_own_credential
 from bot.services.ports import Clock, UnitOfWork
 from bot.services.reconciler import ReconcileDeps, ReconcileNotifier
@@ -41,6 +38,7 @@ from bot.services.reminder_actions import ActionDeps
 from bot.services.reminders import ReminderDeps, ReminderPoster
 from bot.services.renewals import RenewApproval
 from bot.services.token_requests import RequestDeps
+from bot.sign_in_wiring import link_deps
 from bot.slack.app import create_app, create_client
 from bot.slack.flow import ReminderFlow, RequestFlow
 
@@ -210,29 +208,7 @@ def request_flow(settings: Settings, container: Container) -> RequestFlow | None
         settings.tokenbot_default_lifetime_days,
         settings.approvals_routes,
         settings.tokenbot_provisioning_timeout_seconds,
-        link_deps(settings, container),
-    )
-
-
-def link_deps(settings: Settings, container: Container) -> LinkDeps | None:
-    """GitLab sign-in (account linking), or None unless its settings are all set."""
-    client_id = settings.tokenbot_gitlab_oauth_client_id
-    secret = settings.tokenbot_gitlab_oauth_client_secret
-    redirect = settings.oauth_redirect_uri
-    key = settings.tokenbot_secret_key
-    url = settings.gitlab_url
-    if url is None or client_id is None or secret is None or redirect is None or key is None:
-        return None
-    app = OAuthApp(
-        gitlab_url=url,
-        client_id=client_id,
-        client_secret=Secret(secret.get_secret_value()),
-        redirect_uri=redirect,
-        ca_bundle=str(settings.tokenbot_gitlab_ca_bundle or "") or None,
-        timeout_seconds=settings.tokenbot_gitlab_timeout_seconds,
-    )
-    return LinkDeps(
-        container.uow, GitLabOAuthClient(app), container.clock, key.get_secret_value().encode()
+        link_deps(settings, container.uow, container.clock),
     )
 
 
