@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,9 +21,10 @@ import requests
 
 from bot.sandbox import GitlabSimulator, SandboxServer
 from tests.support.acme import seed_acme
-from tests.support.bot_process import BOT_TOKEN, BotProcess, start_bot
+from tests.support.bot_process import APP_TOKEN, BOT_TOKEN, BotProcess, start_bot
 from tests.support.slack_api import SlackRecorder
 from tests.support.slack_requests import SlackDriver, submit
+from tests.support.socket_mode import SocketModeDriver, SocketModeServer
 
 ALICE, OLGA, OMAR, DAN = "U0ALICE", "U0OLGA", "U0OMAR", "U0DAN"
 APPROVALS = "C0APPROVALS"
@@ -41,6 +42,7 @@ class World:
     data_dir: Path
     gitlab_url: str
     env: dict[str, str]  # the bot's settings, to run other tokenbot commands beside it
+    socket_mode: SocketModeServer | None = None  # Slack's Socket Mode side, if it uses it
 
 
 USER_MAP = f"{ALICE}=alice,{OLGA}=olga,{OMAR}=omar,{DAN}=dan"
@@ -52,14 +54,19 @@ def start_world(
     *,
     extra_env: dict[str, str] | None = None,
     setup: Callable[[GitlabSimulator], None] | None = None,
+    socket_mode: bool = False,
+    port: int | None = 0,
 ) -> Iterator[World]:
     """A world in `data_dir`; `extra_env` adds to or replaces the bot's settings (for `tokenbot
-    run` and `World.env` alike), `setup` changes the simulator before the bot starts."""
+    run` and `World.env` alike), `setup` changes the simulator before the bot starts.
+    `socket_mode`: the bot connects to a Socket Mode stand-in, and `driver` speaks over it;
+    `port` as for `start_bot`."""
     sim = GitlabSimulator()
     bot_token = seed_acme(sim)
     if setup is not None:
         setup(sim)
-    with SandboxServer(sim) as gitlab, SlackRecorder() as slack:
+    with SandboxServer(sim) as gitlab, SlackRecorder() as slack, ExitStack() as stack:
+        stand_in = stack.enter_context(SocketModeServer(slack)) if socket_mode else None
         env = {
             "GITLAB_URL": gitlab.url,
             "GITLAB_TOKEN": bot_token,
@@ -72,16 +79,27 @@ def start_world(
             "TOKENBOT_REMINDERS_CHANNEL": REMINDERS,
             **(extra_env or {}),
         }
-        bot = start_bot(slack_api_url=slack.url, data_dir=data_dir, extra_env=env)
+        app_token = APP_TOKEN if socket_mode else None
+        bot = start_bot(
+            slack_api_url=slack.url,
+            data_dir=data_dir,
+            extra_env=env,
+            app_token=app_token,
+            port=port,
+        )
         env = {
             **env,
             "TOKENBOT_DATA_DIR": str(data_dir),
             "SLACK_API_URL": slack.url,
             "SLACK_BOT_TOKEN": BOT_TOKEN,
+            **({"SLACK_APP_TOKEN": app_token} if app_token else {}),
         }
         try:
             driver = SlackDriver(bot.url, response_url=slack.hooks_url)
-            yield World(sim, slack, bot, driver, data_dir, gitlab.url, env)
+            if stand_in is not None:
+                stand_in.wait_connected()
+                driver = SocketModeDriver(stand_in, response_url=slack.hooks_url)
+            yield World(sim, slack, bot, driver, data_dir, gitlab.url, env, stand_in)
         finally:
             bot.stop()
 
