@@ -10,6 +10,7 @@ import contextvars
 import logging
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterable
 from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
@@ -165,7 +166,12 @@ def serve_socket_mode(app: App, *, app_token: str) -> None:
 
     signal.signal(signal.SIGTERM, stop)
     try:
-        handler.start()  # type: ignore[no-untyped-call]
+        handler.connect()  # type: ignore[no-untyped-call]
+        # Not handler.start(): it parks this thread in a wait without a timeout, and a SIGTERM
+        # the kernel hands to one of slack_sdk's threads only flags it for this one, which
+        # would never wake to act on it. A short sleep wakes it, so every SIGTERM stops us.
+        while True:
+            time.sleep(0.5)
     except (SystemExit, KeyboardInterrupt):
         log.info("closing the Socket Mode connection")
     finally:

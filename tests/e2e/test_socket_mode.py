@@ -9,7 +9,6 @@ import json
 import os
 import signal
 import socket
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -86,14 +85,6 @@ def test_request_approve_reveal_then_sigterm_stops_it_cleanly(world: World) -> N
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="needs Linux threads in /proc and tgkill")
-@pytest.mark.xfail(
-    strict=True,
-    raises=subprocess.TimeoutExpired,
-    reason="product bug: serve_socket_mode blocks the main thread in Bolt's"
-    " SocketModeHandler.start() (threading.Event().wait() without a timeout). The kernel may"
-    " hand a process-directed SIGTERM to any thread; CPython then only flags it for the main"
-    " thread, which never wakes, so `docker stop` ends in SIGKILL (1 in 5 stops here).",
-)
 def test_a_sigterm_that_lands_on_a_worker_thread_stops_it_too(world: World) -> None:
     _stand_in(world).ping()  # connected, and its threads are all running
     pid = world.bot.child.pid

@@ -3,7 +3,6 @@ the way it runs in production."""
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
 import os
 import signal
@@ -36,13 +35,7 @@ class BotProcess:
     def stop(self) -> str:
         """Stop it (once) and return what it logged on stderr."""
         if self.log is None:
-            if self.socket_mode:
-                # A SIGTERM that lands on a worker thread does not stop Socket Mode (see
-                # tests/e2e/test_socket_mode.py); aim it at the main thread.
-                with contextlib.suppress(ProcessLookupError):  # it has ended already
-                    signal_thread(self.child.pid, self.child.pid, signal.SIGTERM)
-            else:
-                self.child.send_signal(signal.SIGTERM)
+            self.child.send_signal(signal.SIGTERM)
             self.child.wait(timeout=15)
             for reader in self._readers:
                 reader.join(timeout=10)
