@@ -247,13 +247,11 @@ def _judge(
 ) -> None:
     with world.uow() as uow:
         ledger = uow.minted.of_request(request.id)
-        actions = [e.action for e in uow.audit.events() if e.request_id == request.id]
     verdict = judge(world.sim, [request], ledger, only={request.id})
     delivered = _delivered(world, request)
     figures.requests += 1
     figures.minted += sum(1 for m in marked(world.sim) if m.request_id == request.id)
     figures.outcomes[request.state.value] += 1
-    figures.actions.update(a.value for a in actions if a in _COUNTED)
     _count(figures, verdict, delivered)
     if not verdict.clean or not delivered:
         figures.failing_runs.append(
@@ -320,11 +318,13 @@ def run_all(database_url: str, *, runs: int, seed: int) -> Figures:
 
 
 def _final_sweep(world: ChaosWorld, figures: Figures) -> None:
-    """Across all runs: no live marked credential that no request accounts for."""
+    """Across all runs: no live marked credential that no request accounts for; what the
+    audit says tokenbot did."""
     with world.uow() as uow:
         requests = [
             r for p in (world.alice, world.olga) for r in uow.requests.of_requester(p.chat_id)
         ]
+        figures.actions.update(e.action.value for e in uow.audit.events() if e.action in _COUNTED)
     verdict = judge(world.sim, requests)
     if verdict.orphans:
         figures.failing_runs.append(f"all runs: {len(verdict.orphans)} live orphan(s) in GitLab")
