@@ -184,11 +184,11 @@ class SettingsFields(BaseSettings):
     )
     tokenbot_provisioning_timeout_seconds: Annotated[int, Field(ge=1, le=86400)] = Field(
         300,
-        description="How long a request may stay in provisioning before the reconciler"
-        " (every minute in tokenbot run, or `tokenbot reconcile`) takes it over: it adopts and"
-        " delivers what GitLab made, or sets the request back to failed for Retry. Also how"
-        " long after an unanswered create it checks GitLab for credentials no request"
-        " accounts for.",
+        description="How long a request may stay in provisioning (or approved without"
+        " provisioning ever starting) before the reconciler (every minute in tokenbot run, or"
+        " `tokenbot reconcile`) takes it over: it adopts and delivers what GitLab made, or sets"
+        " the request back to failed for Retry. Also how long after an unanswered create it"
+        " checks GitLab for credentials no request accounts for.",
     )
     tokenbot_pending_days: Annotated[int, Field(ge=1, le=90)] = Field(
         7, description="How long a token request waits for approval before it expires, in days."
