@@ -69,6 +69,13 @@ class SettingsFields(BaseSettings):
         description="Your GitLab tier: `free`, `premium`, `ultimate` or"
         " `unknown`. The advisor uses it to say which credentials you can have.",
     )
+    tokenbot_gitlab_version: str | None = Field(
+        None,
+        description="GitLab's version (e.g. `18.6` or `19.2.1-ee`) for when tokenbot cannot"
+        " ask GitLab (`tokenbot advise`, the shell without GITLAB_URL). When GitLab answers"
+        " `/metadata`, its own version wins. Unset and unreadable: tokenbot gives the"
+        " cautious answer and says so.",
+    )
     tokenbot_default_lifetime_days: Annotated[int, Field(ge=1, le=GITLAB_MAX_LIFETIME_DAYS)] = (
         Field(
             90,

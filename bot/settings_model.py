@@ -15,7 +15,7 @@ from pydantic import PrivateAttr, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 
 from bot.domain.links import OAUTH_CALLBACK_PATH
-from bot.domain.platform import Offering, Platform
+from bot.domain.platform import Offering, Platform, parse_version
 from bot.domain.policy import GITLAB_MAX_LIFETIME_DAYS, LifetimePolicy
 from bot.domain.request_policy import REQUESTABLE, RequestPolicy, TypeRule
 from bot.domain.tokens import valid_scopes
@@ -143,6 +143,13 @@ class Settings(SettingsFields):
             return tuple(part.strip().strip("/") for part in value.split(",") if part.strip())
         return value
 
+    @field_validator("tokenbot_gitlab_version")
+    @classmethod
+    def _version(cls, value: str | None) -> str | None:
+        if value is not None and parse_version(value) is None:
+            raise ValueError("must be a GitLab version such as 18.6 or 19.2.1-ee")
+        return value
+
     @field_validator("tokenbot_gitlab_ca_bundle")
     @classmethod
     def _readable(cls, value: Path | None) -> Path | None:
@@ -204,13 +211,14 @@ class Settings(SettingsFields):
     @property
     def platform(self) -> Platform:
         offering = self.tokenbot_gitlab_offering
+        version = parse_version(self.tokenbot_gitlab_version or "")
         if offering == "auto":
             if self.gitlab_url is None:
-                return Platform(Offering.UNKNOWN, self.tokenbot_gitlab_tier)
+                return Platform(Offering.UNKNOWN, self.tokenbot_gitlab_tier, version)
             host = (urlsplit(self.gitlab_url).hostname or "").lower()
             com = host == "gitlab.com" or host.endswith(".gitlab.com")
             offering = "gitlab_com" if com else "self_managed"
-        return Platform(Offering(offering), self.tokenbot_gitlab_tier)
+        return Platform(Offering(offering), self.tokenbot_gitlab_tier, version)
 
     @property
     def request_policy(self) -> RequestPolicy:

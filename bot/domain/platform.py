@@ -38,12 +38,36 @@ _OFFERING_LABELS = {
 }
 
 
+Version = tuple[int, int]  # GitLab's major and minor version
+
+
 @dataclass(frozen=True, slots=True)
 class Platform:
     """The configured GitLab: UNKNOWN parts mean 'do not assume, say what it depends on'."""
 
     offering: Offering = Offering.UNKNOWN
     tier: Tier = Tier.UNKNOWN
+    version: Version | None = None  # None: not known (not configured, GitLab not asked)
+
+    @property
+    def version_label(self) -> str:
+        if self.version is None:
+            return "an unknown version"
+        major, minor = self.version
+        return f"{major}.{minor}"
+
+
+def parse_version(version: str) -> Version | None:
+    """`18.6.1-ee` → (18, 6); None for anything else."""
+    parts = version.strip().split(".")
+    if len(parts) < 2 or not parts[0].isdigit():
+        return None
+    minor = ""
+    for char in parts[1]:
+        if not char.isdigit():
+            break
+        minor += char
+    return (int(parts[0]), int(minor)) if minor else None
 
 
 @dataclass(frozen=True, slots=True)

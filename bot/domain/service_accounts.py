@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from bot.domain.platform import Version
 from bot.domain.tokens import AccessLevel
 
 SUBGROUP_ACCOUNTS_SINCE = (18, 10)
@@ -41,7 +42,7 @@ class AccountFacts:
     group: str  # full path
     admin: bool  # tokenbot's account is an administrator
     role: AccessLevel | None  # tokenbot's role on the group
-    version: tuple[int, int] | None  # GitLab's major and minor version, if known
+    version: Version | None  # GitLab's major and minor version, if known
     owners_may_create: bool | None = None  # the instance setting (None: not readable)
     refused_recently: bool = False  # GitLab refused tokenbot a creation here a moment ago
     gitlab_com: bool = False
@@ -99,12 +100,3 @@ def _refusal(facts: AccountFacts) -> str | None:
 
 def _refused(reason: str) -> CreationVerdict:
     return CreationVerdict(Creation.REFUSED, reason)
-
-
-def parse_version(version: str) -> tuple[int, int] | None:
-    """`18.6.1-ee` → (18, 6); None for anything else."""
-    parts = version.split(".")
-    if len(parts) < 2 or not parts[0].isdigit():
-        return None
-    minor = "".join(c for c in parts[1] if c.isdigit())
-    return (int(parts[0]), int(minor)) if minor else None

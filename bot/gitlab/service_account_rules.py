@@ -15,7 +15,8 @@ from urllib.parse import urlsplit
 import gitlab
 
 from bot.domain.credentials import IssuedToken, Namespace, TokenSpec
-from bot.domain.service_accounts import ADMIN_FIX, OWNERS_MAY_CREATE, AccountFacts, parse_version
+from bot.domain.platform import parse_version
+from bot.domain.service_accounts import ADMIN_FIX, OWNERS_MAY_CREATE, AccountFacts
 from bot.domain.tokens import TokenType
 from bot.gitlab import check_reads
 from bot.gitlab.inventory import Caller

@@ -9,11 +9,11 @@ from typing import TypeVar
 import pytest
 
 from bot.domain.credentials import BotCredential
+from bot.domain.platform import parse_version
 from bot.domain.service_accounts import (
     AccountFacts,
     CreationVerdict,
     creation_verdict,
-    parse_version,
 )
 from bot.domain.tokens import AccessLevel
 from bot.services.checks import (

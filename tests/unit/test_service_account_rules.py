@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import pytest
 
+from bot.domain.platform import parse_version
 from bot.domain.service_accounts import (
     ADMIN_FIX,
     AccountFacts,
     Creation,
     creation_verdict,
-    parse_version,
 )
 from bot.domain.tokens import AccessLevel
 
