@@ -82,11 +82,20 @@ class ParamReader:
         return text
 
     def integer(
-        self, name: str, *, required: bool = False, values: Collection[int] | None = None
+        self,
+        name: str,
+        *,
+        required: bool = False,
+        values: Collection[int] | None = None,
+        allow_blank: bool = True,
     ) -> int | None:
         if self._missing(name, required):
             return None
         value = self._params[name]
+        if not allow_blank and value == "":
+            # Grape coerces "" to nil for an Integer, then `allow_blank: false` refuses it.
+            self.errors.append(f"{name} is empty")
+            return None
         try:
             number = int(value) if not isinstance(value, (bool, dict, list)) else None
         except ValueError:

@@ -1,4 +1,10 @@
-"""CI/CD job token scope: the inbound switch and the project and group allowlists."""
+"""CI/CD job token scope: the inbound switch and the project and group allowlists.
+
+GitLab's `lib/api/project_job_token_scope.rb` declares `requires :id, type: Integer` on the four
+routes that change an allowlist, and `target_project_id` / `target_group_id` as Integer too:
+there a project path (or any non-integer) is Grape's `400 {"error": "id is invalid"}`, checked
+before anything is looked up. Only the two GETs and the PATCH take a URL-encoded path for `:id`.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,7 @@ from bot.sandbox.entities import project_basic
 from bot.sandbox.messages import ApiResponse, bad_request, forbidden, no_content, not_found
 from bot.sandbox.models import AccessLevel, Group, Project
 from bot.sandbox.pagination import paginate
+from bot.sandbox.params import ParamReader
 from bot.sandbox.routing import Context, Router
 
 _BASE = "/projects/{id}/job_token_scope"
@@ -48,12 +55,34 @@ def list_project_allowlist(ctx: Context) -> ApiResponse:
     return paginate(ctx.request, targets, render)
 
 
-def add_project(ctx: Context) -> ApiResponse:
-    reader = ctx.reader()
-    target_id = reader.integer("target_project_id", required=True)
+def _numeric_ids(ctx: Context, target: str) -> tuple[int, int]:
+    """Grape's Integer coercion of `:id` and the target id (from the path or the body)."""
+    given = {
+        "id": ctx.args["id"],
+        target: ctx.args.get("target_id", ctx.request.params.get(target)),
+    }
+    reader = ParamReader(given)
+    project_id = reader.integer("id", required=True, allow_blank=False)
+    target_id = reader.integer(target, required=True, allow_blank=False)
     reader.check()
-    project = _project(ctx)
-    target = ctx.state.projects.get(target_id or 0)
+    return project_id or 0, target_id or 0
+
+
+def _project_by_id(ctx: Context, project_id: int) -> Project:
+    return find_project(ctx.state, ctx.user, str(project_id))
+
+
+def _admin_project(ctx: Context, project_id: int) -> Project:
+    project = _project_by_id(ctx, project_id)
+    if not has_level(ctx.state, ctx.user, project, AccessLevel.MAINTAINER):
+        raise forbidden()
+    return project
+
+
+def add_project(ctx: Context) -> ApiResponse:
+    project_id, target_id = _numeric_ids(ctx, "target_project_id")
+    project = _admin_project(ctx, project_id)
+    target = ctx.state.projects.get(target_id)
     if target is None or not can_see_project(ctx.state, ctx.user, target):
         raise not_found("target_project_id not found")
     _add(project.job_token_project_allowlist, target.id, "project")
@@ -61,7 +90,14 @@ def add_project(ctx: Context) -> ApiResponse:
 
 
 def remove_project(ctx: Context) -> ApiResponse:
-    return _remove(ctx, _project(ctx).job_token_project_allowlist, "project")
+    """`find_project!` on the target (404 if unknown or unseen), then `RemoveProjectService`."""
+    project_id, target_id = _numeric_ids(ctx, "target_project_id")
+    project = _project_by_id(ctx, project_id)
+    target = find_project(ctx.state, ctx.user, str(target_id))
+    _may_edit_scope(ctx, project)
+    if target.id == project.id:
+        raise bad_request("Source project cannot be removed from the job token scope")
+    return _remove(project.job_token_project_allowlist, target.id, "project")
 
 
 def list_group_allowlist(ctx: Context) -> ApiResponse:
@@ -81,11 +117,9 @@ def list_group_allowlist(ctx: Context) -> ApiResponse:
 
 
 def add_group(ctx: Context) -> ApiResponse:
-    reader = ctx.reader()
-    target_id = reader.integer("target_group_id", required=True)
-    reader.check()
-    project = _project(ctx)
-    target = ctx.state.groups.get(target_id or 0)
+    project_id, target_id = _numeric_ids(ctx, "target_group_id")
+    project = _admin_project(ctx, project_id)
+    target = ctx.state.groups.get(target_id)
     if target is None or not can_see_group(ctx.state, ctx.user, target):
         raise not_found("target_group_id not found")
     _add(project.job_token_group_allowlist, target.id, "group")
@@ -93,7 +127,13 @@ def add_group(ctx: Context) -> ApiResponse:
 
 
 def remove_group(ctx: Context) -> ApiResponse:
-    return _remove(ctx, _project(ctx).job_token_group_allowlist, "group")
+    """`Group.find_by_id` on the target (404 only if it does not exist), then the service."""
+    project_id, target_id = _numeric_ids(ctx, "target_group_id")
+    project = _project_by_id(ctx, project_id)
+    if target_id not in ctx.state.groups:
+        raise not_found("target_group_id not found")
+    _may_edit_scope(ctx, project)
+    return _remove(project.job_token_group_allowlist, target_id, "group")
 
 
 def _add(allowlist: list[int], target_id: int, word: str) -> None:
@@ -102,11 +142,17 @@ def _add(allowlist: list[int], target_id: int, word: str) -> None:
     allowlist.append(target_id)
 
 
-def _remove(ctx: Context, allowlist: list[int], word: str) -> ApiResponse:
-    raw = ctx.args["target_id"]
-    if not raw.isdigit() or int(raw) not in allowlist:
+def _may_edit_scope(ctx: Context, project: Project) -> None:
+    """The DELETE routes leave the check to the services' `validate_group_remove!`
+    (app/services/ci/job_token_scope/edit_scope_validations.rb), answered as a 403."""
+    if not has_level(ctx.state, ctx.user, project, AccessLevel.MAINTAINER):
+        raise forbidden("Insufficient permissions to modify the job token scope")
+
+
+def _remove(allowlist: list[int], target_id: int, word: str) -> ApiResponse:
+    if target_id not in allowlist:
         raise bad_request(f"Target {word} is not in the job token scope")
-    allowlist.remove(int(raw))
+    allowlist.remove(target_id)
     return no_content()
 
 
