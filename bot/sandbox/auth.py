@@ -17,6 +17,7 @@ from bot.sandbox.oauth_store import find_access_token
 from bot.sandbox.state import SandboxState
 from bot.sandbox.token_models import AccessToken
 from bot.sandbox.token_store import find_by_secret, revoke_family
+from bot.sandbox.token_usage import record_use
 
 EXPIRED_BODY = {
     "error": "invalid_token",
@@ -29,7 +30,6 @@ REVOKED_BODY = {
 # GitLab's reuse detection runs only for requests to a rotate endpoint.
 _ROTATE_PATH = re.compile(r"access_tokens/(\d+|self)/rotate$")
 _READ_METHODS = frozenset({"GET", "HEAD"})
-_MAX_LAST_USED_IPS = 5
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,7 @@ def allowed_scopes(method: str, extra: tuple[str, ...]) -> list[str]:
 
 
 def authenticate(state: SandboxState, request: ApiRequest, extra_scopes: tuple[str, ...]) -> Caller:
-    """Resolve the caller or raise GitLab's 401/403 error; records `last_used_at`."""
+    """Resolve the caller or raise GitLab's 401/403 error; records the use (throttled)."""
     presented = extract_secret(request)
     if presented is None:
         raise unauthorized()
@@ -105,8 +105,7 @@ def authenticate(state: SandboxState, request: ApiRequest, extra_scopes: tuple[s
         scopes = allowed_scopes(request.method, extra_scopes)
         if not set(scopes) & set(token.scopes):
             raise ApiError(403, insufficient_scope_body(scopes))
-        token.last_used_at = now
-        _remember_ip(token, request.remote_addr)
+        record_use(token, now, request.remote_addr)
         return Caller(user, token)
 
 
@@ -125,7 +124,8 @@ def _oauth_caller(
     scopes = allowed_scopes(request.method, extra)
     if not set(scopes) & set(token.scopes):
         raise ApiError(403, insufficient_scope_body(scopes))
-    token.last_used_at = now
+    # No use is recorded: LastUsedService skips tokens without a `last_used_at` column, and
+    # Doorkeeper's oauth_access_tokens has none.
     return Caller(user, token)
 
 
@@ -137,8 +137,3 @@ def insufficient_scope_body(scopes: list[str]) -> dict[str, str]:
         ),
         "scope": " ".join(scopes),
     }
-
-
-def _remember_ip(token: AccessToken, address: str) -> None:
-    if address not in token.last_used_ips:
-        token.last_used_ips = [address, *token.last_used_ips][:_MAX_LAST_USED_IPS]

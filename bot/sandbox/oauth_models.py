@@ -61,7 +61,6 @@ class OAuthAccessToken:
     created_at: datetime
     expires_in: int = TOKEN_LIFETIME_S
     revoked_at: datetime | None = None
-    last_used_at: datetime | None = None
 
     @property
     def revoked(self) -> bool:

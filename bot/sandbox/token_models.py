@@ -24,6 +24,8 @@ class AccessToken:
     last_used_at: datetime | None = None
     last_used_ips: list[str] = field(default_factory=list)
     previous_id: int | None = None
+    # Until then GitLab's LastUsedService holds its per-token lease and records nothing.
+    usage_lease_until: datetime | None = None
 
     def is_expired(self, now: datetime) -> bool:
         """Expired from 00:00 UTC on the `expires_at` day (GitLab `Expirable#expired?`)."""

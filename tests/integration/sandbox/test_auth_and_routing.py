@@ -111,7 +111,7 @@ def test_bearer_header_and_private_token_param_authenticate(world: World) -> Non
     assert query.json()["id"] == world.developer.id
 
 
-def test_every_authenticated_request_updates_last_used_at(world: World) -> None:
+def test_the_first_authenticated_request_records_last_used(world: World) -> None:
     gl = world.sandbox.gl(world.developer_token)
     before = gl.personal_access_tokens.get("self")
     assert before.last_used_at is not None
