@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from bot.domain.capabilities import RULES, Capability, role_for, scopes_for, supported
-from bot.domain.platform import Offering, Platform, Tier, availability, requirements
+from bot.domain.platform import Offering, Platform
 from bot.domain.policy import LifetimePolicy, lifetime_for
 from bot.domain.profiles import HOW_TO, PROFILES
+from bot.domain.token_availability import availability, needs
 from bot.domain.tokens import ROLE_BEARING, AccessLevel, Scope, TokenType
 from bot.domain.tree import Leaf, Target
 
@@ -44,16 +45,17 @@ def recommend(
     verdict = availability(leaf.token_type, platform)
     if verdict is True:
         return base
-    alternative = _alternative(leaf, capabilities, _worst_case(platform))
-    needs = " ".join(r.explanation for r in requirements(leaf.token_type, platform))
+    alternative = _alternative(leaf, capabilities, platform)
+    needed = needs(leaf.token_type, platform)
     if verdict is None:
         alt_title = PROFILES[alternative].title.lower()
-        note = f"{needs} If your GitLab does not offer that, use a {alt_title} instead."
+        note = f"{needed} If your GitLab does not offer that, use a {alt_title} instead."
         return replace(base, reasons=(*base.reasons, note), fallback=alternative)
     chosen = _build(leaf, alternative, capabilities, policy, platform)
     configured = f"{platform.tier.value.capitalize()} on {platform.offering.label}"
     why = (
-        f"The first choice would be a {PROFILES[leaf.token_type].title.lower()}, but {needs}"
+        f"The first choice would be a {PROFILES[leaf.token_type].title.lower()}, but"
+        f" {needed[0].lower()}{needed[1:]}"
         f" This bot is configured for {configured}, so: {PROFILES[alternative].title.lower()}."
     )
     return replace(chosen, reasons=(why, *chosen.reasons), first_choice=leaf.token_type)
@@ -157,15 +159,8 @@ def _risk(base: str, scopes: tuple[Scope, ...], role: AccessLevel | None) -> str
     return base
 
 
-def _worst_case(platform: Platform) -> Platform:
-    """The platform with unknowns taken as the most restrictive case, for choosing fallbacks."""
-    offering = Offering.GITLAB_COM if platform.offering is Offering.UNKNOWN else platform.offering
-    tier = Tier.FREE if platform.tier is Tier.UNKNOWN else platform.tier
-    return Platform(offering, tier)
-
-
 def _alternative(leaf: Leaf, caps: frozenset[Capability], platform: Platform) -> TokenType:
-    """The best credential the platform offers when the leaf's first choice needs more."""
+    """The best credential the platform certainly offers when the first choice may not be."""
     wanted = caps | leaf.implied
     candidates: list[TokenType] = []
     if wanted and wanted <= set(supported(TokenType.DEPLOY_TOKEN)):
@@ -176,6 +171,6 @@ def _alternative(leaf: Leaf, caps: frozenset[Capability], platform: Platform) ->
         candidates.append(TokenType.SERVICE_ACCOUNT_PAT)
     candidates.append(TokenType.BOT_USER_PAT)
     for candidate in candidates:
-        if candidate is not leaf.token_type and availability(candidate, platform) is not False:
+        if candidate is not leaf.token_type and availability(candidate, platform) is True:
             return candidate
     return TokenType.BOT_USER_PAT

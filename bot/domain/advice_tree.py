@@ -123,8 +123,9 @@ _QUESTIONS = (
         "can_create_service_account",
         "Can you (or an administrator) create a service account?",
         _yes_no("leaf_service_account", "leaf_bot_user"),
-        help="Service accounts need GitLab Premium or Ultimate and an Owner or administrator"
-        " to create them.",
+        help="Every tier has service accounts from GitLab 18.11 (before that, Premium and"
+        " Ultimate). A group Owner creates them on GitLab.com; elsewhere an administrator, or"
+        " an Owner where an administrator allows it.",
         seed_node="R",
     ),
     # --- the other credentials ----------------------------------------------------------------

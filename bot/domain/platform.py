@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.domain.tokens import TokenType
-
 
 class Offering(StrEnum):
     GITLAB_COM = "gitlab_com"
@@ -68,72 +66,3 @@ def parse_version(version: str) -> Version | None:
             break
         minor += char
     return (int(parts[0]), int(minor)) if minor else None
-
-
-@dataclass(frozen=True, slots=True)
-class Requirement:
-    """A tier or offering a credential needs, with the sentence that explains it."""
-
-    min_tier: Tier = Tier.FREE
-    offerings: frozenset[Offering] | None = None  # None: every offering
-    explanation: str = ""
-
-    def met_by(self, platform: Platform) -> bool | None:
-        """True/False when the platform settles it, None when the configuration is unknown."""
-        if self.offerings is not None and platform.offering not in self.offerings:
-            if platform.offering is Offering.UNKNOWN:
-                return None
-            return False
-        if self.min_tier is Tier.FREE:
-            return True
-        if platform.tier is Tier.UNKNOWN:
-            return None
-        return platform.tier.rank >= self.min_tier.rank
-
-
-_COM_PREMIUM = "need Premium or Ultimate on GitLab.com (any tier on Self-Managed and Dedicated)"
-_PREMIUM = "need GitLab Premium or Ultimate"
-
-# Project access tokens need Premium on GitLab.com; group access tokens too; service accounts
-# need Premium+; admin-created PATs are not available on GitLab.com (gitlab-api.md §1.3, §2, §4.5).
-_REQUIREMENTS: dict[TokenType, tuple[Requirement, ...]] = {
-    TokenType.PROJECT_ACCESS_TOKEN: (
-        Requirement(
-            min_tier=Tier.PREMIUM,
-            offerings=frozenset({Offering.GITLAB_COM}),
-            explanation=f"Project access tokens {_COM_PREMIUM}.",
-        ),
-    ),
-    TokenType.GROUP_ACCESS_TOKEN: (
-        Requirement(
-            min_tier=Tier.PREMIUM,
-            offerings=frozenset({Offering.GITLAB_COM}),
-            explanation=f"Group access tokens {_COM_PREMIUM}.",
-        ),
-    ),
-    TokenType.SERVICE_ACCOUNT_PAT: (
-        Requirement(min_tier=Tier.PREMIUM, explanation=f"Service accounts {_PREMIUM}."),
-    ),
-}
-
-
-def requirements(token_type: TokenType, platform: Platform) -> tuple[Requirement, ...]:
-    """The requirements for a token type that apply on this platform (or might, if unknown)."""
-    result = []
-    for req in _REQUIREMENTS.get(token_type, ()):
-        scoped_elsewhere = req.offerings is not None and (
-            platform.offering not in req.offerings and platform.offering is not Offering.UNKNOWN
-        )
-        if not scoped_elsewhere:
-            result.append(req)
-    return tuple(result)
-
-
-def availability(token_type: TokenType, platform: Platform) -> bool | None:
-    """True if available, False if not, None if it depends on a tier or offering we don't know."""
-    verdicts = [req.met_by(platform) for req in requirements(token_type, platform)]
-    if any(verdict is False for verdict in verdicts):
-        return False
-    if any(verdict is None for verdict in verdicts):
-        return None
-    return True

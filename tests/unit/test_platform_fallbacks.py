@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from bot.domain.advice import Recommendation, recommend
 from bot.domain.advice_tree import ADVICE_TREE
-from bot.domain.platform import Offering, Platform, Tier, availability
+from bot.domain.platform import Offering, Platform, Tier
 from bot.domain.policy import LifetimePolicy
+from bot.domain.token_availability import availability
 from bot.domain.tokens import TokenType
 from bot.domain.walk import walk
 
@@ -42,9 +43,13 @@ def test_project_access_tokens_need_premium_only_on_gitlab_com() -> None:
     assert availability(pat, Platform(Offering.UNKNOWN, Tier.FREE)) is None
 
 
-def test_service_accounts_need_premium_everywhere() -> None:
+def test_service_accounts_need_premium_before_18_11_and_any_tier_since() -> None:
+    """MR !227910 took `:service_accounts` out of the Premium features (18.11)."""
     sa = TokenType.SERVICE_ACCOUNT_PAT
-    assert availability(sa, Platform(Offering.SELF_MANAGED, Tier.FREE)) is False
+    assert availability(sa, Platform(Offering.SELF_MANAGED, Tier.FREE, (18, 5))) is False
+    assert availability(sa, Platform(Offering.SELF_MANAGED, Tier.FREE, (18, 11))) is True
+    assert availability(sa, Platform(Offering.GITLAB_COM, Tier.FREE, (19, 6))) is True
+    assert availability(sa, Platform(Offering.SELF_MANAGED, Tier.FREE)) is None
     assert availability(sa, Platform(Offering.DEDICATED, Tier.ULTIMATE)) is True
 
 
@@ -73,7 +78,7 @@ def test_unknown_tier_keeps_the_first_choice_and_names_the_fallback() -> None:
     rec = _rec(ONE_PROJECT | {"capabilities": "clone"}, Platform())
     assert rec.token_type is TokenType.PROJECT_ACCESS_TOKEN
     assert rec.fallback is TokenType.DEPLOY_TOKEN
-    assert any("need Premium or Ultimate on GitLab.com" in r for r in rec.reasons)
+    assert any("need Premium or higher on GitLab.com" in r for r in rec.reasons)
 
 
 def test_the_fallback_for_an_unknown_tier_is_one_a_free_tier_has() -> None:
@@ -83,7 +88,8 @@ def test_the_fallback_for_an_unknown_tier_is_one_a_free_tier_has() -> None:
 
 def test_free_self_managed_without_service_accounts_uses_a_bot_user() -> None:
     rec = _rec(
-        NO_PROJECT_SA | {"capabilities": "read_api"}, Platform(Offering.SELF_MANAGED, Tier.FREE)
+        NO_PROJECT_SA | {"capabilities": "read_api"},
+        Platform(Offering.SELF_MANAGED, Tier.FREE, (18, 5)),
     )
     assert rec.token_type is TokenType.BOT_USER_PAT
     assert rec.warnings == ()  # admins can create PATs for users on Self-Managed
