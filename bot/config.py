@@ -93,4 +93,6 @@ def _one_line(exc: ValidationError) -> str:
     message = str(error["msg"]).removeprefix("Value error, ")
     if field in {n.upper() for n in secret_fields()} or not error["loc"]:
         return f"{field}: {message}"
+    if field == "TOKENBOT_POLICY":  # the message names the key; the input is a whole table
+        return f"{field}: {message}"
     return f"{field}: {message} (got {error.get('input')!r})"

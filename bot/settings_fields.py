@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -80,12 +80,14 @@ class SettingsFields(BaseSettings):
         Field(
             90,
             description="Lifetime the advisor recommends for credentials with an expiry"
-            " date, in days.",
+            " date, in days; also the request form's first date and the lifetime above which a"
+            " request is risky, where TOKENBOT_POLICY does not say otherwise.",
         )
     )
     tokenbot_max_lifetime_days: Annotated[int, Field(ge=1, le=GITLAB_MAX_LIFETIME_DAYS)] = Field(
         GITLAB_MAX_LIFETIME_DAYS,
-        description="Longest lifetime policy allows, in days (GitLab's own maximum is 365).",
+        description="Longest lifetime policy allows, in days (GitLab's own maximum is 365);"
+        " TOKENBOT_POLICY can set it per token type.",
     )
     tokenbot_log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", description="Log level."
@@ -239,5 +241,14 @@ class SettingsFields(BaseSettings):
     tokenbot_two_approvals_when_risky: bool = Field(
         True,
         description="Require two different approvers for risky requests (api scope,"
-        " write scopes, Owner role, group-wide token, long lifetime).",
+        " write scopes, Owner role, group-wide token, long lifetime); TOKENBOT_POLICY's"
+        " `risky` table can say what is risky and how many approvals it needs.",
+    )
+    tokenbot_policy: Annotated[dict[str, Any], NoDecode] = Field(
+        default_factory=dict,
+        description="Per-type request policy: which token types may be requested, their"
+        " scopes, roles, default and maximum lifetime, who may request them (GitLab groups),"
+        " their approvals, and which requests are risky. A `[tokenbot_policy]` table in the"
+        " config file, or the same as JSON in the environment. Keys left out fall back to"
+        " the settings above. See docs/policy.md.",
     )

@@ -6,20 +6,21 @@ what the rest of tokenbot uses (the platform, the request policy, the routes).
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import PrivateAttr, SecretStr, field_validator, model_validator
+from pydantic import PrivateAttr, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 
 from bot.domain.links import OAUTH_CALLBACK_PATH
 from bot.domain.platform import Offering, Platform, parse_version
 from bot.domain.policy import GITLAB_MAX_LIFETIME_DAYS, LifetimePolicy
-from bot.domain.request_policy import REQUESTABLE, RequestPolicy, TypeRule
-from bot.domain.tokens import valid_scopes
+from bot.domain.request_policy import RequestPolicy
 from bot.settings_fields import SettingsFields
+from bot.settings_policy import PolicyDefaults, parse_policy
 
 MIN_SECRET_KEY_LENGTH = 32
 SIGN_IN_SETTINGS = (
@@ -162,6 +163,28 @@ class Settings(SettingsFields):
     def _upper(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
 
+    @field_validator("tokenbot_policy", mode="before")
+    @classmethod
+    def _policy_json(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        try:
+            return json.loads(value) if value.strip() else {}
+        except ValueError as exc:
+            raise ValueError(f"not JSON ({exc})") from None
+
+    @field_validator("tokenbot_policy")
+    @classmethod
+    def _policy(cls, value: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+        known = info.data
+        defaults = PolicyDefaults(
+            max_lifetime_days=known.get("tokenbot_max_lifetime_days", GITLAB_MAX_LIFETIME_DAYS),
+            default_lifetime_days=known.get("tokenbot_default_lifetime_days", 90),
+            two_approvals_when_risky=known.get("tokenbot_two_approvals_when_risky", True),
+        )
+        parse_policy(value, defaults)  # only to refuse a policy that does not hold together
+        return value
+
     @model_validator(mode="after")
     def _lifetimes(self) -> Settings:
         if self.tokenbot_default_lifetime_days > self.tokenbot_max_lifetime_days:
@@ -222,17 +245,15 @@ class Settings(SettingsFields):
 
     @property
     def request_policy(self) -> RequestPolicy:
-        rules = {
-            t: TypeRule(valid_scopes(t), max_lifetime_days=self.tokenbot_max_lifetime_days)
-            for t in REQUESTABLE
-        }
-        return RequestPolicy(
-            rules=rules,
+        """TOKENBOT_POLICY, with the other settings where it leaves a key out."""
+        defaults = PolicyDefaults(
+            max_lifetime_days=self.tokenbot_max_lifetime_days,
+            default_lifetime_days=self.tokenbot_default_lifetime_days,
             two_approvals_when_risky=self.tokenbot_two_approvals_when_risky,
             pending_days=self.tokenbot_pending_days,
-            long_lifetime_days=self.tokenbot_default_lifetime_days,
             approvers=frozenset(self.tokenbot_approvers),
         )
+        return parse_policy(self.tokenbot_policy, defaults)
 
     @property
     def lifetime_policy(self) -> LifetimePolicy:

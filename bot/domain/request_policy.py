@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -50,9 +50,30 @@ class Problem:
 
 @dataclass(frozen=True, slots=True)
 class TypeRule:
+    """What policy lets people request of one token type."""
+
     allowed_scopes: frozenset[Scope]
     max_lifetime_days: int = GITLAB_MAX_LIFETIME_DAYS
-    requesters: frozenset[str] | None = None  # None: anyone who can be linked to GitLab
+    # GitLab groups whose members may request this type; empty: anyone linked to GitLab.
+    requesters: tuple[str, ...] = ()
+    roles: frozenset[AccessLevel] = frozenset(AccessLevel)
+    default_lifetime_days: int = 90  # the form's first date (never above the maximum)
+    approvals: int = 1  # approvals every request of this type needs
+
+    @property
+    def lifetime_default(self) -> int:
+        return min(self.default_lifetime_days, self.max_lifetime_days)
+
+
+@dataclass(frozen=True, slots=True)
+class RiskRule:
+    """Which requests count as risky, and how many approvals a risky request needs."""
+
+    scopes: frozenset[Scope] = _WRITE_SCOPES
+    roles: frozenset[AccessLevel] = frozenset({AccessLevel.OWNER})
+    lifetime_over_days: int = 90  # a longer lifetime is flagged
+    group_wide: bool = True  # a group access token or a group deploy token is flagged
+    approvals: int = 2
 
 
 def _default_rules() -> dict[TokenType, TypeRule]:
@@ -62,20 +83,40 @@ def _default_rules() -> dict[TokenType, TypeRule]:
 @dataclass(frozen=True, slots=True)
 class RequestPolicy:
     rules: Mapping[TokenType, TypeRule] = field(default_factory=_default_rules)
-    two_approvals_when_risky: bool = True
+    risky: RiskRule = RiskRule()
     pending_days: int = 7
-    long_lifetime_days: int = 90  # longer than this is flagged
     approvers: frozenset[str] = frozenset()  # chat ids who may approve anything
 
-    def check(self, draft: RequestDraft, *, requester: str, today: date) -> list[Problem]:
-        """Every problem with the draft; empty when it may be submitted."""
+    @property
+    def types(self) -> tuple[TokenType, ...]:
+        """The types people may request, in the order forms list them."""
+        return tuple(t for t in REQUESTABLE if t in self.rules)
+
+    def scopes_for(self, token_type: TokenType) -> tuple[Scope, ...]:
+        """The scopes a request of this type may carry, in GitLab's order."""
+        rule = self.rules.get(token_type)
+        allowed = valid_scopes(token_type) & (rule.allowed_scopes if rule else frozenset())
+        return tuple(s for s in Scope if s in allowed)
+
+    def roles_for(self, token_type: TokenType) -> tuple[AccessLevel, ...]:
+        """The roles a request of this type may give its token; none for types without one."""
+        rule = self.rules.get(token_type)
+        if rule is None or token_type not in ROLE_BEARING:
+            return ()
+        return tuple(r for r in AccessLevel if r in rule.roles)
+
+    def check(
+        self, draft: RequestDraft, *, today: date, member_of: Collection[str] = ()
+    ) -> list[Problem]:
+        """Every problem with the draft; empty when it may be submitted.
+
+        `member_of`: the groups of the rule's `requesters` the requester belongs to.
+        """
         rule = self.rules.get(draft.token_type)
         if rule is None:
-            kinds = ", ".join(t.value for t in self.rules)
+            kinds = ", ".join(t.value for t in self.rules) or "nothing"
             return [Problem("token_type", f"tokenbot does not issue this type; it issues {kinds}")]
-        problems: list[Problem] = []
-        if rule.requesters is not None and requester not in rule.requesters:
-            problems.append(Problem("token_type", "policy does not let you request this type"))
+        problems = _requester_problems(rule, member_of)
         if not draft.target.strip():
             problems.append(Problem("target", "give the project or group path"))
         elif len(draft.target) > PATH_MAX_LENGTH:
@@ -84,7 +125,7 @@ class RequestPolicy:
         if not name or len(name) > NAME_MAX_LENGTH:
             problems.append(Problem("name", f"give a name of 1 to {NAME_MAX_LENGTH} characters"))
         problems += _scope_problems(draft, rule)
-        problems += _role_problems(draft)
+        problems += _role_problems(draft, rule)
         problems += _lifetime_problems(draft, rule, today)
         if len(draft.reason.strip()) < 10:
             problems.append(Problem("reason", "say in a sentence what the token is for"))
@@ -94,25 +135,43 @@ class RequestPolicy:
         return problems
 
     def risk_flags(self, draft: RequestDraft, *, today: date) -> tuple[str, ...]:
+        risky = self.risky
+        scopes = set(draft.scopes) & risky.scopes
         flags = []
-        if Scope.API in draft.scopes:
+        if Scope.API in scopes:
             flags.append("api scope")
-        if set(draft.scopes) & _WRITE_SCOPES - {Scope.API}:
+        if scopes & _WRITE_SCOPES - {Scope.API}:
             flags.append("write scopes")
-        if draft.access_level is AccessLevel.OWNER:
-            flags.append("Owner role")
-        if draft.token_type is TokenType.GROUP_ACCESS_TOKEN or (
-            draft.token_type is TokenType.DEPLOY_TOKEN and "/" not in draft.target.strip("/")
-        ):
+        flags += [f"{s.value} scope" for s in Scope if s in scopes - _WRITE_SCOPES]
+        if draft.access_level is not None and draft.access_level in risky.roles:
+            flags.append(f"{draft.access_level.label} role")
+        if risky.group_wide and _group_wide(draft):
             flags.append("group-wide token")
         if draft.token_type is TokenType.PIPELINE_TRIGGER_TOKEN:
             flags.append(TRIGGER_RUNS_AS_BOT)
-        if draft.expires_on and (draft.expires_on - today).days > self.long_lifetime_days:
+        if draft.expires_on and (draft.expires_on - today).days > risky.lifetime_over_days:
             flags.append("long lifetime")
         return tuple(flags)
 
-    def required_approvals(self, flags: tuple[str, ...]) -> int:
-        return 2 if self.two_approvals_when_risky and flags else 1
+    def required_approvals(
+        self, flags: tuple[str, ...], token_type: TokenType | None = None
+    ) -> int:
+        """Approvals a request needs: its type's, or the risky count when it has flags."""
+        rule = self.rules.get(token_type) if token_type is not None else None
+        return max(rule.approvals if rule else 1, self.risky.approvals if flags else 1)
+
+
+def _group_wide(draft: RequestDraft) -> bool:
+    return draft.token_type is TokenType.GROUP_ACCESS_TOKEN or (
+        draft.token_type is TokenType.DEPLOY_TOKEN and "/" not in draft.target.strip("/")
+    )
+
+
+def _requester_problems(rule: TypeRule, member_of: Collection[str]) -> list[Problem]:
+    if not rule.requesters or set(rule.requesters) & set(member_of):
+        return []
+    groups = ", ".join(rule.requesters)
+    return [Problem("token_type", f"policy lets only members of {groups} request this type")]
 
 
 def approver_role(draft: RequestDraft) -> AccessLevel:
@@ -135,12 +194,15 @@ def _scope_problems(draft: RequestDraft, rule: TypeRule) -> list[Problem]:
     return []
 
 
-def _role_problems(draft: RequestDraft) -> list[Problem]:
-    if draft.token_type in ROLE_BEARING:
-        if draft.access_level is None:
-            return [Problem("role", "choose a role")]
-    elif draft.access_level is not None:
-        return [Problem("role", "this type has no role")]
+def _role_problems(draft: RequestDraft, rule: TypeRule) -> list[Problem]:
+    if draft.token_type not in ROLE_BEARING:
+        return [] if draft.access_level is None else [Problem("role", "this type has no role")]
+    if draft.access_level is None:
+        return [Problem("role", "choose a role")]
+    if draft.access_level not in rule.roles:
+        allowed = ", ".join(r.label for r in AccessLevel if r in rule.roles)
+        label = draft.access_level.label
+        return [Problem("role", f"not allowed here: {label}; allowed: {allowed}")]
     return []
 
 

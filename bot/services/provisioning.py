@@ -19,7 +19,8 @@ from bot.services.gitlab_errors import GitLabError, OutcomeUnknownError
 from bot.services.minting import Attempt, mark_exposed, mint, note_exposed
 from bot.services.people import NotAllowedError, Person
 from bot.services.ports import ConcurrentUpdateError, UnitOfWork
-from bot.services.token_requests import RequestDeps
+from bot.services.request_checks import provisioning_refusal
+from bot.services.request_deps import RequestDeps, audit
 
 log = logging.getLogger(__name__)
 
@@ -80,8 +81,13 @@ def carry_out(attempt: Attempt, *, create: bool = True) -> Provisioning:
     assert isinstance(deps, RequestDeps)  # noqa: S101 - Attempt is built from RequestDeps
     try:
         _may_receive(claimed, deps)
+        # What policy allows may have tightened since approval. A resumed attempt may find
+        # what GitLab made already, and finishes it (the reconciler's job, not a new token).
+        refusal = provisioning_refusal(claimed, deps) if create and not claimed.renews else None
     except (NotAllowedError, GitLabError) as exc:
         return _record_failure(attempt, str(exc))
+    if refusal is not None:
+        return _record_failure(attempt, refusal)
     try:
         return _mint_and_deliver(attempt, deps, create=create)
     except OutcomeUnknownError as exc:
@@ -294,6 +300,4 @@ def audit_request(
     actor: str = "tokenbot",
     **details: str,
 ) -> None:
-    uow.audit.append(
-        AuditEvent(now, action, request.id, actor, {"state": request.state.value, **details})
-    )
+    audit(uow, request, action, actor, now, **details)

@@ -36,6 +36,7 @@ from bot.domain.requests import (
 from bot.domain.tokens import Scope, TokenType
 from bot.services.people import Person
 from bot.services.reminder_actions import ActionDeps, check_may_act, load_tracked
+from bot.services.request_checks import policy_problems
 from bot.services.token_requests import RequestDeps, RequestRejected
 
 # Kinds of credential a reminder can rotate: GitLab has a rotate endpoint for the first four;
@@ -89,7 +90,6 @@ def renew_tracked_token(
 ) -> TokenRequest:
     """Rotate with a new expiry date within policy; RequestRejected names the fields to fix."""
     token, verdict = _actionable(key, person, deps)
-    today = deps.requests.clock().astimezone(UTC).date()
     unknown = [s for s in token.scopes if s not in _SCOPES]
     if unknown:
         raise RequestError(
@@ -97,7 +97,7 @@ def renew_tracked_token(
             " renew it in GitLab, or request a new one"
         )
     draft = _draft(token, expires_on, reason.strip(), deps)
-    problems = deps.requests.policy.check(draft, requester=person.chat_id, today=today)
+    problems = policy_problems(person, draft, deps.requests)
     if token.expires_on is not None and expires_on <= token.expires_on:
         problems.append(
             Problem("expires_on", f"choose a date after {token.expires_on.isoformat()}")
@@ -199,7 +199,9 @@ def _store(
         state=RequestState.PENDING if needs_approval else RequestState.APPROVED,
         created_at=now,
         pending_until=now + timedelta(days=policy.pending_days),
-        required_approvals=policy.required_approvals(counted) if needs_approval else 0,
+        required_approvals=(
+            policy.required_approvals(counted, draft.token_type) if needs_approval else 0
+        ),
         risk_flags=flags,
         renews=Renewal(
             token.key,

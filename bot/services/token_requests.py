@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from bot.domain.access import Action, Outcome, Subject
-from bot.domain.audit import AuditAction, AuditEvent
-from bot.domain.credentials import NamespaceKind
-from bot.domain.request_policy import Problem, RequestPolicy
+from bot.domain.access import Action
+from bot.domain.audit import AuditAction
+from bot.domain.request_policy import Problem
 from bot.domain.requests import (
     MessageRef,
     RequestDraft,
@@ -17,60 +15,31 @@ from bot.domain.requests import (
     RequestState,
     TokenRequest,
 )
-from bot.domain.tokens import AccessLevel, TokenType
-from bot.services.gate import BotIdentitySource, Gate, request_subject
-from bot.services.gitlab_errors import NotFoundError
-from bot.services.gitlab_port import GitLabGateway
+from bot.services.gate import request_subject
 from bot.services.people import NotAllowedError, Person
-from bot.services.ports import Clock, ConcurrentUpdateError, UnitOfWork, UnitOfWorkFactory
+from bot.services.request_checks import (
+    approvals_needed,
+    canonical_draft,
+    feasibility_problems,
+    gitlab_problems,
+    policy_problems,
+    policy_refusal,
+)
+from bot.services.request_deps import (
+    RequestDeps,
+    RequestRejected,
+    audit,
+    change_request,
+    load_request,
+)
 
 __all__ = ["NotAllowedError", "Person", "RequestDeps", "RequestRejected"]
-
-DEFAULT_SECRET_TTL = timedelta(hours=1)
-
-
-@dataclass(frozen=True, slots=True)
-class RequestDeps:
-    uow: UnitOfWorkFactory
-    gitlab: GitLabGateway
-    policy: RequestPolicy
-    clock: Clock
-    new_id: Callable[[], str]
-    secret_ttl: timedelta = DEFAULT_SECRET_TTL  # how long a secret waits to be revealed
-    gate: Gate = field(default=None)  # type: ignore[assignment]  # built from gitlab if absent
-
-    def __post_init__(self) -> None:
-        given: Gate | None = self.gate
-        if given is None:
-            gate = Gate(
-                self.gitlab,
-                BotIdentitySource(self.gitlab.bot_credential),
-                approvers=self.policy.approvers,
-            )
-            object.__setattr__(self, "gate", gate)
-
-
-class RequestRejected(ValueError):
-    """The draft cannot be submitted; `problems` name the fields to fix."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        super().__init__("; ".join(f"{p.field}: {p.message}" for p in problems))
-        self.problems = problems
-
-
-_KIND = {
-    TokenType.PROJECT_ACCESS_TOKEN: NamespaceKind.PROJECT,
-    TokenType.PIPELINE_TRIGGER_TOKEN: NamespaceKind.PROJECT,
-    TokenType.GROUP_ACCESS_TOKEN: NamespaceKind.GROUP,
-    TokenType.SERVICE_ACCOUNT_PAT: NamespaceKind.GROUP,
-}
 
 
 def submit_request(requester: Person, draft: RequestDraft, *, deps: RequestDeps) -> TokenRequest:
     """Check the draft against policy and live GitLab, then store it as PENDING."""
     now = deps.clock()
-    today = now.astimezone(UTC).date()
-    problems = deps.policy.check(draft, requester=requester.chat_id, today=today)
+    problems = policy_problems(requester, draft, deps)
     if not problems:
         draft, problems = canonical_draft(draft, deps.gitlab)
     if not problems:
@@ -81,7 +50,7 @@ def submit_request(requester: Person, draft: RequestDraft, *, deps: RequestDeps)
         problems = feasibility_problems(draft, deps.gitlab)
     if problems:
         raise RequestRejected(problems)
-    flags = deps.policy.risk_flags(draft, today=today)
+    flags = deps.policy.risk_flags(draft, today=now.astimezone(UTC).date())
     request = TokenRequest(
         id=deps.new_id(),
         requester=requester.chat_id,
@@ -90,12 +59,12 @@ def submit_request(requester: Person, draft: RequestDraft, *, deps: RequestDeps)
         state=RequestState.PENDING,
         created_at=now,
         pending_until=now + timedelta(days=deps.policy.pending_days),
-        required_approvals=deps.policy.required_approvals(flags),
+        required_approvals=deps.policy.required_approvals(flags, draft.token_type),
         risk_flags=flags,
     )
     with deps.uow() as uow:
         uow.requests.add(request)
-        _audit(
+        audit(
             uow,
             request,
             AuditAction.REQUESTED,
@@ -126,87 +95,31 @@ def _duplicate(requester: Person, draft: RequestDraft, deps: RequestDeps) -> lis
     return []
 
 
-def canonical_draft(
-    draft: RequestDraft, gitlab: GitLabGateway
-) -> tuple[RequestDraft, list[Problem]]:
-    """The draft with GitLab's own full paths for its target and variable project.
-
-    However the person typed them (another case, a numeric id, slashes around), routing,
-    cards, duplicate checks and the audit see the one path GitLab uses.
-    """
-    try:
-        where = gitlab.namespace(draft.target)
-    except NotFoundError as exc:
-        return draft, [Problem("target", str(exc))]
-    kind = _KIND.get(draft.token_type)
-    if kind is not None and where.kind is not kind:
-        what = "project" if kind is NamespaceKind.PROJECT else "group"
-        return draft, [Problem("target", f"this token type lives in a {what}; give a {what} path")]
-    variable_project = draft.variable_project
-    if variable_project:
-        try:
-            variable_project = gitlab.namespace(variable_project).path
-        except NotFoundError as exc:
-            return draft, [Problem("variable_project", str(exc))]
-    return replace(draft, target=where.path, variable_project=variable_project), []
-
-
-def gitlab_problems(person: Person, draft: RequestDraft, gate: Gate) -> list[Problem]:
-    """What the authorization decision says against the draft, tied to a form field."""
-    power = gate.power_of_draft(draft)
-    verdict = gate.check(Action.REQUEST, person, Subject(power, owner=person.chat_id), draft.target)
-    if verdict.outcome is Outcome.DENY:
-        return [Problem(_field_of(draft, verdict.reason, power.level), verdict.reason)]
-    if draft.variable_project:
-        where = draft.variable_project
-        verdict = gate.check(Action.DELIVER, person, Subject(power, person.chat_id), where)
-        if verdict.outcome is Outcome.DENY:
-            return [Problem("variable_project", verdict.reason)]
-    return []
-
-
-def feasibility_problems(draft: RequestDraft, gitlab: GitLabGateway) -> list[Problem]:
-    """Can GitLab make what is asked at all? A service account needs tokenbot to be allowed to
-    create one there (domain/service_accounts.py); better said now than after approval."""
-    if draft.token_type is not TokenType.SERVICE_ACCOUNT_PAT:
-        return []
-    verdict = gitlab.service_account_creation(draft.target)
-    return [Problem("target", verdict.reason)] if verdict.refused else []
-
-
-def _field_of(draft: RequestDraft, reason: str, level: AccessLevel) -> str:
-    if "not a member" in reason:
-        return "target"
-    if draft.access_level is not None and draft.access_level >= level:
-        return "role"
-    return "scopes" if draft.scopes else "token_type"
-
-
 def approve_request(request_id: str, approver: Person, *, deps: RequestDeps) -> TokenRequest:
-    """Record an approval by someone allowed to give it; policy is checked again here."""
-    request = _load(request_id, deps)
-    today = deps.clock().astimezone(UTC).date()
-    problems = deps.policy.check(request.draft, requester=request.requester, today=today)
-    if problems:
-        raise RequestError(
-            "policy no longer allows this request: " + "; ".join(p.message for p in problems)
-        )
+    """Record an approval by someone allowed to give it; policy is checked again here.
+
+    A policy that now asks more approvals than when the request was made raises its count.
+    """
+    request = load_request(request_id, deps)
+    refusal = policy_refusal(request, deps)
+    if refusal is not None:
+        raise RequestError(refusal)
     _must_be_approver(request, approver, deps)
-    return _change(
-        request_id,
-        deps,
-        lambda r, now: r.approved_by(approver.chat_id, now=now),
-        AuditAction.APPROVED,
-        approver.chat_id,
-    )
+    need = approvals_needed(request, deps) if request.renews is None else 0
+
+    def approve(current: TokenRequest, now: datetime) -> TokenRequest:
+        required = max(current.required_approvals, need)
+        return replace(current, required_approvals=required).approved_by(approver.chat_id, now=now)
+
+    return change_request(request_id, deps, approve, AuditAction.APPROVED, approver.chat_id)
 
 
 def deny_request(
     request_id: str, approver: Person, reason: str, *, deps: RequestDeps
 ) -> TokenRequest:
-    request = _load(request_id, deps)
+    request = load_request(request_id, deps)
     _must_be_approver(request, approver, deps)
-    return _change(
+    return change_request(
         request_id,
         deps,
         lambda r, now: r.denied_by(approver.chat_id, reason),
@@ -217,14 +130,14 @@ def deny_request(
 
 
 def cancel_request(request_id: str, requester: str, *, deps: RequestDeps) -> TokenRequest:
-    return _change(
+    return change_request(
         request_id, deps, lambda r, now: r.cancelled_by(requester), AuditAction.CANCELLED, requester
     )
 
 
 def withdraw_request(request_id: str, reason: str, *, deps: RequestDeps) -> TokenRequest:
     """Close a request nobody could be asked about: storing it and its card are one outcome."""
-    return _change(
+    return change_request(
         request_id,
         deps,
         lambda r, now: r.withdrawn(reason),
@@ -247,7 +160,7 @@ def expire_requests(*, deps: RequestDeps) -> list[TokenRequest]:
     for request in due:
         try:
             expired.append(
-                _change(
+                change_request(
                     request.id,
                     deps,
                     lambda r, at: r.expired(now=at),
@@ -262,7 +175,7 @@ def expire_requests(*, deps: RequestDeps) -> list[TokenRequest]:
 
 def check_approver(request_id: str, approver: Person, *, deps: RequestDeps) -> TokenRequest:
     """The request, if `approver` may decide on it (and retry it); NotAllowedError if not."""
-    request = _load(request_id, deps)
+    request = load_request(request_id, deps)
     _must_be_approver(request, approver, deps)
     return request
 
@@ -317,51 +230,3 @@ def _must_be_approver(request: TokenRequest, approver: Person, deps: RequestDeps
     gate = deps.gate
     subject = request_subject(request, gate.power_of_request(request))
     gate.require(Action.APPROVE, approver, subject, request.draft.target)
-
-
-def _load(request_id: str, deps: RequestDeps) -> TokenRequest:
-    with deps.uow() as uow:
-        request = uow.requests.get(request_id)
-    if request is None:
-        raise RequestError(f"there is no request {request_id}")
-    return request
-
-
-def _change(
-    request_id: str,
-    deps: RequestDeps,
-    step: Callable[[TokenRequest, datetime], TokenRequest],
-    action: AuditAction,
-    actor: str,
-    **details: str,
-) -> TokenRequest:
-    """Apply a state change with the revision guard; a lost race re-reads and re-checks."""
-    for _attempt in range(3):
-        with deps.uow() as uow:
-            now = deps.clock()
-            current = uow.requests.get(request_id)
-            if current is None:
-                raise RequestError(f"there is no request {request_id}")
-            updated = step(current, now)
-            try:
-                saved = uow.requests.update(updated)
-            except ConcurrentUpdateError:
-                uow.rollback()
-                continue
-            _audit(uow, saved, action, actor, now, **details)
-            uow.commit()
-            return saved
-    raise ConcurrentUpdateError(f"request {request_id} kept changing; try again")
-
-
-def _audit(
-    uow: UnitOfWork,
-    request: TokenRequest,
-    action: AuditAction,
-    actor: str,
-    now: datetime,
-    **details: str,
-) -> None:
-    uow.audit.append(
-        AuditEvent(now, action, request.id, actor, {"state": request.state.value, **details})
-    )

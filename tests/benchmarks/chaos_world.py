@@ -28,7 +28,7 @@ from bot.db.engine import create_db_engine, normalise_url
 from bot.db.migrate import upgrade
 from bot.db.secret_box import FernetBox
 from bot.db.unit_of_work import SqlUnitOfWork
-from bot.domain.request_policy import RequestPolicy
+from bot.domain.request_policy import RequestPolicy, RiskRule
 from bot.gitlab.client import ClientOptions
 from bot.gitlab.gateway import build_gateway
 from bot.gitlab.http import RetryPolicy
@@ -158,7 +158,7 @@ class ChaosWorld:
         return RequestDeps(
             uow=uow,
             gitlab=gitlab,
-            policy=RequestPolicy(two_approvals_when_risky=False),
+            policy=RequestPolicy(risky=RiskRule(approvals=1)),
             clock=self.clock,
             new_id=lambda: f"chaos{next(self.ids):05d}",
         )

@@ -43,8 +43,8 @@ def _request(draft: RequestDraft) -> TokenRequest:
 
 def test_a_trigger_takes_no_date_and_is_flagged_as_running_as_tokenbot() -> None:
     policy = RequestPolicy()
-    assert policy.check(_draft(), requester="U0OLGA", today=TODAY) == []
-    dated = policy.check(_draft(TODAY + timedelta(days=30)), requester="U0OLGA", today=TODAY)
+    assert policy.check(_draft(), today=TODAY) == []
+    dated = policy.check(_draft(TODAY + timedelta(days=30)), today=TODAY)
     assert [p.field for p in dated] == ["expires_on"]
     assert TRIGGER_RUNS_AS_BOT in policy.risk_flags(_draft(), today=TODAY)
 

@@ -21,7 +21,7 @@ from bot.db.unit_of_work import SqlUnitOfWork
 from bot.domain.audit import AuditAction
 from bot.domain.minted import MintedStatus
 from bot.domain.provenance import request_of
-from bot.domain.request_policy import RequestPolicy
+from bot.domain.request_policy import RequestPolicy, RiskRule
 from bot.domain.requests import Delivery, RequestDraft, RequestState, TokenRequest
 from bot.domain.tokens import AccessLevel, Scope, TokenType
 from bot.sandbox import AccessLevel as GitLabRole
@@ -132,7 +132,7 @@ def world(company: Company, db: Engine) -> World:
     deps = RequestDeps(
         uow=lambda: SqlUnitOfWork(db, box),
         gitlab=company.gateway(timeout_seconds=1.0),
-        policy=RequestPolicy(two_approvals_when_risky=False),
+        policy=RequestPolicy(risky=RiskRule(approvals=1)),
         clock=clock,
         new_id=lambda: next(ids),
     )

@@ -1,0 +1,133 @@
+"""What makes a draft acceptable: the request policy (with the requester's GitLab groups),
+GitLab's own paths, the authorization decision and what GitLab can make at all.
+
+Submit asks all of it; approval and provisioning ask the policy again (`policy_refusal`), so
+a request stored under an older policy is refused once the policy no longer allows it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC
+
+from bot.domain.access import Action, Outcome, Subject
+from bot.domain.credentials import NamespaceKind
+from bot.domain.request_policy import Problem, RequestPolicy
+from bot.domain.requests import RequestDraft, TokenRequest
+from bot.domain.tokens import AccessLevel, TokenType
+from bot.services.gate import Gate
+from bot.services.gitlab_errors import NotFoundError
+from bot.services.gitlab_port import GitLabGateway
+from bot.services.people import Person
+from bot.services.request_deps import RequestDeps
+
+_KIND = {
+    TokenType.PROJECT_ACCESS_TOKEN: NamespaceKind.PROJECT,
+    TokenType.PIPELINE_TRIGGER_TOKEN: NamespaceKind.PROJECT,
+    TokenType.GROUP_ACCESS_TOKEN: NamespaceKind.GROUP,
+    TokenType.SERVICE_ACCOUNT_PAT: NamespaceKind.GROUP,
+}
+
+
+def policy_problems(person: Person, draft: RequestDraft, deps: RequestDeps) -> list[Problem]:
+    """What the request policy says against the draft today, for this requester."""
+    today = deps.clock().astimezone(UTC).date()
+    groups = member_groups(person, draft.token_type, deps.policy, deps.gitlab)
+    return deps.policy.check(draft, today=today, member_of=groups)
+
+
+def policy_refusal(request: TokenRequest, deps: RequestDeps) -> str | None:
+    """Why the policy no longer allows a stored request (None: it still does)."""
+    requester = Person(request.requester, request.requester_gitlab_id)
+    problems = policy_problems(requester, request.draft, deps)
+    if not problems:
+        return None
+    return "policy no longer allows this request: " + "; ".join(p.message for p in problems)
+
+
+def approvals_needed(request: TokenRequest, deps: RequestDeps) -> int:
+    """How many approvals the policy asks today for a request like this one."""
+    today = deps.clock().astimezone(UTC).date()
+    flags = deps.policy.risk_flags(request.draft, today=today)
+    return deps.policy.required_approvals(flags, request.draft.token_type)
+
+
+def provisioning_refusal(request: TokenRequest, deps: RequestDeps) -> str | None:
+    """Why an approved new token may not be made under today's policy (None: it may)."""
+    refusal = policy_refusal(request, deps)
+    need, given = approvals_needed(request, deps), len(request.approvals)
+    if refusal is None and given < need:
+        refusal = f"policy now asks {need} approvals for this request and it has {given}"
+    return refusal
+
+
+def member_groups(
+    person: Person, token_type: TokenType, policy: RequestPolicy, gitlab: GitLabGateway
+) -> frozenset[str]:
+    """The groups among those that may request this type that the person belongs to in
+    GitLab (directly or through a parent group); asked only when the policy names any."""
+    rule = policy.rules.get(token_type)
+    found = set()
+    for group in rule.requesters if rule else ():
+        try:
+            if gitlab.effective_role(person.gitlab_id, group) is not None:
+                found.add(group)
+        except NotFoundError:
+            continue  # a group GitLab does not show tokenbot has no members it can see
+    return frozenset(found)
+
+
+def canonical_draft(
+    draft: RequestDraft, gitlab: GitLabGateway
+) -> tuple[RequestDraft, list[Problem]]:
+    """The draft with GitLab's own full paths for its target and variable project.
+
+    However the person typed them (another case, a numeric id, slashes around), routing,
+    cards, duplicate checks and the audit see the one path GitLab uses.
+    """
+    try:
+        where = gitlab.namespace(draft.target)
+    except NotFoundError as exc:
+        return draft, [Problem("target", str(exc))]
+    kind = _KIND.get(draft.token_type)
+    if kind is not None and where.kind is not kind:
+        what = "project" if kind is NamespaceKind.PROJECT else "group"
+        return draft, [Problem("target", f"this token type lives in a {what}; give a {what} path")]
+    variable_project = draft.variable_project
+    if variable_project:
+        try:
+            variable_project = gitlab.namespace(variable_project).path
+        except NotFoundError as exc:
+            return draft, [Problem("variable_project", str(exc))]
+    return replace(draft, target=where.path, variable_project=variable_project), []
+
+
+def gitlab_problems(person: Person, draft: RequestDraft, gate: Gate) -> list[Problem]:
+    """What the authorization decision says against the draft, tied to a form field."""
+    power = gate.power_of_draft(draft)
+    verdict = gate.check(Action.REQUEST, person, Subject(power, owner=person.chat_id), draft.target)
+    if verdict.outcome is Outcome.DENY:
+        return [Problem(_field_of(draft, verdict.reason, power.level), verdict.reason)]
+    if draft.variable_project:
+        where = draft.variable_project
+        verdict = gate.check(Action.DELIVER, person, Subject(power, person.chat_id), where)
+        if verdict.outcome is Outcome.DENY:
+            return [Problem("variable_project", verdict.reason)]
+    return []
+
+
+def feasibility_problems(draft: RequestDraft, gitlab: GitLabGateway) -> list[Problem]:
+    """Can GitLab make what is asked at all? A service account needs tokenbot to be allowed to
+    create one there (domain/service_accounts.py); better said now than after approval."""
+    if draft.token_type is not TokenType.SERVICE_ACCOUNT_PAT:
+        return []
+    verdict = gitlab.service_account_creation(draft.target)
+    return [Problem("target", verdict.reason)] if verdict.refused else []
+
+
+def _field_of(draft: RequestDraft, reason: str, level: AccessLevel) -> str:
+    if "not a member" in reason:
+        return "target"
+    if draft.access_level is not None and draft.access_level >= level:
+        return "role"
+    return "scopes" if draft.scopes else "token_type"
