@@ -26,8 +26,9 @@ def add_inventory_parser(commands: argparse._SubParsersAction[argparse.ArgumentP
     inventory_cmd = commands.add_parser(
         "inventory",
         help="list every credential in GitLab groups (read-only)",
-        description="Lists group, project, service-account, deploy and trigger tokens of the"
-        " groups given (default: TOKENBOT_WATCHED_GROUPS), with expiry and last use.",
+        description="Lists group, project, service-account, deploy and trigger tokens, deploy"
+        " keys and people's personal access tokens (where GitLab shows them) of the groups"
+        " given (default: TOKENBOT_WATCHED_GROUPS), with expiry and last use.",
     )
     inventory_cmd.add_argument("groups", nargs="*", metavar="GROUP", help="group paths")
     inventory_cmd.add_argument("--json", action="store_true", help="print JSON lines")
@@ -97,6 +98,8 @@ def record_json(record: TokenRecord, today: date) -> dict[str, Any]:
         "expires_on": record.expires_on.isoformat() if record.expires_on else None,
         "days_left": days_left(record.expires_on, today),
         "last_used_at": record.last_used_at.isoformat() if record.last_used_at else None,
+        "last_used_ips": list(record.last_used_ips),
+        "account": record.account or None,
         "state": state(record, today),
     }
 

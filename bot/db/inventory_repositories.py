@@ -2,28 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from bot.db.tables import SyncPlaceRow, SyncRunRow, TokenRequestRow, TrackedTokenRow
+from bot.db.inventory_owners import account_holders, creators, lives_elsewhere
+from bot.db.tables import SyncPlaceRow, SyncRunRow, TrackedTokenRow
 from bot.db.tracked_token_rows import TOKEN_FIELDS, TOKENS, set_owner, synced_values, token_of
-from bot.domain.credentials import PlaceTokens, TokenRecord
+from bot.domain.credentials import PlaceTokens
 from bot.domain.reminders import TrackedStatus, TrackedToken, token_key
-from bot.domain.requests import RequestState
-from bot.domain.tokens import TokenType
 from bot.services.ports import PlaceChange
 
 OwnerLookup = Callable[[str], str | None]  # namespace path -> configured owner
-_LIVE_REQUESTS = [RequestState.PROVISIONED.value, RequestState.ROTATING.value]
 
 
 class SqlInventory:
     def __init__(self, session: Session) -> None:
         self._session = session
+        self._skipped: set[str] = set()  # tokens a lower place keeps (see lives_elsewhere)
 
     # --- sync runs
     def open_run(self, groups: str, now: datetime) -> tuple[int, bool]:
@@ -65,14 +64,19 @@ class SqlInventory:
                 select(TrackedTokenRow).where(TrackedTokenRow.place_key == place.key)
             )
         }
-        creators = self._creators(place.records)
+        made_by = creators(self._session, place.records)
+        holders = account_holders(self._session, place.records)
+        configured = owner_of(place.namespace.path)
         added = changed = gone = 0
         listed = set()
         for record in place.records:
             key = token_key(record.token_type, record.gitlab_id)
             listed.add(key)
             values = synced_values(record, place.namespace)
-            row = existing.get(key)
+            row = existing.get(key) or self._from_elsewhere(key, place)
+            if row is None and key in self._skipped:
+                continue
+            holder = holders.get(record.user_id) if record.user_id is not None else None
             if row is None:
                 row = TrackedTokenRow(
                     key=key,
@@ -86,12 +90,12 @@ class SqlInventory:
                     **values,
                 )
                 added += 1
-                set_owner(row, creators.get(key), owner_of(place.namespace.path))
+                set_owner(row, made_by.get(key), configured, holder)
             else:
                 differs = {n: v for n, v in values.items() if getattr(row, n) != v}
                 for name, value in differs.items():
                     setattr(row, name, value)
-                if set_owner(row, creators.get(key), owner_of(place.namespace.path)) or differs:
+                if set_owner(row, made_by.get(key), configured, holder) or differs:
                     row.updated_at = now
                     changed += 1
             self._session.add(row)
@@ -226,22 +230,17 @@ class SqlInventory:
         self._session.add(row)
         self._session.flush()
 
-    def _creators(self, records: Iterable[TokenRecord]) -> dict[str, tuple[str, str]]:
-        """Tokens tokenbot created: key -> (requester, request id)."""
-        ids = [r.gitlab_id for r in records]
-        if not ids:
-            return {}
-        rows = self._session.exec(
-            select(TokenRequestRow).where(
-                col(TokenRequestRow.gitlab_token_id).in_(ids),
-                col(TokenRequestRow.state).in_(_LIVE_REQUESTS),
-            )
-        )
-        return {
-            token_key(TokenType(row.token_type), row.gitlab_token_id): (row.requester, row.id)
-            for row in rows
-            if row.gitlab_token_id is not None
-        }
+    def _from_elsewhere(self, key: str, place: PlaceTokens) -> TrackedTokenRow | None:
+        """A row another place holds: moved here, or None (and noted) if it stays there."""
+        row = self._session.get(TrackedTokenRow, key)
+        if row is None:
+            return None
+        if lives_elsewhere(row, place.key):
+            self._skipped.add(key)
+            return None
+        row.place_key = place.key
+        row.namespace_kind, row.namespace_id = place.namespace.kind.value, place.namespace.id
+        return row
 
 
 def _like(text: str) -> str:

@@ -109,6 +109,8 @@ class TrackedTokenRow(SQLModel, table=True):
     request_id: str | None = Field(default=None, max_length=64)
     first_seen_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
     updated_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
+    account: str = Field(default="", max_length=255)  # username behind a person's PAT
+    last_used_ips: list[str] | None = Field(default=None, sa_column=sa.Column(sa.JSON))
 
 
 class SyncRunRow(SQLModel, table=True):

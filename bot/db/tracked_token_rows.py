@@ -26,6 +26,8 @@ _SYNCED = (
     "last_used_at",
     "user_id",
     "status",
+    "account",
+    "last_used_ips",
 )
 
 
@@ -50,6 +52,8 @@ TOKEN_FIELDS = (
     "owner_source",
     "muted",
     "request_id",
+    "account",
+    "last_used_ips",
 )
 
 
@@ -65,17 +69,25 @@ def synced_values(record: TokenRecord, where: Namespace) -> dict[str, Any]:
         "last_used_at": record.last_used_at,
         "user_id": record.user_id,
         "status": status.value,
+        "account": record.account,
+        "last_used_ips": list(record.last_used_ips) or None,
     }
 
 
 def set_owner(
-    row: TrackedTokenRow, creator: tuple[str, str] | None, configured: str | None
+    row: TrackedTokenRow,
+    creator: tuple[str, str] | None,
+    configured: str | None,
+    account_holder: str | None = None,
 ) -> bool:
-    """Who owns it: its requester, else a claim, else the namespace's configured owner."""
+    """Who owns it: its requester, else a claim, else the person whose own token it is
+    (their GitLab account is linked), else the namespace's configured owner."""
     if creator is not None:
         owner, source, request_id = creator[0], OwnerSource.REQUESTER.value, creator[1]
     elif row.owner_source == OwnerSource.CLAIMED.value:
         return False
+    elif account_holder is not None:
+        owner, source, request_id = account_holder, OwnerSource.ACCOUNT.value, None
     elif configured is not None:
         owner, source, request_id = configured, OwnerSource.CONFIGURED.value, None
     else:
@@ -109,4 +121,6 @@ def token_of(row: TrackedTokenRow | sa.Row[Any]) -> TrackedToken:
         owner_source=OwnerSource(row.owner_source) if row.owner_source else None,
         muted=row.muted,
         request_id=row.request_id,
+        account=row.account or "",
+        last_used_ips=tuple(row.last_used_ips or ()),
     )

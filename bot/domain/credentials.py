@@ -67,6 +67,8 @@ class TokenRecord:
     active: bool = True
     user_id: int | None = None  # the bot user, service account or owner behind it
     description: str = ""
+    account: str = ""  # the username of the account behind it, where GitLab names it
+    last_used_ips: tuple[str, ...] = ()  # where GitLab lists them (PATs, GitLab 17.x+)
 
     @property
     def ref(self) -> TokenRef:
@@ -136,10 +138,18 @@ class PlaceTokens:
     namespace: Namespace
     records: tuple[TokenRecord, ...]
     readable: bool = True  # False: the bot may not list this place; keep what was known
+    # A listing of its own about this namespace (e.g. "personal": its members' PATs),
+    # remembered and marked gone apart from the namespace's own credentials.
+    part: str = ""
 
     @property
     def key(self) -> str:
-        return place_key(self.namespace)
+        base = place_key(self.namespace)
+        return f"{base}/{self.part}" if self.part else base
+
+    @property
+    def label(self) -> str:
+        return f"{self.namespace.path} ({self.part})" if self.part else self.namespace.path
 
 
 def place_key(namespace: Namespace) -> str:

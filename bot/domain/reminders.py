@@ -33,6 +33,7 @@ class OwnerSource(StrEnum):
     REQUESTER = "requester"  # tokenbot created it for this person
     CONFIGURED = "configured"  # TOKENBOT_OWNERS names an owner for its namespace
     CLAIMED = "claimed"  # someone claimed it in chat
+    ACCOUNT = "account"  # a user's own token: the person whose GitLab account it is (linked)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +55,8 @@ class TrackedToken:
     owner_source: OwnerSource | None = None
     muted: bool = False  # "let it expire": no more reminders for this expiry date
     request_id: str | None = None  # the tokenbot request that created it
+    account: str = ""  # the GitLab username behind it (a person's PAT), where known
+    last_used_ips: tuple[str, ...] = ()
 
     @property
     def place_key(self) -> str:

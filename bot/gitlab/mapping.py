@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -39,6 +40,37 @@ def access_token(
         active=bool(attrs.get("active", not revoked)),
         user_id=_int(attrs.get("user_id")),
         description=str(attrs.get("description") or ""),
+        last_used_ips=tuple(str(ip) for ip in attrs.get("last_used_ips") or ()),
+    )
+
+
+def personal_token(
+    attrs: Mapping[str, Any], where: Namespace, member: Mapping[str, Any] | None
+) -> TokenRecord:
+    """A person's PAT, kept under a watched group; `member` is their membership there."""
+    record = access_token(attrs, TokenType.PERSONAL_ACCESS_TOKEN, where)
+    if member is None:
+        return record
+    return replace(
+        record,
+        access_level=role(member.get("access_level")),
+        account=str(member.get("username") or ""),
+    )
+
+
+def deploy_key(attrs: Mapping[str, Any], where: Namespace) -> TokenRecord:
+    """`DeployKeysProject` (lib/api/entities/deploy_keys_project.rb): an SSH key with
+    `expires_at` (a timestamp, or null) and `can_push`; GitLab shows no last use or owner."""
+    expires_on = to_date(attrs.get("expires_at"))
+    return TokenRecord(
+        token_type=TokenType.DEPLOY_KEY,
+        gitlab_id=int(attrs["id"]),
+        name=str(attrs.get("title") or f"deploy key {attrs['id']}"),
+        namespace=where,
+        scopes=("write_repository",) if attrs.get("can_push") else ("read_repository",),
+        expires_on=expires_on,
+        created_at=to_datetime(attrs.get("created_at")),
+        description=str(attrs.get("fingerprint_sha256") or attrs.get("fingerprint") or ""),
     )
 
 
@@ -107,6 +139,10 @@ def to_datetime(value: object) -> datetime | None:
         return None
     parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def int_or_none(value: object) -> int | None:
+    return _int(value)
 
 
 def _int(value: object) -> int | None:

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from bot.sandbox.app import GitlabSimulator
 from bot.sandbox.bench_tree import TreeInfo, generate_tree
+from bot.sandbox.credential_seed import (
+    add_deploy_key,
+    enable_deploy_key,
+    make_ultimate_on_gitlab_com,
+)
 from bot.sandbox.demo import DemoInfo, load_demo_data
 from bot.sandbox.faults import FaultInjector, FaultKind, FaultRule
 from bot.sandbox.instance import ApplicationSettings, FeatureFlags
@@ -45,6 +50,7 @@ __all__ = [
     "TreeInfo",
     "User",
     "UserType",
+    "add_deploy_key",
     "add_deploy_token",
     "add_oauth_application",
     "add_personal_token",
@@ -53,8 +59,10 @@ __all__ = [
     "add_service_account",
     "add_trigger",
     "add_variable",
+    "enable_deploy_key",
     "generate_tree",
     "load_demo_data",
+    "make_ultimate_on_gitlab_com",
     "serve_sandbox",
     "set_password",
 ]

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from bot.sandbox.app import GitlabSimulator
+from bot.sandbox.credential_seed import add_deploy_key
 from bot.sandbox.models import AccessLevel, Group, Project
 from bot.sandbox.seed import (
     add_deploy_token,
@@ -154,6 +155,33 @@ def _machines(state: SandboxState, tree: _Tree, today: date) -> None:
     checkout.job_token_group_allowlist.append(platform.id)
 
 
+def _people_credentials(state: SandboxState, tree: _Tree, today: date) -> None:
+    """PATs people made themselves and deploy keys: tokenbot only watches these."""
+    people = {u.username: u for u in state.users.values()}
+    laptop, _ = add_personal_token(
+        state, people["bob"], name="bob-laptop", expires_at=today + timedelta(days=6)
+    )
+    laptop.last_used_at = state.now() - timedelta(hours=20)
+    laptop.last_used_ips = ["203.0.113.7"]
+    add_personal_token(  # never used
+        state,
+        people["carol"],
+        name="carol-old-script",
+        scopes=["read_api"],
+        expires_at=today + timedelta(days=20),
+    )
+    midnight = datetime.combine(today, time(), tzinfo=UTC)
+    add_deploy_key(
+        state,
+        tree.projects["acme/payments/checkout-api"],
+        title="k8s-deploy",
+        can_push=True,
+        expires_at=midnight + timedelta(days=12),
+        added_by=people["dave"],
+    )
+    add_deploy_key(state, tree.projects["acme/web/storefront"], title="ci-pull")
+
+
 def load_demo_data(sim: GitlabSimulator, *, admin_token: str | None = None) -> DemoInfo:
     """Populate `sim` with Acme; expiry dates are relative to the simulator clock's today."""
     state = sim.state
@@ -176,4 +204,5 @@ def load_demo_data(sim: GitlabSimulator, *, admin_token: str | None = None) -> D
         user_tokens = _people(state, tree, today)
         _access_tokens(state, tree, today)
         _machines(state, tree, today)
+        _people_credentials(state, tree, today)
     return DemoInfo(ADMIN_USERNAME, admin_secret, user_tokens)

@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 
+from bot.sandbox.deploy_key_models import DeployKey
 from bot.sandbox.instance import ApplicationSettings, FeatureFlags
 from bot.sandbox.messages import bad_request
 from bot.sandbox.models import (
@@ -20,6 +21,7 @@ from bot.sandbox.models import (
     UserType,
 )
 from bot.sandbox.oauth_models import OAuthRegistry
+from bot.sandbox.offering import Offering
 from bot.sandbox.passwords import hash_password
 from bot.sandbox.token_models import AccessToken, CiVariable, DeployToken, TriggerToken
 
@@ -56,6 +58,8 @@ class SandboxState:
         self.settings = ApplicationSettings()
         self.features = FeatureFlags()
         self.oauth = OAuthRegistry()
+        self.deploy_keys: dict[int, DeployKey] = {}
+        self.offering = Offering()  # GitLab.com or self-managed; Ultimate groups
 
     def now(self) -> datetime:
         return self.clock().astimezone(UTC)

@@ -59,7 +59,7 @@ def sync_inventory(
                 gone + change.gone,
             )
             if not place.readable:
-                unreadable.append(place.namespace.path)
+                unreadable.append(place.label)
     except GitLabError as exc:
         with deps.uow() as uow:
             uow.inventory.fail_run(run_id, str(exc), deps.clock())

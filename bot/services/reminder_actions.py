@@ -15,10 +15,21 @@ from bot.domain.audit import AuditAction, AuditEvent
 from bot.domain.credentials import TokenRef
 from bot.domain.reminders import OwnerSource, TrackedStatus, TrackedToken
 from bot.domain.requests import RequestError
+from bot.domain.tokens import TokenType
 from bot.services.gate import BotIdentitySource, Gate
 from bot.services.gitlab_port import GitLabGateway
 from bot.services.people import Person
 from bot.services.ports import Clock, UnitOfWorkFactory
+
+# Credentials tokenbot watches but does not revoke from a reminder: a person's own PAT (their
+# own to revoke, or an administrator's in GitLab) and deploy keys (tokenbot holds no path to
+# remove them). Their reminders offer Let it expire and Claim only.
+WATCH_ONLY = frozenset({TokenType.PERSONAL_ACCESS_TOKEN, TokenType.DEPLOY_KEY})
+
+
+def can_revoke(token: TrackedToken) -> bool:
+    """Whether Revoke now applies to this kind of token at all (who may: the gate)."""
+    return token.token_type not in WATCH_ONLY
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +64,8 @@ def let_expire(key: str, person: Person, *, deps: ActionDeps) -> TrackedToken:
 
 def revoke_now(key: str, person: Person, *, deps: ActionDeps) -> TrackedToken:
     token = load_tracked(key, deps)
+    if not can_revoke(token):
+        raise RequestError("tokenbot does not revoke this kind of credential; do it in GitLab")
     check_may_act(Action.REVOKE, token, person, deps)
     if token.status is not TrackedStatus.ACTIVE:
         raise RequestError(f"this token is {token.status.value} already")

@@ -10,7 +10,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.domain.reminders import TrackedStatus, TrackedToken
-from bot.services.reminder_actions import ActionDeps, claim_token, let_expire, revoke_now
+from bot.services.reminder_actions import (
+    ActionDeps,
+    can_revoke,
+    claim_token,
+    let_expire,
+    revoke_now,
+)
 from bot.services.token_requests import Person
 
 YES = frozenset({"y", "yes"})
@@ -56,6 +62,7 @@ ACTIONS: dict[str, TokenAction] = {
             " will fail. Type y to revoke it [y/N]"
         ),
         kept="Not revoked; it still works.",
+        offered=can_revoke,
     ),
     "claim": TokenAction(
         run=lambda key, person, deps: claim_token(key, person, deps=deps),

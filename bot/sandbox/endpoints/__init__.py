@@ -5,6 +5,8 @@ from __future__ import annotations
 from bot.sandbox.endpoints import (
     application_settings,
     applications,
+    credentials_inventory,
+    deploy_keys,
     deploy_tokens,
     job_token_scope,
     member_writes,
@@ -34,6 +36,8 @@ _FAMILIES = (
     service_accounts,
     project_service_accounts,
     deploy_tokens,
+    deploy_keys,
+    credentials_inventory,
     triggers,
     job_token_scope,
     variables,

@@ -18,6 +18,7 @@ from slack_sdk.models.views import View
 
 from bot.domain.profiles import PROFILES
 from bot.domain.reminders import Reminder, TrackedToken, expiry_phrase
+from bot.services.reminder_actions import can_revoke
 from bot.services.renewals import can_rotate
 from bot.slack import ids
 from bot.slack import text as t
@@ -139,22 +140,26 @@ def _buttons(token: TrackedToken, *, rotatable: bool) -> list[ButtonElement]:
     buttons.append(
         ButtonElement(text="Let it expire", action_id=ids.REMINDER_LET_EXPIRE, value=key)
     )
+    buttons += _revoke(token, name) if can_revoke(token) else []
+    if token.owner is None:
+        buttons.append(ButtonElement(text="Claim", action_id=ids.REMINDER_CLAIM, value=key))
+    return buttons
+
+
+def _revoke(token: TrackedToken, name: str) -> list[ButtonElement]:
     path = t.plain(token.namespace.path, _CONFIRM_NAME)
     revoke_words = f"'{name}' in {path} stops working at once. Anything still using it will fail."
-    buttons.append(
+    return [
         ButtonElement(
             text="Revoke now",
             action_id=ids.REMINDER_REVOKE,
-            value=key,
+            value=token.key,
             style="danger",
             confirm=parts.confirm(
                 title="Revoke this token?", words=revoke_words, ok="Revoke", deny="Keep it"
             ),
         )
-    )
-    if token.owner is None:
-        buttons.append(ButtonElement(text="Claim", action_id=ids.REMINDER_CLAIM, value=key))
-    return buttons
+    ]
 
 
 def renew_modal(
