@@ -14,6 +14,7 @@ from bot.sandbox.auth import authenticate
 from bot.sandbox.endpoints import build_router
 from bot.sandbox.faults import FaultInjector, FaultKind, failure_response
 from bot.sandbox.messages import ApiError, ApiRequest, ApiResponse, route_not_found
+from bot.sandbox.pagination import check_declared_page_params
 from bot.sandbox.params import decode_body, decode_form
 from bot.sandbox.request_log import RequestLog
 from bot.sandbox.routing import Context
@@ -80,6 +81,8 @@ class GitlabSimulator:
             request = self._request(environ, method, path[len(API_PREFIX) :], body)
             route, args = self._router.resolve(method, request.path)
             caller = authenticate(self.state, request, route.extra_scopes)
+            if route.paginated:
+                check_declared_page_params(request)
             with self.state.lock:
                 return route.handler(Context(request, caller, self.state, args))
         except ApiError as error:

@@ -44,6 +44,8 @@ class Route:
     handler: Handler
     # Scopes accepted besides `api`/`read_api`, e.g. `self_rotate` on self-rotate endpoints.
     extra_scopes: tuple[str, ...] = ()
+    # GitLab declares `use :pagination` here, so Grape checks page/per_page before the body.
+    paginated: bool = False
 
     @property
     def literal_count(self) -> int:
@@ -70,13 +72,26 @@ class Router:
         self._routes: list[Route] = []
 
     def add(
-        self, method: str, pattern: str, handler: Handler, *, extra_scopes: tuple[str, ...] = ()
+        self,
+        method: str,
+        pattern: str,
+        handler: Handler,
+        *,
+        extra_scopes: tuple[str, ...] = (),
+        paginated: bool = False,
     ) -> None:
         segments = tuple(pattern.strip("/").split("/"))
-        self._routes.append(Route(method, segments, handler, extra_scopes))
+        self._routes.append(Route(method, segments, handler, extra_scopes, paginated))
 
-    def get(self, pattern: str, handler: Handler, *, extra_scopes: tuple[str, ...] = ()) -> None:
-        self.add("GET", pattern, handler, extra_scopes=extra_scopes)
+    def get(
+        self,
+        pattern: str,
+        handler: Handler,
+        *,
+        extra_scopes: tuple[str, ...] = (),
+        paginated: bool = False,
+    ) -> None:
+        self.add("GET", pattern, handler, extra_scopes=extra_scopes, paginated=paginated)
 
     def post(self, pattern: str, handler: Handler, *, extra_scopes: tuple[str, ...] = ()) -> None:
         self.add("POST", pattern, handler, extra_scopes=extra_scopes)

@@ -111,10 +111,10 @@ def delete_token(ctx: Context) -> ApiResponse:
 
 
 def register(router: Router) -> None:
-    router.get("/deploy_tokens", list_all)
+    router.get("/deploy_tokens", list_all, paginated=True)
     for kind in ("projects", "groups"):
         base = f"/{kind}/{{id}}/deploy_tokens"
-        router.get(base, list_tokens)
+        router.get(base, list_tokens, paginated=True)
         router.post(base, create_token)
         router.get(f"{base}/{{token_id}}", show_token)
         router.delete(f"{base}/{{token_id}}", delete_token)

@@ -159,9 +159,9 @@ def _remove(allowlist: list[int], target_id: int, word: str) -> ApiResponse:
 def register(router: Router) -> None:
     router.get(_BASE, show_scope)
     router.patch(_BASE, update_scope)
-    router.get(f"{_BASE}/allowlist", list_project_allowlist)
+    router.get(f"{_BASE}/allowlist", list_project_allowlist, paginated=True)
     router.post(f"{_BASE}/allowlist", add_project)
     router.delete(f"{_BASE}/allowlist/{{target_id}}", remove_project)
-    router.get(f"{_BASE}/groups_allowlist", list_group_allowlist)
+    router.get(f"{_BASE}/groups_allowlist", list_group_allowlist, paginated=True)
     router.post(f"{_BASE}/groups_allowlist", add_group)
     router.delete(f"{_BASE}/groups_allowlist/{{target_id}}", remove_group)

@@ -88,7 +88,7 @@ def show_direct_member(ctx: Context) -> ApiResponse:
 
 def register(router: Router) -> None:
     for kind in ("projects", "groups"):
-        router.get(f"/{kind}/{{id}}/members/all", list_all_members)
+        router.get(f"/{kind}/{{id}}/members/all", list_all_members, paginated=True)
         router.get(f"/{kind}/{{id}}/members/all/{{user_id}}", show_effective_member)
-        router.get(f"/{kind}/{{id}}/members", list_direct_members)
+        router.get(f"/{kind}/{{id}}/members", list_direct_members, paginated=True)
         router.get(f"/{kind}/{{id}}/members/{{user_id}}", show_direct_member)

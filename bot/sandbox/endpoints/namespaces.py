@@ -105,10 +105,10 @@ def list_projects(ctx: Context) -> ApiResponse:
 
 
 def register(router: Router) -> None:
-    router.get("/groups", list_groups)
+    router.get("/groups", list_groups, paginated=True)
     router.get("/groups/{id}", show_group)
-    router.get("/groups/{id}/subgroups", list_subgroups)
-    router.get("/groups/{id}/descendant_groups", list_descendant_groups)
-    router.get("/groups/{id}/projects", list_group_projects)
-    router.get("/projects", list_projects)
+    router.get("/groups/{id}/subgroups", list_subgroups, paginated=True)
+    router.get("/groups/{id}/descendant_groups", list_descendant_groups, paginated=True)
+    router.get("/groups/{id}/projects", list_group_projects, paginated=True)
+    router.get("/projects", list_projects, paginated=True)
     router.get("/projects/{id}", show_project)

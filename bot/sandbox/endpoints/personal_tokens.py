@@ -119,7 +119,7 @@ def revoke_own_token(ctx: Context) -> ApiResponse:
 
 
 def register(router: Router) -> None:
-    router.get("/personal_access_tokens", list_tokens)
+    router.get("/personal_access_tokens", list_tokens, paginated=True)
     router.get("/personal_access_tokens/{token_id}", show_token)
     router.delete("/personal_access_tokens/{token_id}", revoke_token)
     router.post("/personal_access_tokens/{token_id}/rotate", rotate)

@@ -67,5 +67,5 @@ def create_account(ctx: Context) -> ApiResponse:
 
 
 def register(router: Router) -> None:
-    router.get("/projects/{id}/service_accounts", list_accounts)
+    router.get("/projects/{id}/service_accounts", list_accounts, paginated=True)
     router.post("/projects/{id}/service_accounts", create_account)

@@ -41,7 +41,8 @@ def list_tokens(ctx: Context) -> ApiResponse:
     def render(token: AccessToken) -> dict[str, Any]:
         return resource_token_entity(ctx.state, token)
 
-    return paginate(ctx.request, tokens, render)
+    # lib/api/resource_access_tokens.rb lists without `use :pagination`: Kaminari alone.
+    return paginate(ctx.request, tokens, render, declared=False)
 
 
 def show_token(ctx: Context) -> ApiResponse:

@@ -160,11 +160,11 @@ def rotate_account_token(ctx: Context) -> ApiResponse:
 
 
 def register(router: Router) -> None:
-    router.get(_BASE, list_accounts)
+    router.get(_BASE, list_accounts, paginated=True)
     router.post(_BASE, create_account)
     router.delete(f"{_BASE}/{{user_id}}", delete_account)
     tokens = f"{_BASE}/{{user_id}}/personal_access_tokens"
-    router.get(tokens, list_account_tokens)
+    router.get(tokens, list_account_tokens, paginated=True)
     router.post(tokens, create_account_token)
     router.delete(f"{tokens}/{{token_id}}", revoke_account_token)
     router.post(f"{tokens}/{{token_id}}/rotate", rotate_account_token)

@@ -106,7 +106,7 @@ def delete_trigger(ctx: Context) -> ApiResponse:
 
 
 def register(router: Router) -> None:
-    router.get(_BASE, list_triggers)
+    router.get(_BASE, list_triggers, paginated=True)
     router.post(_BASE, create_trigger)
     router.get(f"{_BASE}/{{trigger_id}}", show_trigger)
     router.put(f"{_BASE}/{{trigger_id}}", update_trigger)

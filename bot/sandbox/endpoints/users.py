@@ -72,5 +72,5 @@ def show_user(ctx: Context) -> ApiResponse:
 
 def register(router: Router) -> None:
     router.get("/user", show_current_user, extra_scopes=_READ_USER)
-    router.get("/users", list_users, extra_scopes=_READ_USER)
+    router.get("/users", list_users, extra_scopes=_READ_USER, paginated=True)
     router.get("/users/{user_id}", show_user, extra_scopes=_READ_USER)

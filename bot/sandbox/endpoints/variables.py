@@ -129,7 +129,7 @@ def delete_variable(ctx: Context) -> ApiResponse:
 
 
 def register(router: Router) -> None:
-    router.get(_BASE, list_variables)
+    router.get(_BASE, list_variables, paginated=True)
     router.post(_BASE, create_variable)
     router.get(f"{_BASE}/{{key}}", show_variable)
     router.put(f"{_BASE}/{{key}}", update_variable)
