@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import SecretStr
 
+from bot.domain.request_policy import UNDATED, RequestPolicy
+from bot.domain.tokens import ROLE_BEARING, AccessLevel, Scope
 from bot.settings_model import Settings, secret_fields
 
 
@@ -34,6 +37,9 @@ def describe(settings: Settings) -> list[tuple[str, str]]:
     shown = []
     for name in Settings.model_fields:
         value = getattr(settings, name)
+        if name == "tokenbot_policy":
+            shown += policy_pairs(settings.request_policy, prefix=name.upper())
+            continue
         if isinstance(value, SecretStr):
             text = "(set)"
         elif isinstance(value, tuple):
@@ -44,6 +50,39 @@ def describe(settings: Settings) -> list[tuple[str, str]]:
             text = _without_password(str(getattr(value, "value", value)))
         shown.append((name.upper(), text))
     return shown
+
+
+def policy_pairs(policy: RequestPolicy, *, prefix: str) -> list[tuple[str, str]]:
+    """The effective request policy, key by key as TOKENBOT_POLICY names them, every key
+    filled in (from the other settings where the policy leaves it out)."""
+    pairs = [("types", _joined(t.value for t in policy.types))]
+    for token_type, rule in policy.rules.items():
+        key = token_type.value
+        pairs.append((f"{key}.scopes", _joined(s.value for s in policy.scopes_for(token_type))))
+        if token_type in ROLE_BEARING:
+            pairs.append((f"{key}.roles", _joined(_roles(policy.roles_for(token_type)))))
+        if token_type not in UNDATED:
+            pairs.append((f"{key}.max_lifetime_days", str(rule.max_lifetime_days)))
+            pairs.append((f"{key}.default_lifetime_days", str(rule.lifetime_default)))
+        pairs.append((f"{key}.requesters", _joined(rule.requesters) or "(anyone linked)"))
+        pairs.append((f"{key}.approvals", str(rule.approvals)))
+    risky = policy.risky
+    pairs += [
+        ("risky.scopes", _joined(s.value for s in Scope if s in risky.scopes)),
+        ("risky.roles", _joined(_roles(r for r in AccessLevel if r in risky.roles))),
+        ("risky.lifetime_over_days", str(risky.lifetime_over_days)),
+        ("risky.group_wide", str(risky.group_wide).lower()),
+        ("risky.approvals", str(risky.approvals)),
+    ]
+    return [(f"{prefix}.{key}", value) for key, value in pairs]
+
+
+def _roles(roles: Iterable[AccessLevel]) -> Iterator[str]:
+    return (r.name.lower() for r in roles)
+
+
+def _joined(values: Iterable[str]) -> str:
+    return ",".join(values) or "(none)"
 
 
 def _without_password(text: str) -> str:

@@ -11,9 +11,9 @@ from datetime import date, timedelta
 
 from bot.domain.advice import Recommendation
 from bot.domain.profiles import PROFILES
-from bot.domain.request_policy import REQUESTABLE, UNDATED, RequestPolicy
+from bot.domain.request_policy import UNDATED, RequestPolicy
 from bot.domain.requests import Delivery, RequestDraft
-from bot.domain.tokens import AccessLevel, Scope, TokenType, valid_scopes
+from bot.domain.tokens import AccessLevel, Scope, TokenType
 from bot.shell.form_input import FieldError, Option, parse_date, parse_path, pick_many, pick_one
 
 LABELS = {
@@ -51,19 +51,19 @@ class RequestForm:
     """What has been typed so far; every field starts empty or with a default."""
 
     today: date
-    types: tuple[TokenType, ...]
-    allowed_scopes: dict[TokenType, tuple[Scope, ...]]
+    policy: RequestPolicy  # what the form offers: only the types, scopes and roles it allows
     values: dict[str, str] = field(default_factory=dict)  # target, name, reason, variable_*
     token_type: TokenType | None = None
     scopes: tuple[Scope, ...] = ()
     role: AccessLevel | None = None
     expires_on: date | None = None
     delivery: Delivery = Delivery.REVEAL
+    expiry_typed: bool = False  # a date the person typed is kept when the type changes
 
     def fields(self) -> list[str]:
         """The fields that apply, in the order they are asked."""
         skip = set()
-        if self.token_type is not None and not self.allowed_scopes.get(self.token_type):
+        if self.token_type is not None and not self.policy.scopes_for(self.token_type):
             skip.add("scopes")
         if self.token_type is not None and self.token_type not in _ROLE_TYPES:
             skip.add("role")
@@ -79,11 +79,11 @@ class RequestForm:
     def options(self, name: str) -> list[Option] | None:
         """The numbered choices of a choice field; None for a typed field."""
         if name == "token_type":
-            return [(t.value, PROFILES[t].title) for t in self.types]
+            return [(t.value, PROFILES[t].title) for t in self.policy.types]
         if name == "scopes":
             return [(s.value, s.value) for s in self._scope_choices()]
         if name == "role":
-            return [(str(int(r)), r.label) for r in AccessLevel]
+            return [(str(int(r)), r.label) for r in self._role_choices()]
         if name == "delivery":
             return [(d.value, label) for d, label in DELIVERY_LABELS.items()]
         return None
@@ -114,6 +114,7 @@ class RequestForm:
             self.values[name] = text.strip()
         elif name == "expires_on":
             self.expires_on = parse_date(text, today=self.today)
+            self.expiry_typed = True
         else:
             self._choose(name, text)
 
@@ -144,18 +145,35 @@ class RequestForm:
             return
         value = pick_one(text, options)
         if name == "token_type":
-            self.token_type = TokenType(value)
-            # Keep only the scopes the new type can carry; the rest would be refused anyway.
-            self.scopes = tuple(s for s in self.scopes if s in self._scope_choices())
+            self.choose_type(TokenType(value))
         elif name == "role":
             self.role = AccessLevel(int(value))
         else:
             self.delivery = Delivery(value)
 
+    def choose_type(self, token_type: TokenType) -> None:
+        """Keep only the scopes and role the new type may have (the rest would be refused),
+        and start from its default lifetime unless a date was typed."""
+        self.token_type = token_type
+        self.scopes = tuple(s for s in self.scopes if s in self._scope_choices())
+        if self.role not in self._role_choices():
+            self.role = None
+        rule = self.policy.rules.get(token_type)
+        if rule is not None and not self.expiry_typed:
+            self.expires_on = self.today + timedelta(days=rule.lifetime_default)
+
     def _scope_choices(self) -> tuple[Scope, ...]:
         if self.token_type is None:
             return ()
-        return self.allowed_scopes.get(self.token_type, ())
+        return self.policy.scopes_for(self.token_type)
+
+    def _role_choices(self) -> tuple[AccessLevel, ...]:
+        if self.token_type is None:
+            types = self.policy.types
+            return tuple(
+                r for r in AccessLevel if any(r in self.policy.roles_for(t) for t in types)
+            )
+        return self.policy.roles_for(self.token_type)
 
 
 def new_form(
@@ -165,18 +183,16 @@ def new_form(
     lifetime_days: int,
     recommendation: Recommendation | None = None,
 ) -> RequestForm:
-    """An empty form, or one filled from the advisor's recommendation."""
-    types = tuple(t for t in REQUESTABLE if t in policy.rules)
-    allowed = {
-        t: tuple(s for s in Scope if s in valid_scopes(t) & policy.rules[t].allowed_scopes)
-        for t in types
-    }
-    form = RequestForm(today=today, types=types, allowed_scopes=allowed)
+    """An empty form, or one filled from the advisor's recommendation (within policy)."""
+    form = RequestForm(today=today, policy=policy)
+    form.expires_on = today + timedelta(days=lifetime_days)
     rec = recommendation
-    if rec is not None and rec.token_type in types:
-        form.token_type = rec.token_type
-        form.scopes = tuple(s for s in rec.scopes if s in allowed[rec.token_type])
-        form.role = rec.access_level
-    days = rec.lifetime_days if rec is not None and rec.lifetime_days else lifetime_days
-    form.expires_on = today + timedelta(days=days)
+    if rec is not None and rec.token_type in policy.types:
+        form.choose_type(rec.token_type)
+        form.scopes = tuple(s for s in rec.scopes if s in policy.scopes_for(rec.token_type))
+        if rec.access_level in policy.roles_for(rec.token_type):
+            form.role = rec.access_level
+        if rec.lifetime_days:
+            longest = policy.rules[rec.token_type].max_lifetime_days
+            form.expires_on = today + timedelta(days=min(rec.lifetime_days, longest))
     return form

@@ -1,4 +1,5 @@
-"""Turning the request modal's answers into a draft, or into per-field problems."""
+"""The request modal: built to offer only what policy allows, and its answers read back
+into a draft or into per-field problems (the policy itself is checked by the use case)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,49 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from bot.domain.request_policy import UNDATED, Problem
+from bot.domain.request_policy import UNDATED, Problem, RequestPolicy
 from bot.domain.requests import Delivery, RequestDraft
-from bot.domain.tokens import AccessLevel, Scope, TokenType
+from bot.domain.tokens import ROLE_BEARING, AccessLevel, Scope, TokenType
+from bot.slack.blocks.requests import request_modal
 from bot.slack.parse import form_value
+
+
+def policy_form(
+    policy: RequestPolicy,
+    *,
+    today: date,
+    default_days: int,
+    token_type: TokenType | None,
+    scopes: tuple[Scope, ...] = (),
+    role: AccessLevel | None = None,
+    lifetime_days: int | None = None,
+) -> dict[str, Any]:
+    """The request modal offering the types, scopes, roles and lifetime policy allows: for
+    the chosen type, or (before one is chosen) what any allowed type may have."""
+    types = policy.types
+    kind = token_type if token_type in types else None
+    if kind is None:
+        scope_choices = [s for s in Scope if any(s in policy.scopes_for(t) for t in types)]
+        role_choices = [r for r in AccessLevel if any(r in policy.roles_for(t) for t in types)]
+        longest, days = None, lifetime_days or default_days
+    else:
+        scope_choices, role_choices = list(policy.scopes_for(kind)), list(policy.roles_for(kind))
+        rule = policy.rules[kind]
+        longest = rule.max_lifetime_days
+        days = min(lifetime_days or rule.lifetime_default, longest)
+    with_role = bool(role_choices) and (kind is None or kind in ROLE_BEARING)
+    return request_modal(
+        today=today,
+        types=types,
+        token_type=kind,
+        scopes=tuple(s for s in scopes if s in scope_choices),
+        role=role if role in role_choices else None,
+        lifetime_days=days,
+        max_lifetime_days=longest,
+        scope_choices=scope_choices,
+        role_choices=role_choices,
+        with_role=with_role,
+    )
 
 
 def read_draft(view: Mapping[str, Any]) -> RequestDraft | list[Problem]:

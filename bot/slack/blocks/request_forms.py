@@ -34,20 +34,24 @@ DELIVERY = {
 def request_modal(
     *,
     today: date,
+    types: Sequence[TokenType] = REQUESTABLE,
     token_type: TokenType | None = None,
     scopes: tuple[Scope, ...] = (),
     role: AccessLevel | None = None,
     lifetime_days: int = 90,
+    max_lifetime_days: int | None = None,
     scope_choices: Sequence[Scope] | None = None,
+    role_choices: Sequence[AccessLevel] | None = None,
     with_role: bool = True,
 ) -> dict[str, Any]:
     """The request form; fields the advisor already knows are filled in.
 
-    `scope_choices` are the scopes the chosen type may have (None: every scope, before a type
-    is chosen); with none, and without a role, those fields are left out. Choosing a type
-    updates the form (the type select dispatches an action).
+    It offers only what policy allows: `types`, `scope_choices` (None: every scope) and
+    `role_choices` (None: every role); with no scopes, and without a role, those fields are
+    left out. `max_lifetime_days` is said beside the date. Choosing a type updates the form
+    (the type select dispatches an action).
     """
-    types = [Option(value=t.value, label=PROFILES[t].title) for t in REQUESTABLE]
+    options = [Option(value=t.value, label=PROFILES[t].title) for t in types]
     blocks: list[Block] = [
         _text_input("target", "Project or group path", limits.TARGET_MAX_LENGTH, "group/project"),
         InputBlock(
@@ -56,13 +60,13 @@ def request_modal(
             dispatch_action=True,
             element=StaticSelectElement(
                 action_id="value",
-                options=types,
-                initial_option=_pick(types, token_type.value if token_type else None),
+                options=options,
+                initial_option=_pick(options, token_type.value if token_type else None),
             ),
         ),
         _text_input("name", "Name", limits.NAME_MAX_LENGTH, "what uses it, e.g. ci-release"),
-        *_power_inputs(scopes, role, scope_choices, with_role=with_role),
-        *_expiry_inputs(today, lifetime_days, token_type),
+        *_power_inputs(scopes, role, scope_choices, role_choices if with_role else ()),
+        *_expiry_inputs(today, lifetime_days, max_lifetime_days, token_type),
         _text_input("reason", "Reason", limits.REASON_MAX_LENGTH, multiline=True),
         *_delivery_inputs(),
     ]
@@ -77,14 +81,19 @@ def request_modal(
     return view.to_dict()
 
 
-def _expiry_inputs(today: date, lifetime_days: int, token_type: TokenType | None) -> list[Block]:
+def _expiry_inputs(
+    today: date, lifetime_days: int, max_days: int | None, token_type: TokenType | None
+) -> list[Block]:
     """The date it stops working; none for a credential GitLab does not expire."""
     if token_type in UNDATED:
         return []
     first = (today + timedelta(days=lifetime_days)).isoformat()
-    return [
-        _input("expires_on", "Expires on", DatePickerElement(action_id="value", initial_date=first))
-    ]
+    picker = DatePickerElement(action_id="value", initial_date=first)
+    hint = None
+    if max_days is not None:
+        last = (today + timedelta(days=max_days)).isoformat()
+        hint = f"At most {max_days} days from today: {last} or sooner."
+    return [_input("expires_on", "Expires on", picker, hint=hint)]
 
 
 def deny_modal(request_id: str) -> dict[str, Any]:
@@ -106,12 +115,13 @@ def _power_inputs(
     scopes: tuple[Scope, ...],
     role: AccessLevel | None,
     scope_choices: Sequence[Scope] | None,
-    *,
-    with_role: bool,
+    role_choices: Sequence[AccessLevel] | None,
 ) -> list[Block]:
+    """Scopes and role, from the choices given (None: all of them; empty: no field)."""
     choices = list(Scope) if scope_choices is None else list(scope_choices)
     scope_options = [Option(value=s.value, label=s.value) for s in choices]
-    roles = [Option(value=str(int(r)), label=r.label) for r in AccessLevel]
+    levels = list(AccessLevel) if role_choices is None else list(role_choices)
+    roles = [Option(value=str(int(r)), label=r.label) for r in levels]
     blocks: list[Block] = []
     if scope_options:
         initial = [o for o in scope_options if o.value in scopes] or None
@@ -119,7 +129,7 @@ def _power_inputs(
             action_id="value", options=scope_options, initial_options=initial
         )
         blocks.append(_input("scopes", "Scopes", select, optional=True))
-    if with_role:
+    if roles:
         chosen = _pick(roles, str(int(role)) if role else None)
         select_role = StaticSelectElement(action_id="value", options=roles, initial_option=chosen)
         blocks.append(_input("role", "Role", select_role, optional=True))
@@ -169,8 +179,10 @@ def _text_input(
     return _input(block_id, label, element, optional=optional)
 
 
-def _input(block_id: str, label: str, element: Any, *, optional: bool = False) -> InputBlock:
-    return InputBlock(block_id=block_id, label=label, element=element, optional=optional)
+def _input(
+    block_id: str, label: str, element: Any, *, optional: bool = False, hint: str | None = None
+) -> InputBlock:
+    return InputBlock(block_id=block_id, label=label, element=element, optional=optional, hint=hint)
 
 
 def _pick(options: list[Option], value: str | None) -> Option | None:

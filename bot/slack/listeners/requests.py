@@ -13,7 +13,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.domain.request_policy import REQUESTABLE
 from bot.domain.requests import MessageRef, RequestError, RequestState, TokenRequest
-from bot.domain.tokens import ROLE_BEARING, AccessLevel, Scope, TokenType, valid_scopes
+from bot.domain.tokens import AccessLevel, Scope, TokenType
 from bot.services.gitlab_errors import GitLabError
 from bot.services.identity import IdentityError
 from bot.services.token_requests import (
@@ -28,7 +28,7 @@ from bot.services.token_requests import (
 )
 from bot.slack import ids
 from bot.slack.blocks import notices
-from bot.slack.blocks.requests import approval_card, deny_modal, request_modal, waiting_message
+from bot.slack.blocks.requests import approval_card, deny_modal, waiting_message
 from bot.slack.flow import RequestFlow, person, tell
 from bot.slack.listeners import delivery, orphans
 from bot.slack.listeners.delivery import (
@@ -46,7 +46,7 @@ from bot.slack.parse import (
     user_id,
     view_of,
 )
-from bot.slack.request_form import read_draft
+from bot.slack.request_form import policy_form, read_draft
 
 log = logging.getLogger(__name__)
 
@@ -87,22 +87,15 @@ def form_view(
     role: AccessLevel | None = None,
     lifetime_days: int | None = None,
 ) -> dict[str, Any]:
-    """The request modal, with the scope choices and role field that fit the type."""
-    choices: list[Scope] | None = None
-    with_role = True
-    if token_type is not None:
-        rule = flow.deps.policy.rules.get(token_type)
-        allowed = valid_scopes(token_type) & (rule.allowed_scopes if rule else frozenset())
-        choices = [s for s in Scope if s in allowed]
-        with_role = token_type in ROLE_BEARING
-    return request_modal(
+    """The request modal, with what policy allows for the type (or for any, before one)."""
+    return policy_form(
+        flow.deps.policy,
         today=flow.today(),
+        default_days=flow.lifetime_days,
         token_type=token_type,
-        scopes=tuple(s for s in scopes if choices is None or s in choices),
-        role=role if with_role else None,
-        lifetime_days=lifetime_days or flow.lifetime_days,
-        scope_choices=choices,
-        with_role=with_role,
+        scopes=scopes,
+        role=role,
+        lifetime_days=lifetime_days,
     )
 
 
@@ -119,7 +112,7 @@ def _open_form(
         token_type=TokenType(token_type) if token_type in REQUESTABLE else None,
         scopes=tuple(Scope(s) for s in scopes if s in _SCOPE_VALUES),
         role=AccessLevel(role) if role in _ROLE_VALUES else None,
-        lifetime_days=days if isinstance(days, int) and 0 < days <= 3650 else flow.lifetime_days,
+        lifetime_days=days if isinstance(days, int) and 0 < days <= 3650 else None,
     )
     client.views_open(trigger_id=trigger, view=view)
 
