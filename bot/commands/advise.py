@@ -11,6 +11,7 @@ from bot.commands import EXIT_OK, UsageError
 from bot.config import Settings
 from bot.domain.advice import Recommendation
 from bot.domain.diagram import render_mermaid
+from bot.domain.fine_grained import ACCESS, FineGrainedAdvice
 from bot.services.advisor import Advice, advise
 from bot.shell.text import render_prompt, render_recommendation
 
@@ -106,6 +107,20 @@ def recommendation_json(rec: Recommendation) -> dict[str, Any]:
         "first_choice": rec.first_choice.value if rec.first_choice else None,
         "fallback": rec.fallback.value if rec.fallback else None,
         "seed_node": rec.seed_node,
+        "fine_grained": _fine_grained_json(rec.fine_grained),
+    }
+
+
+def _fine_grained_json(advice: FineGrainedAdvice | None) -> dict[str, Any] | None:
+    if advice is None:
+        return None
+    return {
+        "availability": advice.availability.value,
+        "availability_reason": advice.availability_reason,
+        "usable": advice.usable,
+        "access": ACCESS if advice.usable else None,
+        "permissions": [{"name": p.name, "source": p.source} for p in advice.permissions],
+        "blockers": list(advice.blockers),
     }
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from bot.domain.capabilities import RULES, Capability, role_for, scopes_for, supported
+from bot.domain.fine_grained import FineGrainedAdvice, fine_grained_advice
+from bot.domain.gitlab_features import Availability, Feature
 from bot.domain.platform import Offering, Platform
 from bot.domain.policy import LifetimePolicy, lifetime_for
 from bot.domain.profiles import HOW_TO, PROFILES
-from bot.domain.token_availability import availability, needs
+from bot.domain.token_availability import availability, feature_verdict, needs
 from bot.domain.tokens import ROLE_BEARING, AccessLevel, Scope, TokenType
 from bot.domain.tree import Leaf, Target
 
@@ -31,6 +33,7 @@ class Recommendation:
     seed_node: str | None = None
     first_choice: TokenType | None = None  # set when the platform ruled the first choice out
     fallback: TokenType | None = None  # what to use instead if a requirement turns out unmet
+    fine_grained: FineGrainedAdvice | None = None  # the fine-grained form, where one exists
 
 
 def recommend(
@@ -73,11 +76,14 @@ def _build(
     scopes = scopes_for(token_type, caps)
     role = _role(token_type, caps)
     lifetime, lifetime_reason = lifetime_for(token_type, policy)
+    verdict = feature_verdict(Feature.FINE_GRAINED_PATS, platform)
+    fine_grained = fine_grained_advice(token_type, caps, verdict)
     reasons = [
         *(leaf.reasons if token_type is leaf.token_type else ()),
         f"Rotation: {profile.rotation}. Reach: {profile.reach}."
         f" Expiry visibility: {profile.visibility}.",
         *_privilege_reasons(token_type, caps, scopes, role),
+        *_fine_grained_reasons(fine_grained),
         lifetime_reason,
     ]
     warnings = [
@@ -101,11 +107,31 @@ def _build(
         lifetime_days=lifetime,
         reasons=tuple(reasons),
         warnings=tuple(warnings),
-        how_to=HOW_TO[token_type],
+        how_to=(*HOW_TO[token_type], *(fine_grained.steps(token_type) if fine_grained else ())),
         risk=risk,
         leaf=leaf.key,
         seed_node=leaf.seed_node,
+        fine_grained=fine_grained,
     )
+
+
+def _fine_grained_reasons(advice: FineGrainedAdvice | None) -> list[str]:
+    if advice is None:
+        return []
+    if advice.blockers:
+        return [
+            "A fine-grained token will not do here, so use the scopes above: "
+            + "; ".join(advice.blockers)
+            + "."
+        ]
+    names = ", ".join(p.name for p in advice.permissions)
+    line = (
+        f"Better than scopes: a fine-grained token with only {names}, and only on the"
+        " projects or groups you select; scopes reach every project the account can."
+    )
+    if advice.availability is not Availability.YES:
+        line += f" Fine-grained personal access tokens {advice.availability_reason}."
+    return [line]
 
 
 def _role(token_type: TokenType, caps: frozenset[Capability]) -> AccessLevel | None:

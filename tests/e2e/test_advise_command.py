@@ -95,3 +95,74 @@ def test_the_tree_command_prints_a_mermaid_flowchart() -> None:
     result = run_tokenbot("tree")
     assert result.out.startswith("flowchart TD\n")
     assert "leaf_bot_user" in result.out
+
+
+MULTI_PROJECT_JOB = [
+    *("-a", "need=gitlab_api", "-a", "in_ci=no", "-a", "single_project=no"),
+    *("-a", "multi_project=yes", "-a", "large_group=no", "-a", "small_group=yes"),
+    *("-a", "capabilities=read_api,write_api"),
+]
+
+
+def _advise_json(*answers: str, env: dict[str, str]) -> dict[str, object]:
+    result = run_tokenbot("advise", "--json", *answers, env=env)
+    assert result.code == 0, result.err
+    document: dict[str, object] = json.loads(result.out)
+    return document
+
+
+def test_gitlab_com_free_gets_a_service_account_for_a_multi_project_job() -> None:
+    """Service accounts are on every tier (MR !227910); group access tokens still need Premium
+    on GitLab.com, so the bot-user PAT of the seeds is no longer the fallback."""
+    env = {"TOKENBOT_GITLAB_OFFERING": "gitlab_com", "TOKENBOT_GITLAB_TIER": "free"}
+    document = _advise_json(*MULTI_PROJECT_JOB, env=env)
+    assert document["token_type"] == "service_account_pat"
+    assert document["first_choice"] == "group_access_token"
+
+
+def test_free_self_managed_before_18_11_still_falls_back_to_a_bot_user() -> None:
+    env = {
+        "TOKENBOT_GITLAB_OFFERING": "self_managed",
+        "TOKENBOT_GITLAB_TIER": "free",
+        "TOKENBOT_GITLAB_VERSION": "18.5.2-ee",
+    }
+    no_project = [
+        *("-a", "need=gitlab_api", "-a", "in_ci=no", "-a", "single_project=no"),
+        *("-a", "multi_project=no", "-a", "can_create_service_account=yes"),
+        *("-a", "capabilities=read_api"),
+    ]
+    document = _advise_json(*no_project, env=env)
+    assert document["token_type"] == "bot_user_pat"
+    assert document["first_choice"] == "service_account_pat"
+
+
+def test_a_bot_user_on_19_2_gets_the_fine_grained_permissions_with_their_sources() -> None:
+    env = {
+        "TOKENBOT_GITLAB_OFFERING": "self_managed",
+        "TOKENBOT_GITLAB_TIER": "free",
+        "TOKENBOT_GITLAB_VERSION": "19.2",
+    }
+    answers = [
+        *("-a", "need=gitlab_api", "-a", "in_ci=no", "-a", "single_project=no"),
+        *("-a", "multi_project=no", "-a", "can_create_service_account=no"),
+        *("-a", "capabilities=clone"),
+    ]
+    fine = _advise_json(*answers, env=env)["fine_grained"]
+    assert isinstance(fine, dict)
+    assert fine["usable"] is True
+    assert fine["access"] == "selected_memberships"
+    assert fine["permissions"] == [
+        {
+            "name": "download_code",
+            "source": "gitlab-org/gitlab config/authz/permission_groups/assignable_permissions/"
+            "repository/code/download.yml",
+        }
+    ]
+
+
+def test_a_bad_gitlab_version_setting_is_refused_with_a_clear_message() -> None:
+    result = run_tokenbot("advise", env={"TOKENBOT_GITLAB_VERSION": "latest"})
+    assert result.code != 0
+    assert "TOKENBOT_GITLAB_VERSION" in result.err
+    assert "18.6" in result.err
+    assert "Traceback" not in result.err
