@@ -50,6 +50,32 @@ def decode_body(raw: bytes, content_type: str) -> dict[str, Any]:
     return {}
 
 
+def _ruby_split_commas(text: str) -> list[str]:
+    """`text.split(',').map(&:strip)`: Ruby drops trailing empty fields before the strip."""
+    parts = text.split(",")
+    while parts and parts[-1] == "":
+        parts.pop()
+    return [part.strip() for part in parts]
+
+
+def comma_separated_to_array(value: Any) -> list[str]:
+    """lib/api/validations/types/comma_separated_to_array.rb: a string is split on commas, each
+    element of an array too, and anything else becomes an empty list."""
+    if isinstance(value, str):
+        return _ruby_split_commas(value)
+    if isinstance(value, list):
+        return [part for item in value for part in _ruby_split_commas(_ruby_to_s(item))]
+    return []
+
+
+def _ruby_to_s(item: Any) -> str:
+    if item is None:
+        return ""
+    if isinstance(item, bool):
+        return str(item).lower()
+    return str(item)
+
+
 class ParamReader:
     """Reads typed parameters, collecting Grape's error texts until `check()`."""
 
@@ -142,13 +168,15 @@ class ParamReader:
         *,
         required: bool = False,
         values: Collection[str] | None = None,
-        split_commas: bool = False,
+        comma_separated: bool = False,
     ) -> list[str] | None:
+        """`type: Array[String]`; with `comma_separated`, GitLab's `coerce_with:
+        ::API::Validations::Types::CommaSeparatedToArray.coerce` first."""
         if self._missing(name, required):
             return None
         value = self._params[name]
-        if isinstance(value, str) and split_commas:
-            value = [part.strip() for part in value.split(",") if part.strip()]
+        if comma_separated:
+            value = comma_separated_to_array(value)
         if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
             self.errors.append(f"{name} is invalid")
             return None

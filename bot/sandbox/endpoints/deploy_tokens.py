@@ -82,7 +82,7 @@ def create_token(ctx: Context) -> ApiResponse:
     reader = ctx.reader()
     name = reader.string("name", required=True) or ""
     scopes = reader.string_list(
-        "scopes", required=True, values=DEPLOY_TOKEN_SCOPES, split_commas=True
+        "scopes", required=True, values=DEPLOY_TOKEN_SCOPES, comma_separated=True
     )
     expires_at = reader.timestamp("expires_at")
     username = reader.string("username")

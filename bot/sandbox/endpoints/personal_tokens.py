@@ -95,7 +95,10 @@ def create_for_user(ctx: Context) -> ApiResponse:
         raise forbidden()
     reader = ctx.reader()
     name = reader.string("name", required=True)
-    scopes = reader.string_list("scopes", required=True, values=PERSONAL_SCOPES)
+    # lib/api/users.rb: `coerce_with: CommaSeparatedToArray.coerce`, so "api,read_user" works.
+    scopes = reader.string_list(
+        "scopes", required=True, values=PERSONAL_SCOPES, comma_separated=True
+    )
     description = reader.string("description", max_length=255)
     expires_at = reader.day("expires_at")
     reader.check()

@@ -58,6 +58,8 @@ def show_token(ctx: Context) -> ApiResponse:
 def create_token(ctx: Context) -> ApiResponse:
     reader = ctx.reader()
     name = reader.string("name", required=True)
+    # lib/api/resource_access_tokens.rb: plain `Array[String]`, no comma coercion, so a bare
+    # string is Grape's "scopes is invalid" here (unlike PATs, service accounts, deploy tokens).
     scopes = reader.string_list("scopes", required=True, values=RESOURCE_BOT_SCOPES)
     description = reader.string("description", max_length=255)
     expires_at = reader.day("expires_at")

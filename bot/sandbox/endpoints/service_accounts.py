@@ -125,7 +125,10 @@ def list_account_tokens(ctx: Context) -> ApiResponse:
 def create_account_token(ctx: Context) -> ApiResponse:
     reader = ctx.reader()
     name = reader.string("name", required=True)
-    scopes = reader.string_list("scopes", required=True, values=SERVICE_ACCOUNT_SCOPES)
+    # ee/lib/api/group_service_accounts.rb coerces with CommaSeparatedToArray, as lib/api/users.rb.
+    scopes = reader.string_list(
+        "scopes", required=True, values=SERVICE_ACCOUNT_SCOPES, comma_separated=True
+    )
     description = reader.string("description", max_length=255)
     expires_at = reader.day("expires_at")
     reader.check()
