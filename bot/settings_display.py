@@ -64,7 +64,8 @@ def policy_pairs(policy: RequestPolicy, *, prefix: str) -> list[tuple[str, str]]
         if token_type not in UNDATED:
             pairs.append((f"{key}.max_lifetime_days", str(rule.max_lifetime_days)))
             pairs.append((f"{key}.default_lifetime_days", str(rule.lifetime_default)))
-        pairs.append((f"{key}.requesters", _joined(rule.requesters) or "(anyone linked)"))
+        anyone = "(anyone linked to GitLab)"
+        pairs.append((f"{key}.requesters", _joined(rule.requesters) if rule.requesters else anyone))
         pairs.append((f"{key}.approvals", str(rule.approvals)))
     risky = policy.risky
     pairs += [

@@ -268,7 +268,11 @@ def view_state(view: dict[str, Any], answers: dict[str, Any]) -> dict[str, Any]:
     return {"values": values}
 
 
-def _submission(user: str, view: dict[str, Any], answers: dict[str, Any]) -> dict[str, Any]:
+def _submission(
+    user: str, view: dict[str, Any], answers: dict[str, Any], forged: dict[str, Any]
+) -> dict[str, Any]:
+    state = view_state(view, answers)
+    state["values"].update(forged)
     return {
         "type": "view_submission",
         "team": {"id": TEAM_ID, "domain": "acme"},
@@ -278,7 +282,7 @@ def _submission(user: str, view: dict[str, Any], answers: dict[str, Any]) -> dic
         "trigger_id": "12345.98765.abcd",
         "view": {
             **view,
-            "state": view_state(view, answers),
+            "state": state,
             "team_id": TEAM_ID,
             "type": "modal",
             "private_metadata": view.get("private_metadata", ""),
@@ -288,8 +292,18 @@ def _submission(user: str, view: dict[str, Any], answers: dict[str, Any]) -> dic
 
 
 def submit(
-    driver: SlackDriver, user: str, view: dict[str, Any], answers: dict[str, Any]
+    driver: SlackDriver,
+    user: str,
+    view: dict[str, Any],
+    answers: dict[str, Any],
+    *,
+    forged: dict[str, Any] | None = None,
 ) -> requests.Response:
-    """Submit a modal the bot opened (the view as recorded from views.open)."""
-    body = urlencode({"payload": json.dumps(_submission(user, view, answers))})
+    """Submit a modal the bot opened (the view as recorded from views.open).
+
+    `forged`: `state.values` entries sent as they are (block id -> {action id: entry}),
+    such as an option the view never offered.
+    """
+    payload = _submission(user, view, answers, forged or {})
+    body = urlencode({"payload": json.dumps(payload)})
     return driver.post(body, "application/x-www-form-urlencoded")

@@ -160,3 +160,34 @@ def test_switching_back_to_reveal_forgets_the_variable() -> None:
         None,
         None,
     )
+
+
+def test_the_form_offers_the_roles_and_lifetime_the_policy_allows_for_the_type() -> None:
+    project = TypeRule(
+        frozenset({Scope.READ_API, Scope.API}),
+        roles=frozenset({AccessLevel.REPORTER, AccessLevel.DEVELOPER}),
+        max_lifetime_days=60,
+        default_lifetime_days=14,
+    )
+    group = TypeRule(
+        frozenset({Scope.READ_API}), max_lifetime_days=30, roles=frozenset({AccessLevel.OWNER})
+    )
+    policy = RequestPolicy(rules={T.GROUP_ACCESS_TOKEN: group, T.PROJECT_ACCESS_TOKEN: project})
+    form = new_form(policy, today=TODAY, lifetime_days=90)
+    assert [v for v, _ in form.options("token_type") or []] == [
+        "project_access_token",
+        "group_access_token",
+    ]
+    _fill(form, token_type="project_access_token", role="developer")
+    assert form.options("role") == [("20", "Reporter"), ("30", "Developer")]
+    assert form.expires_on == date(2026, 12, 6)  # the type's default: 14 days
+    _fill(form, token_type="group_access_token")
+    assert form.expires_on == date(2026, 12, 22)  # the group maximum caps the default of 90
+    assert form.role is None  # policy gives group tokens Owner only
+    assert form.options("scopes") == [("read_api", "read_api")]
+
+
+def test_a_typed_date_is_kept_when_the_type_changes() -> None:
+    form = _fill(_form(), token_type="deploy_token", expires_on="+10")
+    _fill(form, token_type="group_access_token")
+    assert form.expires_on == date(2026, 12, 2)
