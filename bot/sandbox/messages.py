@@ -85,6 +85,18 @@ def not_allowed() -> ApiError:
     return ApiError(405, {"message": "405 Method Not Allowed"})
 
 
+def unprocessable(message: str) -> ApiError:
+    """`render_api_error!(message, :unprocessable_entity)`: the text as is, status 422."""
+    return ApiError(422, {"message": message})
+
+
+def to_sentence(parts: list[str]) -> str:
+    """Rails' `Array#to_sentence`: "a", "a and b", "a, b, and c"."""
+    if len(parts) <= 2:
+        return " and ".join(parts)
+    return f"{', '.join(parts[:-1])}, and {parts[-1]}"
+
+
 def conflict(reason: str) -> ApiError:
     """`conflict!(message)` renders the message as is, without a status prefix."""
     return ApiError(409, {"message": reason})

@@ -6,7 +6,7 @@ import hashlib
 import secrets
 from datetime import date, datetime, timedelta
 
-from bot.sandbox.messages import bad_request
+from bot.sandbox.messages import bad_request, to_sentence, unprocessable
 from bot.sandbox.models import AccessLevel, Group, Project, UserType
 from bot.sandbox.models import User as UserRecord
 from bot.sandbox.scopes import TokenPrefix
@@ -27,12 +27,37 @@ def secret_digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def resolve_expiry(requested: date | None, today: date, *, default_days: int) -> date:
-    """Apply the default lifetime, then the instance maximum (`Expires at must be before`)."""
-    expires = requested if requested is not None else today + timedelta(days=default_days)
+def default_expiry(requested: date | None, today: date, *, default_days: int) -> date:
+    return requested if requested is not None else today + timedelta(days=default_days)
+
+
+def lifetime_error(expires: date, today: date) -> str | None:
+    """`PersonalAccessToken#expires_at_before_instance_max_expiry_date`'s full message."""
     latest = today + timedelta(days=MAX_LIFETIME_DAYS)
-    if expires > latest:
-        raise bad_request(f"Expires at must be before {latest.isoformat()}")
+    return f"Expires at must be before {latest.isoformat()}" if expires > latest else None
+
+
+def resolve_expiry(requested: date | None, today: date, *, default_days: int) -> date:
+    """Default lifetime, then the instance maximum, refused by `bad_request!` (400): what the
+    access-token create and every rotate endpoint do with the service's message."""
+    expires = default_expiry(requested, today, default_days=default_days)
+    error = lifetime_error(expires, today)
+    if error is not None:
+        raise bad_request(error)
+    return expires
+
+
+def resolve_personal_token(name: str, requested: date | None, today: date) -> date:
+    """`PersonalAccessTokens::CreateService` as lib/api/users.rb and
+    ee/lib/api/group_service_accounts.rb render it: the model's errors joined by
+    `to_sentence`, via `render_api_error!(message, :unprocessable_entity)` (422, no prefix)."""
+    expires = default_expiry(requested, today, default_days=CREATE_DEFAULT_DAYS)
+    errors = [] if name else ["Name can't be blank"]
+    limit = lifetime_error(expires, today)
+    if limit is not None:
+        errors.append(limit)
+    if errors:
+        raise unprocessable(to_sentence(errors))
     return expires
 
 

@@ -20,7 +20,7 @@ from bot.sandbox.scopes import PERSONAL_SCOPES
 from bot.sandbox.token_entities import personal_token_entity, with_secret
 from bot.sandbox.token_filters import filter_tokens
 from bot.sandbox.token_models import AccessToken
-from bot.sandbox.token_store import CREATE_DEFAULT_DAYS, issue_token, resolve_expiry, rotate_token
+from bot.sandbox.token_store import issue_token, resolve_personal_token, rotate_token
 
 _SELF_ROTATE = ("self_rotate",)
 # GitLab's `SelfInformation` API lets a token of any scope read and revoke itself.
@@ -94,7 +94,7 @@ def create_for_user(ctx: Context) -> ApiResponse:
     if not ctx.user.is_admin:
         raise forbidden()
     reader = ctx.reader()
-    name = reader.string("name", required=True)
+    name = reader.string("name", required=True) or ""
     # lib/api/users.rb: `coerce_with: CommaSeparatedToArray.coerce`, so "api,read_user" works.
     scopes = reader.string_list(
         "scopes", required=True, values=PERSONAL_SCOPES, comma_separated=True
@@ -103,9 +103,7 @@ def create_for_user(ctx: Context) -> ApiResponse:
     expires_at = reader.day("expires_at")
     reader.check()
     user = find_user(ctx.state, ctx.args["user_id"])
-    if not name:
-        raise bad_request("Name can't be blank")
-    expires = resolve_expiry(expires_at, ctx.state.today(), default_days=CREATE_DEFAULT_DAYS)
+    expires = resolve_personal_token(name, expires_at, ctx.state.today())
     token, secret = issue_token(
         ctx.state, user, name=name, scopes=scopes or [], expires_at=expires, description=description
     )

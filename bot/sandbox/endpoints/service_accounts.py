@@ -30,7 +30,7 @@ from bot.sandbox.scopes import SERVICE_ACCOUNT_SCOPES
 from bot.sandbox.token_entities import personal_token_entity, with_secret
 from bot.sandbox.token_filters import filter_tokens
 from bot.sandbox.token_models import AccessToken
-from bot.sandbox.token_store import CREATE_DEFAULT_DAYS, issue_token, resolve_expiry, rotate_token
+from bot.sandbox.token_store import issue_token, resolve_personal_token, rotate_token
 
 _BASE = "/groups/{id}/service_accounts"
 NO_PERMISSION = "User does not have permission to create a service account in this group."
@@ -124,7 +124,7 @@ def list_account_tokens(ctx: Context) -> ApiResponse:
 
 def create_account_token(ctx: Context) -> ApiResponse:
     reader = ctx.reader()
-    name = reader.string("name", required=True)
+    name = reader.string("name", required=True) or ""
     # ee/lib/api/group_service_accounts.rb coerces with CommaSeparatedToArray, as lib/api/users.rb.
     scopes = reader.string_list(
         "scopes", required=True, values=SERVICE_ACCOUNT_SCOPES, comma_separated=True
@@ -133,9 +133,7 @@ def create_account_token(ctx: Context) -> ApiResponse:
     expires_at = reader.day("expires_at")
     reader.check()
     account = _account(ctx, _owned_group(ctx))
-    if not name:
-        raise bad_request("Name can't be blank")
-    expires = resolve_expiry(expires_at, ctx.state.today(), default_days=CREATE_DEFAULT_DAYS)
+    expires = resolve_personal_token(name, expires_at, ctx.state.today())
     token, secret = issue_token(
         ctx.state,
         account,
