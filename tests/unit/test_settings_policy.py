@@ -196,3 +196,19 @@ def test_tokenbot_settings_shows_the_effective_policy_key_by_key(
     assert shown["TOKENBOT_POLICY.pipeline_trigger_token.scopes"] == "(none)"
     assert "TOKENBOT_POLICY.pipeline_trigger_token.max_lifetime_days" not in shown
     assert shown["TOKENBOT_POLICY.risky.approvals"] == "2"
+
+
+def test_the_complete_example_in_the_docs_is_a_valid_policy(tmp_path: Path) -> None:
+    text = (Path(__file__).parents[2] / "docs" / "policy.md").read_text(encoding="utf-8")
+    example = text.split("```toml\n", 1)[1].split("```", 1)[0]
+    config = tmp_path / "tokenbot.toml"
+    config.write_text(example, encoding="utf-8")
+    policy = load_settings(config).request_policy
+    assert Scope.API not in policy.scopes_for(T.PROJECT_ACCESS_TOKEN)
+    group = policy.rules[T.GROUP_ACCESS_TOKEN]
+    assert (group.max_lifetime_days, group.requesters, group.approvals) == (
+        30,
+        ("acme/platform",),
+        2,
+    )
+    assert policy.rules[T.DEPLOY_TOKEN].max_lifetime_days == 180
