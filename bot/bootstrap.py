@@ -31,6 +31,7 @@ from bot.services.conversations import ConversationDeps
 from bot.services.gate import BotIdentitySource, Gate, is_own
 from bot.services.gitlab_errors import GitLabError
 from bot.services.inventory_sync import SyncDeps
+from bot.services.known_platform import KnownPlatform
 from bot.services.own_credential import OwnCredentialReport, check_own_credential
 from bot.services.ports import Clock, UnitOfWork
 from bot.services.reconciler import ReconcileDeps, ReconcileNotifier
@@ -76,9 +77,17 @@ class Container:
         return True
 
 
-def advice_context(settings: Settings) -> AdviceContext:
+def advice_context(settings: Settings, known: KnownPlatform | None = None) -> AdviceContext:
     """What the stateless advisor needs; no database involved."""
-    return AdviceContext(platform=settings.platform, policy=settings.lifetime_policy)
+    return AdviceContext(platform=settings.platform, policy=settings.lifetime_policy, known=known)
+
+
+def learn_gitlab_version(settings: Settings, container: Container) -> None:
+    """Ask GitLab its version in the background (the advice uses it once it has answered)."""
+    known = container.advice.known
+    if known is None or settings.gitlab_url is None or settings.gitlab_token is None:
+        return
+    known.refresh_in_background(lambda: container.gitlab().instance_metadata().version)
 
 
 def gitlab_gateway(settings: Settings) -> PythonGitlabGateway:
@@ -279,7 +288,7 @@ def bootstrap(settings: Settings, *, clock: Clock = utc_now, migrate: bool = Tru
     def uow() -> UnitOfWork:
         return SqlUnitOfWork(db, box)
 
-    advice = advice_context(settings)
+    advice = advice_context(settings, KnownPlatform(settings.platform))
     deps = ConversationDeps(uow=uow, context=advice, clock=clock)
     gateway = functools.cache(lambda: gitlab_gateway(settings))
 

@@ -24,6 +24,7 @@ from bot.services.checks import (
     report_lines,
     run_checks,
 )
+from bot.services.checks_features import checked_platform, feature_lines, features_json
 from bot.slack.app import create_client
 from bot.slack.checks import SlackWebProbe
 
@@ -56,10 +57,15 @@ def run_check(args: argparse.Namespace, settings: Settings) -> int:
     strict = bool(getattr(args, "strict", False))
     config = getattr(args, "config", None)
     report = run_checks(check_deps(settings, config_file=config))
+    platform, origin = checked_platform(settings.platform, report)
     if getattr(args, "json", False):
-        print(json.dumps(report_json(report, strict=strict), indent=2))
+        document = report_json(report, strict=strict) | {"gitlab": features_json(platform, origin)}
+        print(json.dumps(document, indent=2))
     else:
-        print("\n".join(report_lines(report, strict=strict)))
+        # The verdict stays the last line: scripts read it there.
+        print(
+            "\n".join([*feature_lines(platform, origin), "", *report_lines(report, strict=strict)])
+        )
     return EXIT_OK if report.passed(strict=strict) else EXIT_FAILED
 
 

@@ -14,6 +14,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.domain.requests import TokenRequest
 from bot.services.inventory_sync import SyncDeps, sync_inventory
+from bot.services.known_platform import REFRESH_SECONDS, KnownPlatform
 from bot.services.leases import run_exclusively
 from bot.services.linking import discard_expired_states
 from bot.services.provisioning import discard_unrevealed
@@ -122,6 +123,16 @@ def reminder_jobs(
         # Hourly is cheap (one GET) and notices a revoked or expired bot token soon.
         jobs.append(Job("own-token-check", 3600, own_token, first_after=STARTUP_DELAY))
     return jobs
+
+
+def platform_job(known: KnownPlatform, read_version_text: Callable[[], str]) -> Job:
+    """Learn GitLab's version at once on start-up and again every few hours."""
+    return Job(
+        "read-gitlab-version",
+        REFRESH_SECONDS,
+        lambda: known.refresh(read_version_text),
+        first_after=0.0,
+    )
 
 
 def start_scheduler(jobs: list[Job]) -> BackgroundScheduler:

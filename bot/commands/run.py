@@ -22,7 +22,7 @@ from bot.bootstrap import (
 from bot.commands import EXIT_OK
 from bot.config import Settings
 from bot.observability.metrics import MetricsService, start_metrics
-from bot.scheduler import Job, reminder_jobs, request_jobs, start_scheduler
+from bot.scheduler import Job, platform_job, reminder_jobs, request_jobs, start_scheduler
 from bot.services.leases import run_exclusively
 from bot.services.own_token_watch import watch_own_token
 from bot.services.provisioning import observe_provisioning
@@ -91,6 +91,7 @@ def run_bot(args: argparse.Namespace, settings: Settings) -> int:
             )
         poster = SlackReminderPoster(app.client, renewals=flow is not None)
         jobs += _reminder_jobs(settings, container, poster)
+        jobs += _platform_jobs(settings, container)
         if jobs:
             scheduler = start_scheduler(jobs)
         # What start-up made lives for the whole process: keep it out of the collector's scans
@@ -128,6 +129,13 @@ def run_bot(args: argparse.Namespace, settings: Settings) -> int:
             metrics.close()
         container.close()
     return EXIT_OK
+
+
+def _platform_jobs(settings: Settings, container: Container) -> list[Job]:
+    known = container.advice.known
+    if known is None or settings.gitlab_url is None or settings.gitlab_token is None:
+        return []
+    return [platform_job(known, lambda: container.gitlab().instance_metadata().version)]
 
 
 def _reminder_jobs(

@@ -10,6 +10,7 @@ from bot.bootstrap import (
     Container,
     action_deps,
     bootstrap,
+    learn_gitlab_version,
     missing_for_requests,
     reminder_deps,
     request_deps,
@@ -54,6 +55,7 @@ def run_shell(args: argparse.Namespace, settings: Settings) -> int:
         # Without --sandbox the shell's clock is never moved: it is the real time.
         container = bootstrap(settings, clock=clock)
         stack.callback(container.close)
+        learn_gitlab_version(settings, container)
         requests = RequestSetup(
             request_deps(settings, container),
             tuple(missing_for_requests(settings, in_slack=False)),

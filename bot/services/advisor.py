@@ -11,6 +11,7 @@ from bot.domain.platform import Platform
 from bot.domain.policy import LifetimePolicy
 from bot.domain.tree import DecisionTree
 from bot.domain.walk import Prompt, Walk, walk
+from bot.services.known_platform import KnownPlatform
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +21,10 @@ class AdviceContext:
     platform: Platform = field(default_factory=Platform)
     policy: LifetimePolicy = field(default_factory=LifetimePolicy)
     tree: DecisionTree = ADVICE_TREE
+    known: KnownPlatform | None = None  # when set, GitLab's own version over `platform`
+
+    def current_platform(self) -> Platform:
+        return self.platform if self.known is None else self.known.current()
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +47,9 @@ def advise(answers: Mapping[str, str], *, context: AdviceContext) -> Advice:
     if result.prompt is not None or result.leaf is None:
         return Advice(result, None)
     rec = recommend(
-        result.leaf, result.capabilities, platform=context.platform, policy=context.policy
+        result.leaf,
+        result.capabilities,
+        platform=context.current_platform(),
+        policy=context.policy,
     )
     return Advice(result, rec)

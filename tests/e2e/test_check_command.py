@@ -167,7 +167,8 @@ def tokenbot(request: pytest.FixtureRequest, direct: Runner) -> Runner:
 def lines_of(result: Result) -> dict[str, str]:
     """Each check's line by its label (`gitlab.group acme`), without the verdict line."""
     found = {}
-    for line in result.out.splitlines()[:-1]:
+    _table, _, report = result.out.partition("\n\n")  # the feature table comes first
+    for line in report.splitlines()[:-1]:
         status, _, rest = line.partition("  ")
         name, _, detail = rest.strip().partition("  ")
         found[name.strip()] = f"{status} {detail.strip()}"
@@ -390,3 +391,49 @@ def test_a_non_admin_token_without_sign_in_is_told_to_enable_it(world: World) ->
         " enable GitLab sign-in" in line
     )
     assert_no_secrets(result, world.bot_token)
+
+
+# ---------------------------------------------------------------- what this GitLab can do
+def test_the_feature_table_uses_the_version_gitlab_gives(world: World, tokenbot: Runner) -> None:
+    """The simulator answers /metadata with 18.6.0-ee: GitLab's own version beats the
+    setting, and the table follows it (subgroup service accounts only from 18.10)."""
+    env = world.env() | {"TOKENBOT_GITLAB_VERSION": "19.6", "TOKENBOT_GITLAB_TIER": "premium"}
+    result = tokenbot("check", env=env)
+    table = result.out.partition("\n\n")[0].splitlines()
+    assert table[0] == (
+        "What this GitLab can do (GitLab Self-Managed, Premium, GitLab 18.6;"
+        " version read from GitLab):"
+    )
+    rows = {line.split(":")[0].split(None, 1)[1]: line.split()[0] for line in table[1:]}
+    assert rows["Service accounts"] == "yes"
+    assert rows["Service accounts of subgroups"] == "no"
+    assert rows["Fine-grained personal access tokens"] == "no"
+    assert rows["Token lifetimes up to 400 days"] == "setting"
+    assert all("Source: https://docs.gitlab.com/" in line for line in table[1:])
+    assert result.out.splitlines()[-1].startswith("ready")
+
+
+def test_json_carries_the_feature_table(world: World, direct: Runner) -> None:
+    result = direct("check", "--json", env=world.env() | {"TOKENBOT_GITLAB_TIER": "free"})
+    gitlab = json.loads(result.out)["gitlab"]
+    assert (gitlab["version"], gitlab["version_origin"]) == ("18.6", "read from GitLab")
+    features = {f["id"]: f for f in gitlab["features"]}
+    assert features["service_accounts"]["availability"] == "no"  # Free before 18.11
+    assert features["subgroup_service_accounts"]["since"] == "18.10"
+    assert features["runner_registration_tokens"]["until"] == "20.0"
+
+
+def test_without_gitlab_the_table_says_where_the_version_comes_from(direct: Runner) -> None:
+    result = direct(
+        "check",
+        env={
+            "TOKENBOT_GITLAB_OFFERING": "gitlab_com",
+            "TOKENBOT_GITLAB_TIER": "free",
+            "TOKENBOT_GITLAB_VERSION": "19.2",
+        },
+    )
+    first = result.out.splitlines()[0]
+    assert first == (
+        "What this GitLab can do (GitLab.com, Free, GitLab 19.2;"
+        " version from TOKENBOT_GITLAB_VERSION):"
+    )
