@@ -17,10 +17,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from bot.domain.gitlab_feature_rows import ROWS
+from bot.domain.gitlab_features import Feature
 from bot.domain.platform import Version
 from bot.domain.tokens import AccessLevel
 
-SUBGROUP_ACCOUNTS_SINCE = (18, 10)
+_SUBGROUPS = ROWS[Feature.SUBGROUP_SERVICE_ACCOUNTS].since
+assert _SUBGROUPS is not None  # noqa: S101 - the feature table gives the version
+SUBGROUP_ACCOUNTS_SINCE: Version = _SUBGROUPS
 OWNERS_MAY_CREATE = "allow_top_level_group_owners_to_create_service_accounts"
 # At most 150 characters with what precedes it: Slack shows it under a form field.
 ADMIN_FIX = (
@@ -82,7 +86,8 @@ def _refusal(facts: AccountFacts) -> str | None:
         top = facts.group.split("/", 1)[0]
         return (
             f"GitLab {facts.version[0]}.{facts.version[1]} has service accounts only in"
-            f" top-level groups (subgroups from 18.10): request it for {top}"
+            f" top-level groups (subgroups from {SUBGROUP_ACCOUNTS_SINCE[0]}."
+            f"{SUBGROUP_ACCOUNTS_SINCE[1]}): request it for {top}"
         )
     if facts.refused_recently:
         return ADMIN_FIX  # GitLab said so a moment ago
