@@ -6,8 +6,8 @@ from dataclasses import replace
 from typing import Any
 
 from bot.domain.gitlab_feature_rows import ROWS
-from bot.domain.gitlab_features import Availability, verdict
-from bot.domain.platform import Platform, Tier, parse_version
+from bot.domain.gitlab_features import Availability, Offer, verdict
+from bot.domain.platform import Offering, Platform, Tier, Version, parse_version
 from bot.services.checks_report import CheckReport
 
 _WORDS = {
@@ -62,3 +62,38 @@ def features_json(platform: Platform, version_origin: str) -> dict[str, Any]:
             for row in ROWS.values()
         ],
     }
+
+
+def feature_reference_markdown() -> str:
+    """The table of docs/gitlab-features.md, made from the rows themselves."""
+    lines = [
+        "| Feature | Since | Until | GitLab.com | Self-Managed | Dedicated | Source |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for row in ROWS.values():
+        cells = [row.label, _version(row.since), _version(row.until)]
+        cells += [_offer_cell(row.offers.get(o)) for o in _OFFERINGS]
+        cells.append(row.source)
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+_OFFERINGS = (Offering.GITLAB_COM, Offering.SELF_MANAGED, Offering.DEDICATED)
+
+
+def _offer_cell(offer: Offer | None) -> str:
+    if offer is None:
+        return "no"
+    tiers = {Tier.FREE: "every tier", Tier.PREMIUM: "Premium+", Tier.ULTIMATE: "Ultimate"}
+    parts = [tiers.get(offer.min_tier, offer.min_tier.value)]
+    if offer.all_tiers_since is not None:
+        parts.append(f"every tier from {_version(offer.all_tiers_since)}")
+    if offer.since is not None:
+        parts.append(f"from {_version(offer.since)}")
+    if offer.setting is not None:
+        parts.append(f"needs {offer.setting}")
+    return "; ".join(parts)
+
+
+def _version(version: Version | None) -> str:
+    return "" if version is None else f"{version[0]}.{version[1]}"
