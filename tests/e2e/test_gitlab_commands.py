@@ -165,3 +165,25 @@ def test_the_sandbox_can_register_tokenbot_for_gitlab_sign_in() -> None:
     finally:
         child.send_signal(signal.SIGINT)
         child.wait(timeout=10)
+
+
+def test_inventory_json_on_the_demo_lists_peoples_pats_and_deploy_keys(
+    demo: tuple[str, str],
+) -> None:
+    url, token = demo  # the demo's admin: GitLab shows it everyone's PATs
+    env = {"GITLAB_URL": url, "GITLAB_TOKEN": token}
+    result = run_tokenbot("inventory", "--json", "acme", env=env)
+    assert result.code == 0, result.err
+    records = [json.loads(line) for line in result.out.splitlines()]
+    pats = {r["name"]: r for r in records if r["token_type"] == "personal_access_token"}
+    laptop = pats["bob-laptop"]
+    assert (laptop["account"], laptop["where"], laptop["access_level"]) == ("bob", "acme", 40)
+    assert laptop["days_left"] == 6
+    assert laptop["last_used_ips"] == ["203.0.113.7"]
+    assert pats["carol-old-script"]["last_used_at"] is None
+    assert "sandbox-admin" not in pats  # tokenbot's own account is watched on its own
+    keys = {r["name"]: r for r in records if r["token_type"] == "deploy_key"}
+    assert keys["k8s-deploy"]["where"] == "acme/payments/checkout-api"
+    assert keys["k8s-deploy"]["days_left"] == 12
+    assert keys["ci-pull"]["expires_on"] is None
+    assert token not in result.out + result.err

@@ -54,3 +54,18 @@ def test_an_unowned_token_offers_rotate_and_renew_to_whoever_clicks() -> None:
     ]
     blocks, _ = reminder_message(Reminder(token, 7, 7, "C0REMIND"), renewals=True)
     assert "a new one with the same expiry date goes to you" in json.dumps(blocks)
+
+
+def test_a_persons_pat_and_a_deploy_key_offer_let_it_expire_and_claim_only() -> None:
+    for token_type in (TokenType.PERSONAL_ACCESS_TOKEN, TokenType.DEPLOY_KEY):
+        token = TrackedToken(
+            f"{token_type.value}:9",
+            token_type,
+            9,
+            "laptop",
+            ACME,
+            ("api",),
+            expires_on=date(2026, 12, 10),
+            account="alice",
+        )
+        assert _actions(token) == [ids.REMINDER_LET_EXPIRE, ids.REMINDER_CLAIM]
