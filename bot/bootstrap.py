@@ -190,6 +190,7 @@ def request_deps(settings: Settings, container: Container) -> RequestDeps | None
         new_id=lambda: uuid.uuid4().hex,
         secret_ttl=timedelta(minutes=settings.tokenbot_secret_ttl_minutes),
         gate=container.gate(),
+        platform=container.advice.current_platform,
     )
 
 

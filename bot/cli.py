@@ -24,6 +24,7 @@ from bot.commands.admin import (
 )
 from bot.commands.advise import add_advise_parser, add_tree_parser, run_advise, run_tree
 from bot.commands.inventory import add_inventory_parser, add_sync_parser, run_inventory, run_sync
+from bot.commands.manifest import add_manifest_parser, run_manifest
 from bot.commands.remind import add_remind_parser, run_remind
 from bot.commands.run import add_run_parser, run_bot
 from bot.commands.sandbox import add_sandbox_parser, run_sandbox
@@ -65,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_check_parser(commands)
     add_reconcile_parser(commands)
     add_users_parser(commands)
+    add_manifest_parser(commands)
     return parser
 
 
@@ -113,6 +115,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         "sync": run_sync,
         "remind": run_remind,
         "users": run_users,
+        "manifest": run_manifest,
     }
     return handlers[args.command](args, settings)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from bot.domain.policy import GITLAB_MAX_LIFETIME_DAYS
@@ -86,6 +86,10 @@ class RequestPolicy:
     risky: RiskRule = RiskRule()
     pending_days: int = 7
     approvers: frozenset[str] = frozenset()  # chat ids who may approve anything
+
+    def restricted_to(self, types: Collection[TokenType]) -> RequestPolicy:
+        """The same policy for only these types (what this GitLab can make)."""
+        return replace(self, rules={t: r for t, r in self.rules.items() if t in types})
 
     @property
     def types(self) -> tuple[TokenType, ...]:

@@ -57,7 +57,9 @@ class KnownPlatform:
             return None
         self._note_difference(version)
         with self._lock:
-            self._read = version
+            changed, self._read = self._read != version, version
+        if changed:
+            log.info("GitLab's version is %d.%d", *version)
         return version
 
     def refresh_in_background(self, read_version_text: Callable[[], str]) -> None:

@@ -14,6 +14,7 @@ from bot.domain.access import Action, Outcome, Subject
 from bot.domain.credentials import NamespaceKind
 from bot.domain.request_policy import Problem, RequestPolicy
 from bot.domain.requests import RequestDraft, TokenRequest
+from bot.domain.token_availability import availability, needs
 from bot.domain.tokens import AccessLevel, TokenType
 from bot.services.gate import Gate
 from bot.services.gitlab_errors import NotFoundError
@@ -33,7 +34,18 @@ def policy_problems(person: Person, draft: RequestDraft, deps: RequestDeps) -> l
     """What the request policy says against the draft today, for this requester."""
     today = deps.clock().astimezone(UTC).date()
     groups = member_groups(person, draft.token_type, deps.policy, deps.gitlab)
-    return deps.policy.check(draft, today=today, member_of=groups)
+    return [
+        *platform_problems(draft, deps),
+        *deps.policy.check(draft, today=today, member_of=groups),
+    ]
+
+
+def platform_problems(draft: RequestDraft, deps: RequestDeps) -> list[Problem]:
+    """A type this GitLab certainly cannot make (its version, offering or tier)."""
+    platform = deps.platform()
+    if availability(draft.token_type, platform) is not False:
+        return []
+    return [Problem("token_type", needs(draft.token_type, platform))]
 
 
 def policy_refusal(request: TokenRequest, deps: RequestDeps) -> str | None:

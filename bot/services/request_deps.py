@@ -8,8 +8,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.domain.audit import AuditAction, AuditEvent
+from bot.domain.platform import Platform
 from bot.domain.request_policy import Problem, RequestPolicy
 from bot.domain.requests import RequestError, TokenRequest
+from bot.domain.token_availability import availability
 from bot.services.gate import BotIdentitySource, Gate
 from bot.services.gitlab_port import GitLabGateway
 from bot.services.ports import Clock, ConcurrentUpdateError, UnitOfWork, UnitOfWorkFactory
@@ -26,6 +28,14 @@ class RequestDeps:
     new_id: Callable[[], str]
     secret_ttl: timedelta = DEFAULT_SECRET_TTL  # how long a secret waits to be revealed
     gate: Gate = field(default=None)  # type: ignore[assignment]  # built from gitlab if absent
+    platform: Callable[[], Platform] = Platform  # the GitLab as best known now
+
+    def offered(self) -> RequestPolicy:
+        """The policy for the types this GitLab can make: what the forms offer."""
+        platform = self.platform()
+        return self.policy.restricted_to(
+            [t for t in self.policy.types if availability(t, platform) is not False]
+        )
 
     def __post_init__(self) -> None:
         given: Gate | None = self.gate

@@ -67,7 +67,7 @@ class RequestDesk:
     def can_request(self, rec: Recommendation) -> bool:
         """Can tokenbot create what the advisor recommended?"""
         deps = self._setup.deps
-        return deps is not None and rec.token_type in deps.policy.rules
+        return deps is not None and rec.token_type in deps.offered().rules
 
     def off_notice(self) -> str:
         return (
@@ -123,7 +123,7 @@ class RequestDesk:
             return
         person = self._person(user, deps)
         form = new_form(
-            deps.policy,
+            deps.offered(),
             today=today_of(deps),
             lifetime_days=self._setup.lifetime_days,
             recommendation=rec if this else None,
@@ -146,8 +146,8 @@ class RequestDesk:
                 " or type request for an empty form."
             )
             return False
-        if rec.token_type not in deps.policy.rules:
-            kinds = ", ".join(PROFILES[t].title.lower() for t in deps.policy.rules)
+        if rec.token_type not in deps.offered().rules:
+            kinds = ", ".join(PROFILES[t].title.lower() for t in deps.offered().rules)
             self._say(
                 f"tokenbot cannot create a {rec.title.lower()} for you; it creates: {kinds}."
                 " Follow the recommendation's How steps instead."

@@ -1,4 +1,4 @@
-"""Slack action ids, callback ids and the slash command: the same literals as manifest.yml."""
+"""Slack action ids, callback ids and the slash command (which bot/slack/manifest.py declares)."""
 
 from __future__ import annotations
 
@@ -14,22 +14,6 @@ BACK = "advisor.back"
 START_OVER = "advisor.start_over"
 
 CAPABILITIES_BLOCK = "advisor.capabilities"
-
-# What the app uses from Slack; manifest.yml declares exactly these (a test checks it).
-BOT_EVENTS = frozenset({"app_home_opened", "app_mention", "message.im"})
-BOT_SCOPES = frozenset(
-    {
-        "app_mentions:read",
-        "channels:read",  # tokenbot check: conversations.info on a public channel
-        "chat:write",
-        "commands",
-        "groups:read",  # ... and on a private one
-        "im:history",
-        "im:write",
-        "users:read",
-        "users:read.email",
-    }
-)
 
 REQUEST_OPEN = "advisor.request"  # "Request this token" under a recommendation
 REQUEST_SUBMIT = "request.submit"  # the request modal's callback id

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from bot.slack import ids
+from bot.slack.manifest import BOT_EVENTS
 from tests.support.fuzz_bases import ACTIONS, CALLBACKS, EVENTS, SUBCOMMANDS
 from tests.support.fuzz_payloads import cases
 from tests.support.fuzz_run import (
@@ -40,7 +41,7 @@ def test_every_registered_id_is_fuzzed() -> None:
     assert action_ids <= set(ACTIONS)
     assert any(ids.ANSWER_PATTERN.match(a) for a in ACTIONS)
     assert {"which", "request", "mine", "pending", "help"} <= set(SUBCOMMANDS)
-    assert {e.split(".")[0] for e in ids.BOT_EVENTS} <= set(EVENTS)
+    assert {e.split(".")[0] for e in BOT_EVENTS} <= set(EVENTS)
 
 
 def test_fuzzed_requests_get_no_5xx_no_slow_answer_no_traceback_and_change_nothing(

@@ -34,6 +34,14 @@ from bot.bootstrap import Container, bootstrap, request_flow, slack_app
 from bot.config import Settings
 from bot.sandbox import GitlabSimulator, SandboxServer
 from bot.slack import ids
+from bot.slack.manifest import (
+    BOT_EVENTS,
+    BOT_SCOPES,
+    SLASH_COMMANDS,
+    build_manifest,
+    events_url,
+    render_yaml,
+)
 from bot.slack.server import EVENTS_PATH, WsgiApp, wsgi_app
 from tests.support.acme import seed_acme
 from tests.support.slack_api import BOT_USER_ID, TEAM_ID, SlackRecorder
@@ -63,12 +71,17 @@ def test_the_schema_catches_what_slack_would_refuse() -> None:
         jsonschema.validate(slashless, SCHEMA)
 
 
+def test_manifest_yml_is_what_tokenbot_manifest_prints() -> None:
+    """Byte for byte: `tokenbot manifest > manifest.yml` is how the file is kept."""
+    assert (ROOT / "manifest.yml").read_text() == render_yaml(build_manifest())
+
+
 def test_commands_events_and_scopes_match_the_code() -> None:
     manifest = _manifest()
     commands = {c["command"] for c in manifest["features"]["slash_commands"]}
-    assert commands == {ids.COMMAND}
-    assert set(manifest["settings"]["event_subscriptions"]["bot_events"]) == ids.BOT_EVENTS
-    assert set(manifest["oauth_config"]["scopes"]["bot"]) == ids.BOT_SCOPES
+    assert commands == {ids.COMMAND} == {c.command for c in SLASH_COMMANDS}
+    assert set(manifest["settings"]["event_subscriptions"]["bot_events"]) == set(BOT_EVENTS)
+    assert set(manifest["oauth_config"]["scopes"]["bot"]) == set(BOT_SCOPES)
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
 
 
@@ -225,14 +238,22 @@ def test_what_slack_would_refuse_is_found(
 
 
 def test_http_mode_with_its_urls_is_accepted() -> None:
-    manifest = _manifest()
-    url = "https://tokenbot.example.com/slack/events"
-    manifest["settings"]["socket_mode_enabled"] = False
-    manifest["settings"]["event_subscriptions"]["request_url"] = url
-    manifest["settings"]["interactivity"]["request_url"] = url
-    for command in manifest["features"]["slash_commands"]:
-        command["url"] = url
+    manifest = build_manifest(events_url("https://tokenbot.example.com"))
     assert manifest_problems(manifest) == []
+    assert manifest["settings"]["socket_mode_enabled"] is False
+    assert yaml.safe_load(render_yaml(manifest)) == manifest
+
+
+def test_http_mode_differs_from_socket_mode_only_by_its_urls() -> None:
+    url = "https://tokenbot.example.com/slack/events"
+    http = build_manifest(url)
+    assert http["settings"].pop("socket_mode_enabled") is False
+    assert http["settings"]["event_subscriptions"].pop("request_url") == url
+    assert http["settings"]["interactivity"].pop("request_url") == url
+    assert [c.pop("url") for c in http["features"]["slash_commands"]] == [url]
+    socket = _manifest()
+    assert socket["settings"].pop("socket_mode_enabled") is True
+    assert http == socket
 
 
 def _objects(node: Any, path: tuple[str | int, ...] = ()) -> Iterator[tuple[str | int, ...]]:
@@ -631,3 +652,20 @@ def test_every_listener_the_app_registers_is_declared(db: Engine, database_url: 
         registered = app.registered
     assert {kind for kind, _ in registered} >= {"command", "event", "interactive"}
     assert undeclared_listeners(registered, _manifest()) == []
+
+
+def test_the_app_registers_exactly_the_commands_and_events_the_manifest_declares(
+    db: Engine, database_url: str
+) -> None:
+    """The other direction of the check above, and no shortcuts the manifest lacks."""
+    with _the_bot(database_url, app_class=RecordingApp) as (app, _, _):
+        assert isinstance(app, RecordingApp)
+        registered = app.registered
+    manifest = build_manifest()
+    commands = {what for kind, what in registered if kind == "command"}
+    events = {what for kind, what in registered if kind == "event"}
+    assert commands == {c["command"] for c in manifest["features"]["slash_commands"]}
+    subscribed = manifest["settings"]["event_subscriptions"]["bot_events"]
+    assert events == {e.split(".")[0] for e in subscribed}  # message.im arrives as "message"
+    assert not [what for kind, what in registered if kind == "shortcut"]
+    assert "shortcuts" not in manifest["features"]

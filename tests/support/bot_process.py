@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -41,6 +42,16 @@ class BotProcess:
                 reader.join(timeout=10)
             self.log = "".join(self._lines)
         return self.log
+
+    def wait_for_line(self, text: str, *, timeout: float = 15.0) -> str:
+        """The first line it logged (so far, or within `timeout`) containing `text`."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = next((line for line in list(self._lines) if text in line), None)
+            if found is not None:
+                return found
+            time.sleep(0.05)
+        raise AssertionError(f"the bot did not log {text!r} within {timeout} s")
 
     def drain(self) -> None:
         """Read its output while it runs: a full pipe would block the bot mid-log."""

@@ -89,7 +89,7 @@ def form_view(
 ) -> dict[str, Any]:
     """The request modal, with what policy allows for the type (or for any, before one)."""
     return policy_form(
-        flow.deps.policy,
+        flow.deps.offered(),
         today=flow.today(),
         default_days=flow.lifetime_days,
         token_type=token_type,
