@@ -130,8 +130,12 @@ HOW_TO: dict[T, tuple[str, ...]] = {
         " password.",
     ),
     T.PERSONAL_ACCESS_TOKEN: (
-        "Create it under your avatar > Edit profile > Access tokens.",
+        "Create it under your avatar > Edit profile > Access tokens: tokenbot does not make"
+        " people's own tokens (GitLab.com has no API for that).",
         "API: header `PRIVATE-TOKEN: <token>`; Git over HTTPS: your username, token as password.",
+        "tokenbot reminds you before it expires where its inventory can list people's tokens"
+        " (an administrator's account on Self-Managed, the credentials inventory on GitLab.com"
+        " Ultimate).",
     ),
     T.DEPLOY_TOKEN: (
         "A Maintainer creates it in Settings > Repository > Deploy tokens (group deploy tokens:"
