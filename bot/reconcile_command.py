@@ -29,7 +29,9 @@ DESCRIPTION = (
     "Sends again every revoke GitLab did not confirm; takes over each request left in"
     " provisioning (or approved and never started) longer than"
     " TOKENBOT_PROVISIONING_TIMEOUT_SECONDS (adopting and delivering what GitLab made for it,"
-    " or setting it back to failed for Retry); and checks GitLab for"
+    " or setting it back to failed for Retry); ends each rotation left rotating that long"
+    " (provisioned on the token GitLab holds live, its requester told when the old secret no"
+    " longer works); and checks GitLab for"
     " credentials bearing a request's mark that no request holds (revoked when nobody can have"
     " their secret, else reported in the approvals channel). With SLACK_BOT_TOKEN set, people"
     " are told in Slack as `tokenbot run` would tell them. Exit code 1 when a revoke is still"
@@ -85,6 +87,7 @@ def _as_dict(result: Reconciliation) -> dict[str, object]:
     return {
         "finished": result.finished,
         "rolled_back": result.rolled_back,
+        "rotations": result.rotations,
         "settled": result.settled,
         "revoked": result.revoked,
         "revokes_pending": result.revokes_pending,
@@ -97,6 +100,7 @@ def _as_dict(result: Reconciliation) -> dict[str, object]:
 def _as_text(result: Reconciliation) -> str:
     return (
         f"{len(result.finished)} finished, {len(result.rolled_back)} rolled back to failed,"
+        f" {len(result.rotations)} interrupted rotations ended,"
         f" {result.settled} checked against GitLab, {result.revoked} revoked,"
         f" {result.revokes_pending} revokes still pending, {result.reported} reported"
         f" ({result.seconds:.2f} s)"

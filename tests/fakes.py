@@ -134,6 +134,26 @@ class FakeRequestStore:
             and (r.claimed_at is None or r.claimed_at < claimed_before)
         ]
 
+    def stale_rotations(self, claimed_before: datetime) -> list[TokenRequest]:
+        def before(moment: datetime | None) -> bool:
+            return moment is None or moment < claimed_before
+
+        return [
+            r
+            for r in self.requests.values()
+            if r.state is RequestState.ROTATING and before(r.claimed_at) and before(r.unsure_since)
+        ]
+
+    def reclaim_rotation(
+        self, request_id: str, claimed_before: datetime, now: datetime
+    ) -> TokenRequest | None:
+        stored = self.requests.get(request_id)
+        if stored is None or stored not in self.stale_rotations(claimed_before):
+            return None
+        taken = replace(stored, claimed_at=now, revision=stored.revision + 1)
+        self.requests[request_id] = taken
+        return taken
+
     def unsettled(self, unsure_before: datetime) -> list[TokenRequest]:
         busy = {RequestState.PROVISIONING, RequestState.ROTATING}
         return [

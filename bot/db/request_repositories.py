@@ -10,21 +10,17 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from bot.db.request_rows import columns, request_of
 from bot.db.secret_box import FernetBox, SecretBoxError
 from bot.db.tables import AuditEventRow, PendingSecretRow, TokenRequestRow
 from bot.domain.audit import AuditAction, AuditEvent
 from bot.domain.credentials import Secret
 from bot.domain.requests import (
-    Approval,
-    Delivery,
     MessageRef,
-    Renewal,
-    RequestDraft,
     RequestError,
     RequestState,
     TokenRequest,
 )
-from bot.domain.tokens import AccessLevel, Scope, TokenType
 from bot.services.ports import ConcurrentUpdateError
 
 _OPEN = [s.value for s in RequestState if s.open]
@@ -38,7 +34,7 @@ class SqlRequestRepository:
 
     def add(self, request: TokenRequest) -> None:
         self._session.add(
-            TokenRequestRow(**_columns(request), id=request.id, revision=request.revision)
+            TokenRequestRow(**columns(request), id=request.id, revision=request.revision)
         )
         try:
             self._session.flush()
@@ -47,14 +43,14 @@ class SqlRequestRepository:
 
     def get(self, request_id: str) -> TokenRequest | None:
         row = self._session.get(TokenRequestRow, request_id, populate_existing=True)
-        return _request(row) if row else None
+        return request_of(row) if row else None
 
     def update(self, request: TokenRequest) -> TokenRequest:
         table = TokenRequestRow.__table__  # type: ignore[attr-defined]
         result = self._session.execute(
             sa.update(table)
             .where(table.c.id == request.id, table.c.revision == request.revision)
-            .values(**_columns(request), revision=request.revision + 1)
+            .values(**columns(request), revision=request.revision + 1)
         )
         if result.rowcount != 1:  # type: ignore[attr-defined]
             raise ConcurrentUpdateError(f"request {request.id} changed meanwhile")
@@ -85,7 +81,27 @@ class SqlRequestRepository:
                 ),
             )
         )
-        return [_request(row) for row in rows]
+        return [request_of(row) for row in rows]
+
+    def stale_rotations(self, claimed_before: datetime) -> list[TokenRequest]:
+        rows = self._session.exec(
+            select(TokenRequestRow).where(_left_rotating(self._table, claimed_before))
+        )
+        return [request_of(row) for row in rows]
+
+    def reclaim_rotation(
+        self, request_id: str, claimed_before: datetime, now: datetime
+    ) -> TokenRequest | None:
+        """Take over a rotation left ROTATING (claimed and last sent before `claimed_before`)."""
+        table = self._table
+        result = self._session.execute(
+            sa.update(table)
+            .where(table.c.id == request_id, _left_rotating(table, claimed_before))
+            .values(claimed_at=now, revision=table.c.revision + 1)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            return None
+        return self.get(request_id)
 
     def unsettled(self, unsure_before: datetime) -> list[TokenRequest]:
         """Requests no worker holds whose last create or rotate was sent before then."""
@@ -97,7 +113,7 @@ class SqlRequestRepository:
             )
             .order_by(col(TokenRequestRow.unsure_since))
         )
-        return [_request(row) for row in rows]
+        return [request_of(row) for row in rows]
 
     def _claim(self, request_id: str, now: datetime, condition: Any) -> TokenRequest | None:
         table = self._table
@@ -134,7 +150,7 @@ class SqlRequestRepository:
             .where(col(TokenRequestRow.state).in_(_OPEN))
             .order_by(col(TokenRequestRow.created_at))
         )
-        return [_request(row) for row in rows]
+        return [request_of(row) for row in rows]
 
     def of_requester(self, requester: str) -> list[TokenRequest]:
         rows = self._session.exec(
@@ -142,7 +158,17 @@ class SqlRequestRepository:
             .where(TokenRequestRow.requester == requester)
             .order_by(col(TokenRequestRow.created_at))
         )
-        return [_request(row) for row in rows]
+        return [request_of(row) for row in rows]
+
+
+def _left_rotating(table: Any, before: datetime) -> Any:
+    """ROTATING, claimed before then (or before claims were kept) and sent before then: no
+    answer to its rotate can still come."""
+    return sa.and_(
+        table.c.state == RequestState.ROTATING.value,
+        sa.or_(table.c.claimed_at.is_(None), table.c.claimed_at < before),
+        sa.or_(table.c.unsure_since.is_(None), table.c.unsure_since < before),
+    )
 
 
 class SqlSecretVault:
@@ -225,83 +251,3 @@ class SqlAuditLog:
             )
             for row in rows
         ]
-
-
-def _columns(request: TokenRequest) -> dict[str, Any]:
-    draft = request.draft
-    return {
-        "requester": request.requester,
-        "requester_gitlab_id": request.requester_gitlab_id,
-        "token_type": draft.token_type.value,
-        "target": draft.target,
-        "name": draft.name,
-        "scopes": [s.value for s in draft.scopes],
-        "access_level": int(draft.access_level) if draft.access_level else None,
-        "expires_on": draft.expires_on,
-        "reason": draft.reason,
-        "delivery": draft.delivery.value,
-        "variable_project": draft.variable_project,
-        "variable_key": draft.variable_key,
-        "state": request.state.value,
-        "created_at": request.created_at,
-        "pending_until": request.pending_until,
-        "required_approvals": request.required_approvals,
-        "risk_flags": list(request.risk_flags),
-        "approvals": [[a.approver, a.at.isoformat()] for a in request.approvals],
-        "decided_by": request.decided_by,
-        "deny_reason": request.deny_reason,
-        "gitlab_token_id": request.gitlab_token_id,
-        "failure": request.failure,
-        "token_user_id": request.token_user_id,
-        "card_channel": request.card.channel if request.card else None,
-        "card_ts": request.card.ts if request.card else None,
-        "renews_key": request.renews.key if request.renews else None,
-        "renews_gitlab_id": request.renews.gitlab_id if request.renews else None,
-        "renews_user_id": request.renews.user_id if request.renews else None,
-        "renews_asked_by": request.renews.asked_by if request.renews else None,
-        "claimed_at": request.claimed_at,
-        "unsure_since": request.unsure_since,
-    }
-
-
-def _request(row: TokenRequestRow) -> TokenRequest:
-    draft = RequestDraft(
-        token_type=TokenType(row.token_type),
-        target=row.target,
-        name=row.name,
-        scopes=tuple(Scope(s) for s in row.scopes),
-        access_level=AccessLevel(row.access_level) if row.access_level else None,
-        expires_on=row.expires_on,
-        reason=row.reason,
-        delivery=Delivery(row.delivery),
-        variable_project=row.variable_project,
-        variable_key=row.variable_key,
-    )
-    return TokenRequest(
-        id=row.id,
-        requester=row.requester,
-        requester_gitlab_id=row.requester_gitlab_id,
-        draft=draft,
-        state=RequestState(row.state),
-        created_at=row.created_at,
-        pending_until=row.pending_until,
-        required_approvals=row.required_approvals,
-        risk_flags=tuple(row.risk_flags),
-        approvals=tuple(Approval(who, datetime.fromisoformat(at)) for who, at in row.approvals),
-        decided_by=row.decided_by,
-        deny_reason=row.deny_reason,
-        gitlab_token_id=row.gitlab_token_id,
-        failure=row.failure,
-        token_user_id=row.token_user_id,
-        card=MessageRef(row.card_channel, row.card_ts)
-        if row.card_channel and row.card_ts
-        else None,
-        renews=Renewal(
-            row.renews_key, row.renews_gitlab_id, row.renews_user_id, row.renews_asked_by
-        )
-        if row.renews_key and row.renews_gitlab_id is not None
-        else None,
-        claimed_at=row.claimed_at,
-        unsure_since=row.unsure_since,
-        revision=row.revision,
-    )

@@ -95,7 +95,7 @@ class TokenRequest:
     token_user_id: int | None = None  # the bot user or service account behind the token
     card: MessageRef | None = None
     renews: Renewal | None = None  # a rotation or renewal of an existing token
-    claimed_at: datetime | None = None  # when a worker last took it into PROVISIONING
+    claimed_at: datetime | None = None  # when it last went into PROVISIONING or ROTATING
     # Set before each create or rotate is sent; while set, GitLab may hold a credential of
     # this request that the database does not account for (an answer lost, a crash). The
     # reconciler clears it once GitLab's own list agrees with the database.
@@ -155,8 +155,11 @@ class TokenRequest:
             failure=None,
         )
 
-    def rotating(self, who: str, *, today: date) -> TokenRequest:
-        """Start giving the token a fresh secret; only its requester may, before it expires."""
+    def rotating(self, who: str, *, today: date, now: datetime) -> TokenRequest:
+        """Start giving the token a fresh secret; only its requester may, before it expires.
+
+        `now` is kept as the claim: a rotation left ROTATING longer than the provisioning
+        timeout (its process died) is taken over by the reconciler."""
         if who != self.requester:
             raise RequestError("only the requester can ask for a rotation of this token")
         self._must_be(RequestState.PROVISIONED)
@@ -165,7 +168,7 @@ class TokenRequest:
             raise RequestError(
                 f"this token expired on {expires_on.isoformat()}; request a new one instead"
             )
-        return replace(self, state=RequestState.ROTATING, failure=None)
+        return replace(self, state=RequestState.ROTATING, failure=None, claimed_at=now)
 
     def rotated(self, gitlab_token_id: int, user_id: int | None = None) -> TokenRequest:
         self._must_be(RequestState.ROTATING)
@@ -176,10 +179,12 @@ class TokenRequest:
             token_user_id=user_id if user_id is not None else self.token_user_id,
         )
 
-    def rotation_failed(self) -> TokenRequest:
-        """Back to PROVISIONED: the old token still works."""
+    def rotation_failed(self, *, unsure_since: datetime | None) -> TokenRequest:
+        """Back to PROVISIONED: the old token still works. `unsure_since` is what it was
+        before the rotation was sent (a rotation GitLab may have done unseen is found by
+        the next Rotate, which rotates the live successor; it is not swept as an orphan)."""
         self._must_be(RequestState.ROTATING)
-        return replace(self, state=RequestState.PROVISIONED)
+        return replace(self, state=RequestState.PROVISIONED, unsure_since=unsure_since)
 
     def failed(self, reason: str) -> TokenRequest:
         self._must_be(RequestState.PROVISIONING)
@@ -187,7 +192,7 @@ class TokenRequest:
 
     def sending(self, now: datetime) -> TokenRequest:
         """About to ask GitLab to mint or rotate: until settled, GitLab may hold one more."""
-        self._must_be(RequestState.PROVISIONING)
+        self._must_be(RequestState.PROVISIONING, RequestState.ROTATING)
         return replace(self, unsure_since=now)
 
     def settled(self) -> TokenRequest:

@@ -57,6 +57,15 @@ class RequestRepository(Protocol):
 
     def stale_provisioning(self, claimed_before: datetime) -> list[TokenRequest]: ...
 
+    def stale_rotations(self, claimed_before: datetime) -> list[TokenRequest]:
+        """Requests left ROTATING, claimed and last sent before then (a process died)."""
+
+    def reclaim_rotation(
+        self, request_id: str, claimed_before: datetime, now: datetime
+    ) -> TokenRequest | None:
+        """Take over such a request (still ROTATING, claimed `now`); None if it moved on or
+        someone else took it. One conditional UPDATE: of two reconcilers, one gets it."""
+
     def unsettled(self, unsure_before: datetime) -> list[TokenRequest]:
         """Requests no worker holds whose last create or rotate was sent before then."""
 

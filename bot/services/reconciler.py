@@ -11,6 +11,10 @@ Each run, under a lease so that replicas take turns:
    (the timeout again): every credential bearing its mark that it does not account for is
    revoked if nobody can have received its secret, and reported with a Revoke button if
    someone might have.
+
+Between 2 and 3, a rotation left in ROTATING that long is taken over (rotation_recovery.py):
+back to PROVISIONED on the token GitLab holds live, its requester told when the old secret
+no longer works.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from bot.services.gitlab_errors import GitLabError
 from bot.services.leases import run_exclusively
 from bot.services.minting import Attempt, matches, spec_of
 from bot.services.provisioning import Provisioning, audit_request, carry_out
+from bot.services.rotation_recovery import recover_rotations
 from bot.services.token_requests import RequestDeps
 
 log = logging.getLogger(__name__)
@@ -57,6 +62,10 @@ class ReconcileNotifier(Protocol):
     def orphan(self, orphan: Orphan) -> None:
         """Report a credential people must decide on (the approvals channel)."""
 
+    def rotation_interrupted(self, request: TokenRequest) -> None:
+        """GitLab rotated the token of a rotation left behind, and its new secret was lost:
+        tell the requester the old secret no longer works and Rotate gives a fresh one."""
+
 
 @dataclass(frozen=True, slots=True)
 class ReconcileDeps:
@@ -71,6 +80,7 @@ class Reconciliation:
 
     finished: list[str] = field(default_factory=list)  # taken over and provisioned
     rolled_back: list[str] = field(default_factory=list)  # taken over, back to FAILED
+    rotations: list[str] = field(default_factory=list)  # left rotating, back to provisioned
     settled: int = 0  # unsure requests GitLab now agrees with
     revoked: int = 0  # revokes GitLab confirmed
     revokes_pending: int = 0  # revokes GitLab still did not confirm
@@ -87,6 +97,7 @@ def reconcile(*, deps: ReconcileDeps) -> Reconciliation:
     confirmed, _ = retry_revokes(deps=requests)
     done.revoked += confirmed
     _take_over_stale(deps, done)
+    _recover_rotations(deps, done)
     _settle_unsure(deps, done)
     with requests.uow() as uow:
         done.revokes_pending = len(uow.minted.to_revoke())
@@ -126,6 +137,13 @@ def _take_over_stale(deps: ReconcileDeps, done: Reconciliation) -> None:
             taken = uow.requests.claim_for_provisioning(request.id, now)
             uow.commit()
         _resume(deps, done, taken, "approved but never provisioned")
+
+
+def _recover_rotations(deps: ReconcileDeps, done: Reconciliation) -> None:
+    for recovered in recover_rotations(deps.requests, deps.timeout, done.errors):
+        done.rotations.append(recovered.request.id)
+        if recovered.lost:
+            _tell(deps, partial(_interrupted, request=recovered.request))
 
 
 def _approved_before(request: TokenRequest, before: datetime) -> bool:
@@ -226,6 +244,10 @@ def _report(orphan: Orphan, deps: ReconcileDeps) -> None:
 
 def _finished(notify: ReconcileNotifier, *, outcome: Provisioning) -> None:
     notify.finished(outcome)
+
+
+def _interrupted(notify: ReconcileNotifier, *, request: TokenRequest) -> None:
+    notify.rotation_interrupted(request)
 
 
 def _tell(deps: ReconcileDeps, send: Callable[[ReconcileNotifier], None]) -> None:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, datetime
 
 from bot.domain.access import Action
 from bot.domain.audit import AuditAction
-from bot.domain.credentials import TokenRef
+from bot.domain.credentials import IssuedToken, TokenRef
 from bot.domain.requests import Delivery, RequestError, TokenRequest
 from bot.services.gate import request_subject
 from bot.services.gitlab_errors import GitLabError
@@ -43,33 +43,54 @@ def rotate_request_token(request_id: str, person: Person, *, deps: RequestDeps) 
     its CI/CD variable cannot be written, it waits to be revealed instead.
     """
     who = person.chat_id
-    today = deps.clock().astimezone(UTC).date()
     _may_rotate(request_id, person, deps)
-    with deps.uow() as uow:
-        current = uow.requests.get(request_id)
-        if current is None:
-            raise RequestError(f"there is no request {request_id}")
-        try:
-            rotating = uow.requests.update(current.rotating(who, today=today))
-        except ConcurrentUpdateError:
-            raise RequestError("a rotation of this token is under way already") from None
-        uow.commit()
+    rotating, earlier = _start(request_id, who, deps)
+    try:
+        return _rotate(rotating, earlier, who, deps)
+    except ConcurrentUpdateError:
+        raise RequestError(TAKEN_OVER) from None
+
+
+TAKEN_OVER = (
+    "this rotation took longer than tokenbot waits, and the reconciler took it over; you get"
+    " a message from it, then Rotate works again"
+)
+
+
+def _rotate(
+    rotating: TokenRequest, earlier: datetime | None, who: str, deps: RequestDeps
+) -> Rotation:
+    """Rotate the live credential; every write is guarded by the request's revision."""
+    request_id = rotating.id
     draft = rotating.draft
     old_id = rotating.gitlab_token_id
     try:
         if old_id is None:
             raise RequestError("tokenbot has no GitLab id for this token")
         ref = _live_ref(rotating, old_id, deps)
+        rotating = _save(rotating.sending(deps.clock()), deps)  # its own commit, first
         issued = deps.gitlab.rotate_token(ref, expires_on=draft.expires_on)
     except (GitLabError, RequestError) as exc:
         log.warning("rotating the token of request %s failed: %s", request_id, exc)
         with deps.uow() as uow:
-            back = uow.requests.update(rotating.rotation_failed())
+            back = uow.requests.update(rotating.rotation_failed(unsure_since=earlier))
             audit_request(
                 uow, back, AuditAction.ROTATION_FAILED, deps.clock(), who, reason=str(exc)
             )
             uow.commit()
         return Rotation(back, rotated=False, problem=str(exc))
+    return _record(rotating, issued, earlier, who, deps)
+
+
+def _record(
+    rotating: TokenRequest,
+    issued: IssuedToken,
+    earlier: datetime | None,
+    who: str,
+    deps: RequestDeps,
+) -> Rotation:
+    """Deliver the new secret as the first was, and record the successor."""
+    draft, old_id = rotating.draft, rotating.gitlab_token_id
     problem = None
     if draft.delivery is Delivery.CI_VARIABLE:
         try:
@@ -78,7 +99,8 @@ def rotate_request_token(request_id: str, person: Person, *, deps: RequestDeps) 
             problem = f"the CI/CD variable could not be updated: {exc}"
     now = deps.clock()
     with deps.uow() as uow:
-        done = uow.requests.update(rotating.rotated(issued.record.gitlab_id, issued.record.user_id))
+        done = rotating.rotated(issued.record.gitlab_id, issued.record.user_id)
+        done = uow.requests.update(done if earlier is not None else done.settled())
         if draft.delivery is Delivery.REVEAL or problem is not None:
             uow.secrets.put(done.id, issued.secret, expires_at=now + deps.secret_ttl)
         ids = {"old_gitlab_token_id": str(old_id), "gitlab_token_id": str(issued.record.gitlab_id)}
@@ -87,6 +109,30 @@ def rotate_request_token(request_id: str, person: Person, *, deps: RequestDeps) 
             audit_request(uow, done, AuditAction.FAILED, now, reason=problem)
         uow.commit()
     return Rotation(done, rotated=True, problem=problem)
+
+
+def _start(request_id: str, who: str, deps: RequestDeps) -> tuple[TokenRequest, datetime | None]:
+    """Claim the request for this rotation (ROTATING, claimed now); also when it was unsure
+    before, which a clean answer does not change (the reconciler still checks it)."""
+    now = deps.clock()
+    with deps.uow() as uow:
+        current = uow.requests.get(request_id)
+        if current is None:
+            raise RequestError(f"there is no request {request_id}")
+        today = now.astimezone(UTC).date()
+        try:
+            rotating = uow.requests.update(current.rotating(who, today=today, now=now))
+        except ConcurrentUpdateError:
+            raise RequestError("a rotation of this token is under way already") from None
+        uow.commit()
+    return rotating, current.unsure_since
+
+
+def _save(request: TokenRequest, deps: RequestDeps) -> TokenRequest:
+    with deps.uow() as uow:
+        saved = uow.requests.update(request)
+        uow.commit()
+    return saved
 
 
 def _live_ref(request: TokenRequest, old_id: int, deps: RequestDeps) -> TokenRef:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from slack_sdk import WebClient
 
-from bot.domain.requests import RequestState
+from bot.domain.requests import RequestState, TokenRequest
 from bot.services.provisioning import Provisioning
 from bot.services.reconciler import Orphan
 from bot.slack.blocks import notices
 from bot.slack.blocks.orphans import orphan_report
+from bot.slack.blocks.requests import rotate_offer
 from bot.slack.flow import RequestFlow
 from bot.slack.listeners.delivery import deliver, refresh_card
 
@@ -39,3 +40,7 @@ class SlackReconcileNotifier:
         blocks, text = orphan_report(orphan)
         channel = self._flow.channel_for(orphan.request.draft.target)
         self._client.chat_postMessage(channel=channel, blocks=blocks, text=text)
+
+    def rotation_interrupted(self, request: TokenRequest) -> None:
+        blocks, text = rotate_offer(request, notices.rotation_interrupted(request))
+        self._client.chat_postMessage(channel=request.requester, blocks=blocks, text=text)

@@ -6,7 +6,7 @@ Listeners send these as they are (mrkdwn); nothing here takes text that is alrea
 from __future__ import annotations
 
 from bot.domain.expiry import shown_expiry
-from bot.domain.requests import RequestDraft, TokenRequest
+from bot.domain.requests import Delivery, RequestDraft, TokenRequest
 from bot.slack import ids
 from bot.slack import text as t
 
@@ -121,6 +121,24 @@ def rotated_by(by: str, request: TokenRequest) -> str:
         f"{t.mention(by)} rotated it: the old secret no longer works; the new one, valid until"
         f" {_expiry(request.draft)}, went to {t.mention(request.requester)}."
     )
+
+
+def rotation_interrupted(request: TokenRequest) -> str:
+    """The reconciler finished a rotation a stopped tokenbot left behind: GitLab rotated
+    the token, and nobody holds the new secret."""
+    draft = request.draft
+    text = (
+        f"Your rotation of {_name(draft)} on {_where(draft.target)} was interrupted: GitLab"
+        " gave the token a new secret, but tokenbot was stopped before it could hand it to"
+        " you. The old secret no longer works. Click Rotate token to get a fresh one."
+    )
+    if draft.delivery is Delivery.CI_VARIABLE:
+        text += (
+            f" The CI/CD variable {_where(draft.variable_key)} of"
+            f" {_where(draft.variable_project)} still holds the old secret; Rotate token"
+            " writes the fresh one into it."
+        )
+    return text
 
 
 def rotation_refused(by: str) -> str:
