@@ -9,6 +9,7 @@ import gitlab
 import requests
 
 from bot.gitlab.http import BudgetedAdapter, RateBudget, RetryPolicy, report_response
+from bot.gitlab.server_pace import ServerPace
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +40,9 @@ def build_client(options: ClientOptions) -> tuple[gitlab.Gitlab, RateBudget | No
     """A python-gitlab client whose every request goes through the budgeted adapter."""
     budget = RateBudget(options.requests_per_second) if options.requests_per_second else None
     session = requests.Session()
-    adapter = BudgetedAdapter(budget=budget, retry=options.retry, pool_maxsize=options.pool_size)
+    adapter = BudgetedAdapter(
+        budget=budget, retry=options.retry, pool_maxsize=options.pool_size, pace=ServerPace()
+    )
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     session.hooks["response"].append(report_response)  # outcomes for metrics, see http.py

@@ -22,6 +22,8 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
+from bot.gitlab.server_pace import ServerPace
+
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 # A POST or PATCH is repeated only when GitLab certainly did nothing: it throttled the request
 # (429) or failed in the application (500: Rails rolled back). A 502/503/504 from the proxy, a
@@ -139,11 +141,13 @@ class BudgetedAdapter(HTTPAdapter):
         retry: RetryPolicy,
         sleep: Callable[[float], None] = time.sleep,
         pool_maxsize: int = 32,
+        pace: ServerPace | None = None,
     ) -> None:
         super().__init__(pool_connections=4, pool_maxsize=pool_maxsize, max_retries=0)
         self._budget = budget
         self._retry = retry
         self._sleep = sleep
+        self._pace = pace  # GitLab's own RateLimit-* quota, below the budget's ceiling
 
     def send(  # type: ignore[override]
         self, request: requests.PreparedRequest, **kwargs: Any
@@ -151,11 +155,15 @@ class BudgetedAdapter(HTTPAdapter):
         deadline = time.monotonic() + self._retry.total_seconds
         attempt = 0
         while True:
+            if self._pace is not None:
+                self._pace.wait()
             if self._budget is not None:
                 self._budget.acquire()
             unsafe = (request.method or "GET").upper() in UNSAFE_METHODS
             try:
                 response = super().send(request, **kwargs)
+                if self._pace is not None:
+                    self._pace.observe(response.headers)
             except (requests.ConnectionError, requests.Timeout) as exc:
                 wait = self._retry.backoff(attempt)
                 if (unsafe and not never_sent(exc)) or not self._may_retry(attempt, wait, deadline):

@@ -19,6 +19,7 @@ from bot.sandbox.params import decode_body, decode_form
 from bot.sandbox.request_log import RequestLog
 from bot.sandbox.routing import Context
 from bot.sandbox.state import Clock, SandboxState, utc_now
+from bot.sandbox.throttle import Throttle, caller_key, throttled
 from bot.sandbox.web_routes import is_web_path, respond_web
 
 StartResponse = Callable[[str, list[tuple[str, str]]], Callable[[bytes], object]]
@@ -37,6 +38,7 @@ class GitlabSimulator:
         self.state = SandboxState(clock=clock)
         self.faults = FaultInjector()
         self.requests = RequestLog()
+        self.throttle = Throttle()  # off until `throttle.configure(limit=...)`
         # The server sets this so `Link` headers and web URLs point back at it.
         self.base_url = base_url
         self._router = build_router()
@@ -54,7 +56,7 @@ class GitlabSimulator:
             failure = plan.failure
             if failure is None or failure.after:
                 # The work, committed under the state lock, which `_respond` has released.
-                response = self._respond(environ, method, path, body)
+                response = self._throttled(environ, method, path, body)
             else:
                 response = failure_response(failure)  # failing first: nothing is done
             if plan.late_delay_s > 0:
@@ -71,6 +73,21 @@ class GitlabSimulator:
             return _send(response, start_response, include_body=method != "HEAD")
         finally:
             self.requests.finish(method, path, status, started)
+
+    def _throttled(
+        self, environ: dict[str, Any], method: str, path: str, body: bytes
+    ) -> ApiResponse:
+        """The answer, counted by the API throttle (with its `RateLimit-*` headers)."""
+        if not path.startswith(f"{API_PREFIX}/"):
+            return self._respond(environ, method, path, body)
+        allowed, headers = self.throttle.count(caller_key(environ))
+        if allowed:
+            response = self._respond(environ, method, path, body)
+        else:
+            status, text = throttled()
+            response = ApiResponse(status, headers={"Content-Type": "text/plain"}, text=text)
+        response.headers.update(headers)
+        return response
 
     def _respond(self, environ: dict[str, Any], method: str, path: str, body: bytes) -> ApiResponse:
         try:

@@ -18,11 +18,16 @@ def main() -> None:
     parser.add_argument("--projects", type=int, default=2000)
     parser.add_argument("--tokens-per-project", type=int, default=1)
     parser.add_argument("--latency-ms", type=float, default=50.0)
+    parser.add_argument(
+        "--gitlab-limit", type=int, default=0, help="RateLimit-* throttle per minute (0: off)"
+    )
     args = parser.parse_args()
     sim = GitlabSimulator()
     tree = generate_tree(sim, projects=args.projects, tokens_per_project=args.tokens_per_project)
     with SandboxServer(sim) as server:
         sim.faults.latency(args.latency_ms)
+        if args.gitlab_limit:
+            sim.throttle.configure(limit=args.gitlab_limit, period_s=60)
         print(
             json.dumps(
                 {
@@ -35,11 +40,16 @@ def main() -> None:
             flush=True,
         )
         for line in sys.stdin:
-            if line.strip() == "stats":
+            if line.strip() == "clear":
+                sim.requests.clear()
+                sim.throttle.configure(limit=sim.throttle.limit, period_s=60)
+                print("{}", flush=True)
+            elif line.strip() == "stats":
                 print(
                     json.dumps(
                         {
                             "requests": sim.requests.count(),
+                            "throttled": sim.requests.count(status=429),
                             "peak_rate_1s": sim.requests.peak_rate(window_s=1.0),
                             "peak_in_flight": sim.requests.peak_in_flight,
                         }

@@ -9,6 +9,7 @@ administrators, with `projects_with_write_access`/`projects_with_readonly_access
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 
 from bot.domain.credentials import InventoryProgress, PlaceTokens
@@ -167,3 +168,17 @@ def test_the_manage_api_refused_to_a_non_owner_falls_back_to_each_place(
     company.sim.requests.clear()
     _, owner_less = _places(company, secret)
     assert any("no credentials inventory API (403" in e for e in owner_less)
+
+
+def test_the_inventory_paces_itself_at_gitlabs_reported_quota(company: Company) -> None:
+    # 10 a second: at 400/s the walk would run into 429s; spread over each window, it
+    # keeps (nearly: a window may turn while requests are in flight) within the quota.
+    company.sim.throttle.configure(limit=10, period_s=1)
+    started = time.monotonic()
+    records = list(company.gateway(requests_per_second=400.0).inventory(["acme"]))
+    elapsed = time.monotonic() - started
+    made = company.sim.requests.count()
+    assert records
+    assert made > 15
+    assert company.sim.requests.count(status=429) <= 2
+    assert elapsed > (made - 10) / 10 * 0.8  # about GitLab's 10/s, not the budget's 400/s
