@@ -35,6 +35,7 @@ from bot.services.compensation import retire, retry_revokes
 from bot.services.gitlab_errors import GitLabError
 from bot.services.leases import run_exclusively
 from bot.services.minting import Attempt, matches, spec_of
+from bot.services.ports import ConcurrentUpdateError
 from bot.services.provisioning import Provisioning, audit_request, carry_out
 from bot.services.rotation_recovery import recover_rotations
 from bot.services.token_requests import RequestDeps
@@ -180,6 +181,8 @@ def _settle_unsure(deps: ReconcileDeps, done: Reconciliation) -> None:
             continue  # an unconfirmed rotation stays unsure: it is never sent again blindly
         try:
             _settle(request, deps, done)
+        except ConcurrentUpdateError:
+            continue  # someone acted on it meanwhile: the next run looks again
         except GitLabError as exc:
             done.errors.append(f"request {request.id}: {exc}")
             log.warning("could not check request %s with GitLab: %s", request.id, exc)

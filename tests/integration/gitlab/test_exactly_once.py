@@ -58,6 +58,7 @@ class Clock:
 class Told:
     finished: list[Provisioning] = field(default_factory=list)
     orphans: list[Orphan] = field(default_factory=list)
+    interrupted: list[TokenRequest] = field(default_factory=list)  # rotations left behind
 
 
 class Notifier:
@@ -69,6 +70,9 @@ class Notifier:
 
     def orphan(self, orphan: Orphan) -> None:
         self._told.orphans.append(orphan)
+
+    def rotation_interrupted(self, request: TokenRequest) -> None:
+        self._told.interrupted.append(request)
 
 
 @dataclass
