@@ -53,7 +53,7 @@ def parse_policy(raw: Mapping[str, Any], defaults: PolicyDefaults) -> RequestPol
     left_out = sorted(set(raw) - set(_TOP_KEYS) - {t.value for t in types})
     if left_out:
         raise ValueError(f"{left_out[0]}: configured, but {left_out[0]} is not in types")
-    requesters = _groups(raw.get("requesters", []), "requesters")
+    requesters = _groups(raw["requesters"], "requesters") if "requesters" in raw else ()
     rules = {t: _rule(t, _table(raw, t.value), defaults, requesters) for t in types}
     return RequestPolicy(
         rules=rules,
@@ -192,6 +192,10 @@ def _groups(value: Any, key: str) -> tuple[str, ...]:
     groups = tuple(g.strip("/") for g in _strings(value, key))
     if any(not g for g in groups):
         raise ValueError(f"{key}: a group path cannot be empty")
+    if not groups:
+        raise ValueError(
+            f"{key}: an empty list would let nobody request; leave the key out to let anyone"
+        )
     return groups
 
 

@@ -114,14 +114,27 @@ def _across_offerings(row: FeatureRow, platform: Platform) -> Verdict:
         offering: verdict(row, Platform(offering, platform.tier, platform.version))
         for offering in (Offering.GITLAB_COM, Offering.SELF_MANAGED, Offering.DEDICATED)
     }
-    if len({found.availability for found in by_offering.values()}) == 1:
-        return by_offering[Offering.GITLAB_COM]
     where = "; ".join(f"on {o.label} they {found.reason}" for o, found in by_offering.items())
-    return Verdict(
-        row.feature,
-        Availability.UNKNOWN,
-        f"depend on the offering, which is unknown (TOKENBOT_GITLAB_OFFERING): {where}",
-    )
+    answers = {found.availability for found in by_offering.values()}
+    if len(answers) > 1:
+        return Verdict(
+            row.feature,
+            Availability.UNKNOWN,
+            f"depend on the offering, which is unknown (TOKENBOT_GITLAB_OFFERING): {where}",
+        )
+    (same,) = answers
+    reasons = {found.reason.replace(o.label, "{}") for o, found in by_offering.items()}
+    if len(reasons) == 1:  # the same words for every offering: say them once
+        return Verdict(row.feature, same, reasons.pop().replace("{}", "every offering"))
+    return Verdict(row.feature, same, f"{_EVERYWHERE[same]} on every offering: {where}")
+
+
+_EVERYWHERE = {
+    Availability.YES: "are available",
+    Availability.NO: "are missing",
+    Availability.SETTING: "need a setting",
+    Availability.UNKNOWN: "are not settled",
+}
 
 
 def _version_check(row: FeatureRow, platform: Platform) -> _Check:

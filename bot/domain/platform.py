@@ -58,11 +58,11 @@ class Platform:
 def parse_version(version: str) -> Version | None:
     """`18.6.1-ee` → (18, 6); None for anything else."""
     parts = version.strip().split(".")
-    if len(parts) < 2 or not parts[0].isdigit():
+    if len(parts) < 2 or not (parts[0].isascii() and parts[0].isdigit()):
         return None
     minor = ""
     for char in parts[1]:
-        if not char.isdigit():
+        if not (char.isascii() and char.isdigit()):
             break
         minor += char
     return (int(parts[0]), int(minor)) if minor else None

@@ -65,12 +65,27 @@ def approvals_needed(request: TokenRequest, deps: RequestDeps) -> int:
 
 
 def provisioning_refusal(request: TokenRequest, deps: RequestDeps) -> str | None:
-    """Why an approved new token may not be made under today's policy (None: it may)."""
+    """Why an approved new token may not be made, or a renewal (its Retry too) carried out,
+    under today's policy (None: it may). A renewal the settings let through without approval
+    is not held to the approval count; a rotation (same expiry, same power) is not checked."""
+    if request.renews is not None:
+        return policy_refusal(request, deps) if _extends(request, deps) else None
     refusal = policy_refusal(request, deps)
     need, given = approvals_needed(request, deps), len(request.approvals)
     if refusal is None and given < need:
         refusal = f"policy now asks {need} approvals for this request and it has {given}"
     return refusal
+
+
+def _extends(request: TokenRequest, deps: RequestDeps) -> bool:
+    """Does this renewal move the token's expiry past what the inventory knows?"""
+    assert request.renews is not None  # noqa: S101 - only asked of renewals
+    with deps.uow() as uow:
+        token = uow.inventory.get(request.renews.key)
+    wanted = request.draft.expires_on
+    if token is None or token.expires_on is None or wanted is None:
+        return True  # nothing to compare with: hold it to the policy
+    return wanted > token.expires_on
 
 
 def member_groups(

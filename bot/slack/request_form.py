@@ -10,6 +10,7 @@ from typing import Any
 from bot.domain.request_policy import UNDATED, Problem, RequestPolicy
 from bot.domain.requests import Delivery, RequestDraft
 from bot.domain.tokens import ROLE_BEARING, AccessLevel, Scope, TokenType
+from bot.slack.blocks.request_forms import nothing_to_request_modal
 from bot.slack.blocks.requests import request_modal
 from bot.slack.parse import form_value
 
@@ -27,6 +28,8 @@ def policy_form(
     """The request modal offering the types, scopes, roles and lifetime policy allows: for
     the chosen type, or (before one is chosen) what any allowed type may have."""
     types = policy.types
+    if not types:
+        return nothing_to_request_modal()
     kind = token_type if token_type in types else None
     if kind is None:
         scope_choices = [s for s in Scope if any(s in policy.scopes_for(t) for t in types)]

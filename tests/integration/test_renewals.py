@@ -265,3 +265,55 @@ def test_a_token_tokenbot_put_in_a_ci_variable_is_rewritten_or_kept_for_reveal(
     assert gitlab.revoked[-1].gitlab_id == done.request.gitlab_token_id  # only the rotated one
     _, secret = reveal_now(again.id, OWNER, deps=deps.requests)
     assert secret.reveal().startswith("glpat-")
+
+
+# ---------------------------------------------------------------- Retry under today's policy
+def _tightened() -> RequestPolicy:
+    """Project tokens at most 7 days, only for members of acme/admins, read_repository only."""
+    from bot.domain.request_policy import TypeRule
+
+    rule = TypeRule(
+        frozenset({Scope.READ_REPOSITORY}), max_lifetime_days=7, requesters=("acme/admins",)
+    )
+    return RequestPolicy(rules={TokenType.PROJECT_ACCESS_TOKEN: rule})
+
+
+def test_a_failed_renewal_retried_after_the_policy_tightened_is_refused(
+    gitlab: FakeGitLab, uow: Callable[[], SqlUnitOfWork]
+) -> None:
+    """Found by an attack review: Retry of a renewal skipped the policy and could extend a
+    token past today's maximum lifetime."""
+    from dataclasses import replace
+
+    _list(gitlab)
+    _sync(gitlab, uow, OWNER.chat_id)
+    deps = _deps(gitlab, uow, RenewApproval.NEVER)
+    far = TODAY + timedelta(days=300)
+    request = renew_tracked_token(
+        KEY, OWNER, expires_on=far, reason="the export still runs nightly", deps=deps
+    )
+    gitlab.fail_rotate = GitLabError("GitLab is down")
+    assert provision_request(request.id, deps=deps.requests).request.state is RequestState.FAILED
+    gitlab.fail_rotate = None
+    rotated_before = list(gitlab.rotated)
+    retried = provision_request(request.id, deps=replace(deps.requests, policy=_tightened()))
+    assert retried.request.state is RequestState.FAILED
+    assert "policy no longer allows this request" in (retried.request.failure or "")
+    assert "at most 7 days" in (retried.request.failure or "")
+    assert gitlab.rotated == rotated_before  # nothing was sent to GitLab
+
+
+def test_a_rotation_keeps_its_power_and_is_not_held_to_a_tighter_policy(
+    gitlab: FakeGitLab, uow: Callable[[], SqlUnitOfWork]
+) -> None:
+    """Rotate gives a fresh secret with the same expiry, scopes and role: the gate decides."""
+    from dataclasses import replace
+
+    _list(gitlab)
+    _sync(gitlab, uow, OWNER.chat_id)
+    deps = _deps(gitlab, uow)
+    deps = replace(deps, requests=replace(deps.requests, policy=_tightened()))
+    request = rotate_tracked_token(KEY, OWNER, deps=deps)
+    assert provision_request(request.id, deps=deps.requests).request.state is (
+        RequestState.PROVISIONED
+    )

@@ -141,3 +141,21 @@ def test_every_verdict_has_a_reason_that_reads_after_the_label(
         found = verdict(row, Platform(offering, tier, version))
         assert found.reason
         assert found.reason.split()[0] in {"are", "need", "were", "depend"}, found.reason
+
+
+def test_an_unknown_offering_where_all_agree_does_not_name_one_of_them() -> None:
+    """Found by an attack review: 'are not on GitLab.com' for a row missing everywhere."""
+    found = verdict(ROWS[F.FINE_GRAINED_PATS_FOR_OTHERS], Platform(Offering.UNKNOWN, FREE, (18, 6)))
+    assert found.no
+    assert found.reason.startswith("are missing on every offering: on GitLab.com they")
+    same = verdict(ROWS[F.FINE_GRAINED_PATS], Platform(Offering.UNKNOWN, FREE, (18, 6)))
+    assert same.reason == "need GitLab 19.2 or later (this is 18.6)"
+    everywhere = verdict(ROWS[F.SELF_ROTATE], Platform(Offering.UNKNOWN, FREE, (19, 6)))
+    assert everywhere.reason == "are available on every offering, GitLab 17.9 and later"
+
+
+@pytest.mark.parametrize("text", ["²³.1", "18.٦", "", "19", "v18.6"])
+def test_versions_with_other_digits_or_no_minor_are_not_versions(text: str) -> None:
+    from bot.domain.platform import parse_version
+
+    assert parse_version(text) is None

@@ -133,6 +133,12 @@ def test_one_approval_when_risky_if_two_approvals_are_off() -> None:
         ({"risky": {"group_wide": "yes"}}, "risky.group_wide: must be true or false"),
         ({"risky": {"lifetime_over_days": 0}}, "risky.lifetime_over_days: 0 is not 1 to 365"),
         ({"risky": {"types": []}}, "risky.types: unknown key; expected scopes, roles"),
+        # An empty list read as "anyone" would open a type the docs say it closes.
+        ({"requesters": []}, "requesters: an empty list would let nobody request"),
+        (
+            {"requesters": ["acme/admins"], "project_access_token": {"requesters": []}},
+            "project_access_token.requesters: an empty list would let nobody request",
+        ),
     ],
 )
 def test_a_bad_policy_is_one_line_naming_the_key(raw: dict[str, Any], message: str) -> None:

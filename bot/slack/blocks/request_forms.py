@@ -13,6 +13,7 @@ from slack_sdk.models.blocks import (
     Option,
     PlainTextInputElement,
     RadioButtonsElement,
+    SectionBlock,
     StaticMultiSelectElement,
     StaticSelectElement,
 )
@@ -77,6 +78,25 @@ def request_modal(
         submit="Request",
         close="Cancel",
         blocks=blocks,
+    )
+    return view.to_dict()
+
+
+NOTHING_TO_REQUEST = (
+    "Nothing can be requested here: the request policy (TOKENBOT_POLICY) allows no token type"
+    " that this GitLab can make. Ask the people who run tokenbot; `tokenbot check` lists what"
+    " this GitLab can do."
+)
+
+
+def nothing_to_request_modal() -> dict[str, Any]:
+    """In place of the form when no type may be requested: a select needs options."""
+    view = View(
+        type="modal",
+        callback_id=ids.REQUEST_SUBMIT,
+        title="Request a GitLab token",
+        close="Close",
+        blocks=[SectionBlock(text=NOTHING_TO_REQUEST)],
     )
     return view.to_dict()
 

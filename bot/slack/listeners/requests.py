@@ -110,8 +110,8 @@ def _open_form(
     view = form_view(
         flow,
         token_type=TokenType(token_type) if token_type in REQUESTABLE else None,
-        scopes=tuple(Scope(s) for s in scopes if s in _SCOPE_VALUES),
-        role=AccessLevel(role) if role in _ROLE_VALUES else None,
+        scopes=tuple(Scope(s) for s in scopes if isinstance(s, str) and s in _SCOPE_VALUES),
+        role=AccessLevel(role) if isinstance(role, int) and role in _ROLE_VALUES else None,
         lifetime_days=days if isinstance(days, int) and 0 < days <= 3650 else None,
     )
     client.views_open(trigger_id=trigger, view=view)
@@ -128,6 +128,13 @@ def _prefill(raw: str) -> Mapping[str, Any]:
 
 _SCOPE_VALUES = frozenset(s.value for s in Scope)
 _ROLE_VALUES = frozenset(int(r) for r in AccessLevel)
+
+
+def _role_of(value: object) -> AccessLevel | None:
+    """A role the form's select can hold ("30"); anything else (forged) is no role."""
+    if not isinstance(value, str) or not value.isascii() or not value.isdigit():
+        return None
+    return AccessLevel(int(value)) if int(value) in _ROLE_VALUES else None
 
 
 def _register_form(app: App, flow: RequestFlow) -> None:
@@ -156,8 +163,8 @@ def _register_form(app: App, flow: RequestFlow) -> None:
             view=form_view(
                 flow,
                 token_type=TokenType(chosen) if chosen in REQUESTABLE else None,
-                scopes=tuple(Scope(s) for s in picked if s in _SCOPE_VALUES),
-                role=AccessLevel(int(role)) if role in {str(r) for r in _ROLE_VALUES} else None,
+                scopes=tuple(Scope(s) for s in picked if isinstance(s, str) and s in _SCOPE_VALUES),
+                role=_role_of(role),
             ),
         )
 
