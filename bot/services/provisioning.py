@@ -83,7 +83,7 @@ def carry_out(attempt: Attempt, *, create: bool = True) -> Provisioning:
         _may_receive(claimed, deps)
         # What policy allows may have tightened since approval. A resumed attempt may find
         # what GitLab made already, and finishes it (the reconciler's job, not a new token).
-        refusal = provisioning_refusal(claimed, deps) if create and not claimed.renews else None
+        refusal = provisioning_refusal(claimed, deps) if create else None
     except (NotAllowedError, GitLabError) as exc:
         return _record_failure(attempt, str(exc))
     if refusal is not None:
