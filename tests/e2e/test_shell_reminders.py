@@ -6,8 +6,11 @@ company Acme, whose tokens expire relative to the day the sandbox starts (day 0)
     release-bot          project token, acme/web/storefront          expired 3 days ago
     nightly-sync         service account token, acme (group)          2 days left
     ci-deploy            project token, acme/payments/checkout-api    5 days left
+    bob-laptop           bob's own PAT, kept under acme               6 days left
     k8s-pull             deploy token, acme/payments/checkout-api     10 days left
+    k8s-deploy           deploy key, acme/payments/checkout-api       12 days left
     platform-automation  group token, acme/platform                   14 days left
+    carol-old-script     carol's own PAT, kept under acme             20 days left
     reporting            project token, acme/payments/ledger          25 days left
 
 With the default thresholds (30, 14, 7, 3, 1 and the expiry day), which reminder prints on
@@ -38,8 +41,11 @@ DEMO_DAY_0 = [
     ("release-bot", None),  # expired on ..., 3 days ago: filled in with the start date
     ("nightly-sync", "expires in 2 days"),
     ("ci-deploy", "expires in 5 days"),
+    ("bob-laptop", "expires in 6 days"),
     ("k8s-pull", "expires in 10 days"),
+    ("k8s-deploy", "expires in 12 days"),
     ("platform-automation", "expires in 14 days"),
+    ("carol-old-script", "expires in 20 days"),
     ("reporting", "expires in 25 days"),
 ]
 Posted = dict[int, list[tuple[str, str]]]
@@ -101,7 +107,7 @@ def test_each_day_prints_exactly_the_reminders_its_sweep_posts(chats: list[Chat]
     def on(days: int) -> str:
         return (day_0 + timedelta(days=days)).isoformat()
 
-    assert "Synced the watched groups (acme) from GitLab: 14 places, 13 credentials" in (
+    assert "Synced the watched groups (acme) from GitLab: 15 places, 27 credentials" in (
         chat.greeting
     )
     first = posted(chat.greeting, day_0)
@@ -130,26 +136,42 @@ def test_each_day_prints_exactly_the_reminders_its_sweep_posts(chats: list[Chat]
     week = chat.type(f"time {on(12)}")
     assert posted(week, day_0) == {
         2: [("nightly-sync", "expired today"), ("ci-deploy", "expires in 3 days")],
-        3: [("k8s-pull", "expires in 7 days")],
+        3: [("bob-laptop", "expires in 3 days"), ("k8s-pull", "expires in 7 days")],
         4: [("ci-deploy", "expires tomorrow")],
-        5: [("ci-deploy", "expired today")],
+        5: [
+            ("ci-deploy", "expired today"),
+            ("bob-laptop", "expires tomorrow"),
+            ("k8s-deploy", "expires in 7 days"),
+        ],
+        6: [("bob-laptop", "expired today"), ("carol-old-script", "expires in 14 days")],
         7: [("k8s-pull", "expires in 3 days"), ("platform-automation", "expires in 7 days")],
-        9: [("k8s-pull", "expires tomorrow")],
+        9: [("k8s-pull", "expires tomorrow"), ("k8s-deploy", "expires in 3 days")],
         10: [("k8s-pull", "expired today")],
-        11: [("platform-automation", "expires in 3 days"), ("reporting", "expires in 14 days")],
+        11: [
+            ("k8s-deploy", "expires tomorrow"),
+            ("platform-automation", "expires in 3 days"),
+            ("reporting", "expires in 14 days"),
+        ],
+        12: [("k8s-deploy", "expired today")],
     }
     assert f"It is now {on(12)} (" in week
-    assert "11 daily sweeps ran, 8 with reminders." in week
+    assert "11 daily sweeps ran, 10 with reminders." in week
     later = chat.type("time +2w")
     assert posted(later, day_0) == {
-        13: [("platform-automation", "expires tomorrow")],
+        13: [
+            ("platform-automation", "expires tomorrow"),
+            ("carol-old-script", "expires in 7 days"),
+        ],
         14: [("platform-automation", "expired today")],
+        17: [("carol-old-script", "expires in 3 days")],
         18: [("reporting", "expires in 7 days")],
+        19: [("carol-old-script", "expires tomorrow")],
+        20: [("carol-old-script", "expired today")],
         22: [("reporting", "expires in 3 days")],
         24: [("reporting", "expires tomorrow")],
         25: [("reporting", "expired today")],
     }
-    assert "14 daily sweeps ran, 6 with reminders." in later
+    assert "14 daily sweeps ran, 9 with reminders." in later
     quiet = chat.type("time +1w")  # everything was reminded of once per threshold already
     assert posted(quiet, day_0) == {}
     assert "7 daily sweeps ran; none had anything to post." in quiet
@@ -170,10 +192,10 @@ def test_each_day_prints_exactly_the_reminders_its_sweep_posts(chats: list[Chat]
 
     listed = chat.type("reminders")
     assert re.search(
-        rf"^6 +expired +{on(25)} +project_access_token +reporting .* expiry$", listed, re.M
+        rf"^9 +expired +{on(25)} +project_access_token +reporting .* expiry$", listed, re.M
     )
     assert re.search(
-        r"^8 +57d +\S+ +group_access_token +payments-audit .* active +-$", listed, re.M
+        r"^21 +57d +\S+ +group_access_token +payments-audit .* active +-$", listed, re.M
     )
     code, err = chat.leave()
     assert code == 0, err
@@ -207,8 +229,12 @@ def test_a_developer_is_refused_and_a_maintainer_silences_and_claims(chats: list
 
     days = posted(chat.type("time +11d"), day_0)
     assert [name for day in days.values() for name, _ in day if name == "ci-deploy"] == []
-    assert days[3] == [("k8s-pull", "expires in 7 days")]  # the others go on as before
+    assert days[3] == [  # the others go on as before
+        ("bob-laptop", "expires in 3 days"),
+        ("k8s-pull", "expires in 7 days"),
+    ]
     assert days[11] == [
+        ("k8s-deploy", "expires tomorrow"),
         ("platform-automation", "expires in 3 days"),
         ("reporting", "expires in 14 days"),
     ]
@@ -253,7 +279,8 @@ def test_revoke_asks_first_then_revokes_in_gitlab(chats: list[Chat]) -> None:
     assert days == {
         1: [("nightly-sync", "expires tomorrow")],
         2: [("nightly-sync", "expired today")],  # ci-deploy's 3 days left: not reminded
-        3: [("k8s-pull", "expires in 7 days")],
+        3: [("bob-laptop", "expires in 3 days"), ("k8s-pull", "expires in 7 days")],
+        5: [("bob-laptop", "expires tomorrow"), ("k8s-deploy", "expires in 7 days")],
     }
     assert re.search(
         rf"^{ci_deploy} +expired +\S+ +project_access_token +ci-deploy .* revoked +7d$",
