@@ -9,7 +9,6 @@ administrators, with `projects_with_write_access`/`projects_with_readonly_access
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
 
 from bot.domain.credentials import InventoryProgress, PlaceTokens
@@ -171,14 +170,14 @@ def test_the_manage_api_refused_to_a_non_owner_falls_back_to_each_place(
 
 
 def test_the_inventory_paces_itself_at_gitlabs_reported_quota(company: Company) -> None:
-    # 10 a second: at 400/s the walk would run into 429s; spread over each window, it
-    # keeps (nearly: a window may turn while requests are in flight) within the quota.
+    # 10 a second: at 400/s the walk would run into 429s (about one per worker in flight
+    # once the window is spent). Spread over each window, it is answered in (nearly: a window
+    # may turn while requests are in flight) every request, so it spans several windows
+    # without being refused. No clock is asserted: the simulator's answers are the measure.
     company.sim.throttle.configure(limit=10, period_s=1)
-    started = time.monotonic()
     records = list(company.gateway(requests_per_second=400.0).inventory(["acme"]))
-    elapsed = time.monotonic() - started
     made = company.sim.requests.count()
+    refused = company.sim.requests.count(status=429)
     assert records
-    assert made > 15
-    assert company.sim.requests.count(status=429) <= 2
-    assert elapsed > (made - 10) / 10 * 0.8  # about GitLab's 10/s, not the budget's 400/s
+    assert made - refused > 15  # more than one window's quota was answered
+    assert refused <= 2
