@@ -154,6 +154,18 @@ class SettingsFields(BaseSettings):
         description="Whether Renew on a reminder goes through approval: `never`, `risky`"
         " (when the renewed token would carry a risk flag) or `always`.",
     )
+    tokenbot_handoff_hours: Annotated[int, Field(ge=1, le=720)] = Field(
+        72,
+        description="How long a hand-off rotation keeps the old token working beside its"
+        " successor, in hours: the old one is revoked once the successor is seen in use, or"
+        " when this deadline passes. See docs/handoff.md.",
+    )
+    tokenbot_gitlab_webhook_secret: SecretStr | None = Field(
+        None,
+        description="Secret token GitLab sends in `X-Gitlab-Token` with each webhook to"
+        " `POST /gitlab/webhook`; without it the endpoint answers 401 to everything."
+        " `tokenbot webhooks install` registers hooks with it. See docs/webhooks.md.",
+    )
     tokenbot_self_rotate_days: Annotated[int, Field(ge=1, le=364)] | None = Field(
         None,
         description="Rotate the bot's own GitLab token when this many days or fewer are"

@@ -207,3 +207,28 @@ class LinkStateRow(SQLModel, table=True):
     chat_name: str = Field(default="", max_length=255)
     gitlab_user_id: int | None = None
     gitlab_username: str | None = Field(default=None, max_length=255)
+
+
+class HandoffRow(SQLModel, table=True):
+    """A hand-off rotation: the old token stays live beside its successor until one goes."""
+
+    __tablename__ = "handoffs"
+
+    request_id: str = Field(primary_key=True, max_length=64)
+    token_type: str = Field(max_length=64)
+    target: str = Field(max_length=512)
+    old_key: str = Field(max_length=96, index=True)
+    old_gitlab_id: int
+    old_user_id: int | None = None
+    successor_key: str = Field(max_length=96, index=True)
+    successor_gitlab_id: int
+    successor_user_id: int | None = None
+    owner: str = Field(max_length=64)
+    started_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
+    deadline: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
+    state: str = Field(max_length=16, index=True)  # active, completed, cancelled
+    outcome: str | None = Field(default=None, max_length=16)  # used, deadline, now, cancelled
+    successor_used_at: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime))
+    finished_at: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime))
+    finished_by: str | None = Field(default=None, max_length=64)
+    version: int = Field(default=1)

@@ -34,6 +34,16 @@ class AuditAction(StrEnum):
     COMPENSATED = "compensated"  # GitLab confirmed that revoke
     RECONCILED = "reconciled"  # the reconciler finished or rolled back a request
     ORPHAN_REPORTED = "orphan_reported"  # a marked credential tokenbot cannot account for
+    # Hand-off rotation (bot/services/handoff*.py); request_id is the rotation's request:
+    HANDOFF_STARTED = "handoff_started"  # a successor minted beside the live old token
+    HANDOFF_SUCCESSOR_USED = "handoff_successor_used"  # GitLab saw the successor in use
+    HANDOFF_COMPLETED = "handoff_completed"  # the old token revoked (used, deadline, at once)
+    HANDOFF_CANCELLED = "handoff_cancelled"  # the successor revoked, the old one kept
+    # CI/CD job token access (request_id is the access request's id):
+    JOB_TOKEN_ALLOWED = "job_token_allowed"  # a source added to a project's allowlist
+    JOB_TOKEN_REMOVED = "job_token_removed"  # that entry removed again
+    # Webhooks (request_id is "group:<path>"):
+    WEBHOOK_INSTALLED = "webhook_installed"  # tokenbot registered its hook on a group
     # On a person (the event's request_id is then "person:<chat id>"):
     LINKED = "linked"  # linked to the GitLab user who signed in
     UNLINKED = "unlinked"
