@@ -50,6 +50,7 @@ def columns(request: TokenRequest) -> dict[str, Any]:
         "renews_gitlab_id": request.renews.gitlab_id if request.renews else None,
         "renews_user_id": request.renews.user_id if request.renews else None,
         "renews_asked_by": request.renews.asked_by if request.renews else None,
+        "renews_handoff": request.renews.handoff if request.renews else False,
         "claimed_at": request.claimed_at,
         "unsure_since": request.unsure_since,
     }
@@ -88,7 +89,11 @@ def request_of(row: TokenRequestRow) -> TokenRequest:
         if row.card_channel and row.card_ts
         else None,
         renews=Renewal(
-            row.renews_key, row.renews_gitlab_id, row.renews_user_id, row.renews_asked_by
+            row.renews_key,
+            row.renews_gitlab_id,
+            row.renews_user_id,
+            row.renews_asked_by,
+            handoff=row.renews_handoff,
         )
         if row.renews_key and row.renews_gitlab_id is not None
         else None,

@@ -54,6 +54,7 @@ class TokenRequestRow(SQLModel, table=True):
     renews_gitlab_id: int | None = None
     renews_user_id: int | None = None
     renews_asked_by: str | None = Field(default=None, max_length=64)
+    renews_handoff: bool = Field(default=False)
     claimed_at: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime))
     unsure_since: datetime | None = Field(
         default=None, sa_column=sa.Column(UTCDateTime, index=True)

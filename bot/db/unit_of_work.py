@@ -8,6 +8,7 @@ from typing import Self
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from bot.db.handoff_repositories import SqlHandoffs
 from bot.db.inventory_repositories import SqlInventory
 from bot.db.lease_repositories import SqlJobLeases
 from bot.db.link_repositories import SqlAccountLinks
@@ -28,6 +29,7 @@ class SqlUnitOfWork:
     leases: SqlJobLeases
     minted: SqlMintedLedger
     links: SqlAccountLinks
+    handoffs: SqlHandoffs
 
     def __init__(self, engine: Engine, box: FernetBox | None = None) -> None:
         self._engine = engine
@@ -46,6 +48,7 @@ class SqlUnitOfWork:
         self.leases = SqlJobLeases(session)
         self.minted = SqlMintedLedger(session)
         self.links = SqlAccountLinks(session)
+        self.handoffs = SqlHandoffs(session)
         return self
 
     def __exit__(

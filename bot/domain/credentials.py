@@ -107,6 +107,9 @@ class TokenSpec:
     service_account: str | None = None  # username; created in the group when missing
     deploy_username: str | None = None
     request_id: str | None = None  # the request it is minted for (see domain/provenance.py)
+    # A hand-off successor's service account: the account the old token belongs to, whose
+    # power its owner holds already (bot/domain/handoff.py); never set for a new request.
+    account_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

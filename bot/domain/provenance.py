@@ -40,6 +40,11 @@ def marked_name(name: str, request_id: str) -> str:
     return name[: TEXT_LIMIT - len(suffix)] + suffix
 
 
+def unmarked_name(name: str) -> str:
+    """`name` without the mark at its end: a successor's name bears its own request's mark."""
+    return _TRAILING.sub("", name).rstrip()
+
+
 def marks_name(token_type: TokenType) -> bool:
     return token_type not in DESCRIBED
 

@@ -68,6 +68,7 @@ class Renewal:
     gitlab_id: int
     user_id: int | None = None  # the bot user or service account behind it
     asked_by: str | None = None  # who clicked, when that is not the owner
+    handoff: bool = False  # mint a successor beside the old token instead of rotating it
 
 
 @dataclass(frozen=True, slots=True)

@@ -47,11 +47,14 @@ def create(caller: ChangeCaller, gl: gitlab.Gitlab, ns: Namespace, spec: TokenSp
         return _issued(mapping.access_token(made.attributes, kind, ns), made)
     if kind is TokenType.SERVICE_ACCOUNT_PAT:
         expect(ns, NamespaceKind.GROUP, kind)
-        username = spec.service_account or spec.name
-        account = lookup.account_for(caller, gl, ns, username, spec.request_id)
-        data.pop("access_level", None)  # the account's role is its membership, below
-        if spec.access_level is not None:
-            _make_member(caller, gl, ns, int(account.attributes["id"]), spec.access_level)
+        data.pop("access_level", None)  # the account's role is its membership
+        if spec.account_id is not None:  # a hand-off successor: the old token's account
+            account = lookup.account_by_id(gl, ns, spec.account_id)
+        else:
+            username = spec.service_account or spec.name
+            account = lookup.account_for(caller, gl, ns, username, spec.request_id)
+            if spec.access_level is not None:
+                _make_member(caller, gl, ns, int(account.attributes["id"]), spec.access_level)
         made = caller.call(spec.where, lambda: account.access_tokens.create(data), change=change)
         return _issued(mapping.access_token(made.attributes, kind, ns), made)
     if kind is TokenType.DEPLOY_TOKEN:

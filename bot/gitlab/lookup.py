@@ -65,6 +65,12 @@ def account_for(
     return GroupServiceAccount(group.service_accounts, created.attributes)
 
 
+def account_by_id(gl: gitlab.Gitlab, ns: Namespace, account_id: int) -> GroupServiceAccount:
+    """The group's service account `account_id`, unread: only its token managers are used."""
+    group = gl.groups.get(ns.id, lazy=True)
+    return GroupServiceAccount(group.service_accounts, {"id": account_id})
+
+
 def existing_account(
     caller: Caller, gl: gitlab.Gitlab, ns: Namespace, username: str
 ) -> GroupServiceAccount | None:
@@ -110,7 +116,11 @@ def _listed(caller: Caller, gl: gitlab.Gitlab, ns: Namespace, spec: TokenSpec) -
         listed = caller.call(what, lambda: list(owner.access_tokens.list(iterator=True)))
         return [mapping.access_token(t.attributes, kind, ns) for t in listed]
     if kind is TokenType.SERVICE_ACCOUNT_PAT:
-        account = existing_account(caller, gl, ns, spec.service_account or spec.name)
+        account = (
+            account_by_id(gl, ns, spec.account_id)
+            if spec.account_id is not None
+            else existing_account(caller, gl, ns, spec.service_account or spec.name)
+        )
         if account is None:
             return []
         listed = caller.call(what, lambda: list(account.access_tokens.list(iterator=True)))

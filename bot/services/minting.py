@@ -72,10 +72,12 @@ def spec_of(request: TokenRequest) -> TokenSpec:
     """What to create for the request, bearing its mark."""
     draft = request.draft
     described = not provenance.marks_name(draft.token_type)
+    successor = request.renews is not None and request.renews.handoff
+    name = provenance.unmarked_name(draft.name) if successor else draft.name
     return TokenSpec(
         token_type=draft.token_type,
         where=draft.target,
-        name=draft.name if described else provenance.marked_name(draft.name, request.id),
+        name=name if described else provenance.marked_name(name, request.id),
         scopes=draft.scopes,
         access_level=draft.access_level,
         expires_on=draft.expires_on,
@@ -86,7 +88,18 @@ def spec_of(request: TokenRequest) -> TokenSpec:
         else "",
         service_account=draft.name if draft.token_type is TokenType.SERVICE_ACCOUNT_PAT else None,
         request_id=request.id,
+        account_id=_successor_account(request),
     )
+
+
+def _successor_account(request: TokenRequest) -> int | None:
+    """The service account a hand-off's successor belongs to: the old token's."""
+    renews = request.renews
+    if renews is None or not renews.handoff:
+        return None
+    if request.draft.token_type is not TokenType.SERVICE_ACCOUNT_PAT:
+        return None
+    return renews.user_id
 
 
 def mint(attempt: Attempt, *, create: bool = True) -> IssuedToken | None:

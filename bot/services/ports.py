@@ -11,6 +11,7 @@ from typing import Protocol, Self
 from bot.domain.audit import AuditEvent
 from bot.domain.conversation import Conversation
 from bot.domain.credentials import PlaceTokens, Secret
+from bot.domain.handoff import Handoff
 from bot.domain.links import AccountLink, LinkState
 from bot.domain.minted import MintedCredential
 from bot.domain.reminders import Reminder, TrackedToken
@@ -203,6 +204,22 @@ class JobLeases(Protocol):
     def release(self, name: str, holder: str) -> None: ...
 
 
+class Handoffs(Protocol):
+    """Hand-off rotations (bot/domain/handoff.py); `update` raises ConcurrentUpdateError."""
+
+    def add(self, handoff: Handoff) -> None: ...
+
+    def get(self, request_id: str) -> Handoff | None: ...
+
+    def active(self) -> list[Handoff]: ...
+
+    def active_for(self, token_key: str) -> Handoff | None: ...
+
+    def handing_off(self) -> set[str]: ...
+
+    def update(self, handoff: Handoff) -> Handoff: ...
+
+
 class UnitOfWork(Protocol):
     @property
     def conversations(self) -> ConversationRepository: ...
@@ -230,6 +247,9 @@ class UnitOfWork(Protocol):
 
     @property
     def links(self) -> AccountLinks: ...
+
+    @property
+    def handoffs(self) -> Handoffs: ...
 
     def __enter__(self) -> Self: ...
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 
 from bot.domain.access import Action
 from bot.domain.audit import AuditAction, AuditEvent
 from bot.domain.credentials import IssuedToken, TokenRef
-from bot.domain.reminders import OwnerSource, TrackedStatus, token_key
 from bot.domain.requests import Delivery, Renewal, RequestError, RequestState, TokenRequest
 from bot.services.compensation import retire
 from bot.services.gate import request_subject
@@ -21,6 +20,7 @@ from bot.services.people import NotAllowedError, Person
 from bot.services.ports import ConcurrentUpdateError, UnitOfWork
 from bot.services.request_checks import provisioning_refusal
 from bot.services.request_deps import RequestDeps, audit
+from bot.services.successors import start_handoff, track_successor
 
 log = logging.getLogger(__name__)
 
@@ -100,16 +100,17 @@ def carry_out(attempt: Attempt, *, create: bool = True) -> Provisioning:
 
 def _mint_and_deliver(attempt: Attempt, deps: RequestDeps, *, create: bool) -> Provisioning:
     renews = attempt.request.renews
-    if renews is not None:
+    if renews is not None and not renews.handoff:
         if not create:  # a rotation is never sent again blindly
             reason = ROTATION_UNSURE if attempt.earlier_unsure else INTERRUPTED
             return _record_failure(attempt, reason)
         return _renew(attempt, renews, deps)
+    # A new token, or a hand-off's successor: created once, adopted after a lost answer.
     issued = mint(attempt, create=create)
     if issued is None:
         return _record_failure(attempt, INTERRUPTED)
     if attempt.request.draft.delivery is Delivery.CI_VARIABLE:
-        _deliver_to_variable(attempt, issued)
+        _deliver_to_variable(attempt, issued)  # the old token stays live if this fails
     return _finish(attempt, issued)
 
 
@@ -138,6 +139,17 @@ def _finish(attempt: Attempt, issued: IssuedToken) -> Provisioning:
         audit_request(
             uow, done, AuditAction.PROVISIONED, now, gitlab_token_id=str(issued.record.gitlab_id)
         )
+        renews = claimed.renews
+        if renews is not None:  # a hand-off: the old token stays live beside this one
+            start_handoff(uow, done, renews, issued, now, hours=deps.handoff_hours)
+            audit_request(
+                uow,
+                done,
+                AuditAction.HANDOFF_STARTED,
+                now,
+                old_gitlab_token_id=str(renews.gitlab_id),
+                gitlab_token_id=str(issued.record.gitlab_id),
+            )
         uow.commit()
     return Provisioning(done, started=True)
 
@@ -183,7 +195,7 @@ def _renew(attempt: Attempt, renews: Renewal, deps: RequestDeps) -> Provisioning
         )
         if draft.delivery is Delivery.REVEAL or problem is not None:
             uow.secrets.put(claimed.id, issued.secret, expires_at=now + deps.secret_ttl)
-        _track_successor(uow, done, renews, issued, now)
+        track_successor(uow, done, renews, issued, now)
         ids = {
             "old_gitlab_token_id": str(renews.gitlab_id),
             "gitlab_token_id": str(issued.record.gitlab_id),
@@ -200,33 +212,6 @@ ROTATION_UNSURE = (
     " again (GitLab revokes a rotated token's successor when the old one is rotated twice)."
     " After the next inventory sync, rotate the token from its reminder or in GitLab."
 )
-
-
-def _track_successor(
-    uow: UnitOfWork, request: TokenRequest, renews: Renewal, issued: IssuedToken, now: datetime
-) -> None:
-    """Stop reminding about the rotated-away token and track its successor at once.
-
-    The next sync would find both anyway (the old one revoked, the new one listed); doing it
-    here keeps today's reminders and the Home tab right until then.
-    """
-    old = uow.inventory.get(renews.key)
-    if old is None:
-        return
-    uow.inventory.update(replace(old, status=TrackedStatus.REVOKED), now)
-    successor = replace(
-        old,
-        key=token_key(old.token_type, issued.record.gitlab_id),
-        gitlab_id=issued.record.gitlab_id,
-        expires_on=request.draft.expires_on,
-        user_id=issued.record.user_id if issued.record.user_id is not None else old.user_id,
-        last_used_at=None,
-        owner=request.requester,
-        owner_source=OwnerSource.REQUESTER,
-        muted=False,
-        request_id=request.id,
-    )
-    uow.inventory.track(successor, old.place_key, now)
 
 
 def _may_receive(request: TokenRequest, deps: RequestDeps) -> None:

@@ -177,7 +177,7 @@ def _settle_unsure(deps: ReconcileDeps, done: Reconciliation) -> None:
     with requests.uow() as uow:
         unsure = uow.requests.unsettled(before)
     for request in unsure:
-        if request.renews is not None:
+        if request.renews is not None and not request.renews.handoff:
             continue  # an unconfirmed rotation stays unsure: it is never sent again blindly
         try:
             _settle(request, deps, done)

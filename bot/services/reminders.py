@@ -68,8 +68,11 @@ def plan_reminders(*, deps: ReminderDeps) -> list[Reminder]:
         candidates = uow.reminders.not_reminded(
             today + timedelta(days=low), reminder_bands(today, deps.thresholds)
         )
+        handing_off = uow.handoffs.handing_off()  # their successors are reminded of instead
     due = []
     for token in candidates:
+        if token.key in handing_off:
+            continue
         if deps.is_own(token) and not token.key.startswith("own:"):
             continue
         channel = deps.channel_of(token)

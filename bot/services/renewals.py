@@ -23,6 +23,7 @@ from enum import StrEnum
 from bot.domain.access import ABOVE_ROLE, Action, Outcome, Subject, Verdict
 from bot.domain.audit import AuditAction, AuditEvent
 from bot.domain.expiry import shown_expiry
+from bot.domain.handoff import hands_off
 from bot.domain.reminders import TrackedStatus, TrackedToken
 from bot.domain.request_policy import Problem
 from bot.domain.requests import (
@@ -74,10 +75,16 @@ def can_rotate(token: TrackedToken) -> bool:
     return token.token_type in ROTATABLE and token.status is TrackedStatus.ACTIVE
 
 
-def rotate_tracked_token(key: str, person: Person, *, deps: RenewDeps) -> TokenRequest:
-    """A fresh secret for the clicker, same expiry; at once, unless it is above their role."""
+def rotate_tracked_token(
+    key: str, person: Person, *, deps: RenewDeps, in_place: bool = False
+) -> TokenRequest:
+    """A fresh secret for the clicker: by hand-off where the type allows one (the old token
+    stays live until the new one is used), else in place with the same expiry; at once,
+    unless it is above their role (or, for a hand-off's new expiry, the renew setting)."""
     token, verdict = _actionable(key, person, deps)
     assert token.expires_on is not None  # noqa: S101 - _actionable refuses undated tokens
+    if not in_place and can_hand_off(token):
+        return _hand_off(token, verdict, person, deps)
     draft = _draft(token, token.expires_on, "fresh secret asked for from a reminder", deps)
     _may_deliver(token, draft, person, deps)
     above = verdict.outcome is Outcome.APPROVAL
@@ -115,6 +122,53 @@ def renew_tracked_token(
     return _store(token, draft, person, needs_approval=needs, flags=flags, deps=deps)
 
 
+def can_hand_off(token: TrackedToken) -> bool:
+    """Can its rotation keep it live beside a successor? A service account's successor
+    needs the account's id (the sync records it)."""
+    if not hands_off(token.token_type):
+        return False
+    return token.token_type is not TokenType.SERVICE_ACCOUNT_PAT or token.user_id is not None
+
+
+def _hand_off(
+    token: TrackedToken, verdict: Verdict, person: Person, deps: RenewDeps
+) -> TokenRequest:
+    """A successor with a new expiry within today's policy (approval as Renew would need
+    it); where the policy refuses the extension, the old expiry, which is no more than an
+    in-place rotation gives (that is not held to a tighter policy either)."""
+    reason = "hand-off rotation asked for from tokenbot"
+    draft = _draft(token, successor_expiry(token, deps.requests), reason, deps)
+    if policy_problems(person, draft, deps.requests):
+        assert token.expires_on is not None  # noqa: S101 - _actionable refuses undated tokens
+        draft = _draft(token, token.expires_on, reason, deps)
+    expires_on = draft.expires_on or token.expires_on
+    _may_deliver(token, draft, person, deps)
+    above = verdict.outcome is Outcome.APPROVAL
+    flags = _flags(draft, deps, above=above)
+    extended = token.expires_on is None or (
+        expires_on is not None and expires_on > token.expires_on
+    )
+    needs = above or (
+        extended
+        and (
+            deps.approval is RenewApproval.ALWAYS
+            or (deps.approval is RenewApproval.RISKY and bool(flags))
+        )
+    )
+    return _store(token, draft, person, needs_approval=needs, flags=flags, deps=deps, handoff=True)
+
+
+def successor_expiry(token: TrackedToken, deps: RequestDeps) -> date:
+    """The later of the old token's expiry and the type's default lifetime from today,
+    within the type's maximum: a successor should outlive the token it replaces."""
+    today = deps.clock().astimezone(UTC).date()
+    rule = deps.policy.rules.get(token.token_type)
+    if rule is None:  # not requestable today: the policy check says so
+        return token.expires_on or today
+    wanted = max(token.expires_on or today, today + timedelta(days=rule.lifetime_default))
+    return min(wanted, today + timedelta(days=rule.max_lifetime_days))
+
+
 def _actionable(key: str, person: Person, deps: RenewDeps) -> tuple[TrackedToken, Verdict]:
     token = load_tracked(key, deps.actions)
     verdict = check_may_act(Action.ROTATE, token, person, deps.actions)
@@ -136,8 +190,14 @@ def _actionable(key: str, person: Person, deps: RenewDeps) -> tuple[TrackedToken
             for r in uow.requests.open_requests()
             if r.renews is not None and r.renews.key == token.key
         ]
+        handoff = uow.handoffs.active_for(token.key)
     if open_renewals:
         raise RequestError("a rotation or renewal of this token is under way already")
+    if handoff is not None:
+        raise RequestError(
+            "a hand-off of this token is under way: finish it first (Revoke the old one now)"
+            " or cancel it"
+        )
     return token, verdict
 
 
@@ -187,6 +247,7 @@ def _store(
     needs_approval: bool,
     flags: tuple[str, ...],
     deps: RenewDeps,
+    handoff: bool = False,
 ) -> TokenRequest:
     now = deps.requests.clock()
     policy = deps.requests.policy
@@ -208,6 +269,7 @@ def _store(
             token.gitlab_id,
             token.user_id,
             asked_by=None if token.owner in {None, person.chat_id} else person.chat_id,
+            handoff=handoff,
         ),
     )
     renewing = draft.expires_on != token.expires_on

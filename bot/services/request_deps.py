@@ -29,6 +29,7 @@ class RequestDeps:
     secret_ttl: timedelta = DEFAULT_SECRET_TTL  # how long a secret waits to be revealed
     gate: Gate = field(default=None)  # type: ignore[assignment]  # built from gitlab if absent
     platform: Callable[[], Platform] = Platform  # the GitLab as best known now
+    handoff_hours: int = 72  # TOKENBOT_HANDOFF_HOURS: how long a hand-off keeps the old token
 
     def offered(self) -> RequestPolicy:
         """The policy for the types this GitLab can make: what the forms offer."""

@@ -97,13 +97,13 @@ def _deps(
     return RenewDeps(ActionDeps(uow, gitlab, utc_now), requests, approval)
 
 
-def test_rotate_keeps_the_date_and_tracks_the_successor_for_the_clicker(
+def test_rotate_in_place_keeps_the_date_and_tracks_the_successor_for_the_clicker(
     gitlab: FakeGitLab, uow: Callable[[], SqlUnitOfWork]
 ) -> None:
     _list(gitlab)
     _sync(gitlab, uow, OWNER.chat_id)
     deps = _deps(gitlab, uow)
-    request = rotate_tracked_token(KEY, APPROVER, deps=deps)  # a Maintainer clicks
+    request = rotate_tracked_token(KEY, APPROVER, deps=deps, in_place=True)  # a Maintainer
     assert request.state is RequestState.APPROVED
     assert request.requester == APPROVER.chat_id  # the secret goes to who clicked
     assert request.renews is not None
@@ -143,7 +143,7 @@ def test_who_may_rotate_and_when_not(gitlab: FakeGitLab, uow: Callable[[], SqlUn
     with pytest.raises(RequestError, match="cannot be rotated; request a new one"):
         rotate_tracked_token(expired, OWNER, deps=deps)
     gitlab.fail_rotate = GitLabError("GitLab is down")
-    first = rotate_tracked_token(KEY, OWNER, deps=deps)
+    first = rotate_tracked_token(KEY, OWNER, deps=deps, in_place=True)
     failed = provision_request(first.id, deps=deps.requests)
     assert failed.request.state is RequestState.FAILED
     with pytest.raises(RequestError, match="under way already"):  # the failed one is open
@@ -245,7 +245,7 @@ def test_a_token_tokenbot_put_in_a_ci_variable_is_rewritten_or_kept_for_reveal(
     _sync(gitlab, uow, None)  # the requester owns what tokenbot created
     key = token_key(TokenType.PROJECT_ACCESS_TOKEN, created.gitlab_token_id)
 
-    renewal = rotate_tracked_token(key, OWNER, deps=deps)
+    renewal = rotate_tracked_token(key, OWNER, deps=deps, in_place=True)
     assert renewal.draft.delivery is Delivery.CI_VARIABLE
     done = provision_request(renewal.id, deps=deps.requests)
     assert done.problem is None
@@ -257,7 +257,7 @@ def test_a_token_tokenbot_put_in_a_ci_variable_is_rewritten_or_kept_for_reveal(
 
     successor = token_key(TokenType.PROJECT_ACCESS_TOKEN, done.request.gitlab_token_id or 0)
     gitlab.fail_variable = GitLabError("variables are read-only right now")
-    again = rotate_tracked_token(successor, OWNER, deps=deps)
+    again = rotate_tracked_token(successor, OWNER, deps=deps, in_place=True)
     kept = provision_request(again.id, deps=deps.requests)
     assert kept.request.state is RequestState.PROVISIONED
     assert kept.problem is not None

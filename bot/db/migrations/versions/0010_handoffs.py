@@ -1,4 +1,5 @@
-"""Hand-off rotations: a successor minted beside a live old token, until one of them goes.
+"""Hand-off rotations: a successor minted beside a live old token, until one of them goes;
+requests say whether they rotate in place or hand off.
 
 Revision ID: 0010
 Revises: 0009
@@ -19,6 +20,10 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("token_requests") as batch:
+        batch.add_column(
+            sa.Column("renews_handoff", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
     op.create_table(
         "handoffs",
         sa.Column("request_id", sa.String(64), primary_key=True),
@@ -50,3 +55,5 @@ def downgrade() -> None:
     op.drop_index("ix_handoffs_old_key", "handoffs")
     op.drop_index("ix_handoffs_state", "handoffs")
     op.drop_table("handoffs")
+    with op.batch_alter_table("token_requests") as batch:
+        batch.drop_column("renews_handoff")
