@@ -20,23 +20,20 @@ from bot.db.engine import create_db_engine
 from bot.db.migrate import upgrade
 from bot.db.secret_box import FernetBox
 from bot.db.unit_of_work import SqlUnitOfWork
-from bot.domain.reminders import TrackedToken
-from bot.domain.routing import channel_for
 from bot.gitlab.client import ClientOptions
 from bot.gitlab.gateway import PythonGitlabGateway, build_gateway
 from bot.gitlab.http import RetryPolicy
 from bot.gitlab.token_file import writable_problem, write_secret_file
 from bot.services.advisor import AdviceContext
 from bot.services.conversations import ConversationDeps
-from bot.services.gate import BotIdentitySource, Gate, is_own
-from bot.services.gitlab_errors import GitLabError
+from bot.services.gate import BotIdentitySource, Gate
+from bot.services.handoffs import HandoffDeps, HandoffNotifier
 from bot.services.inventory_sync import SyncDeps
 from bot.services.known_platform import KnownPlatform
 from bot.services.own_credential import OwnCredentialReport, check_own_credential
 from bot.services.ports import Clock, UnitOfWork
 from bot.services.reconciler import ReconcileDeps, ReconcileNotifier
 from bot.services.reminder_actions import ActionDeps
-from bot.services.reminders import ReminderDeps, ReminderPoster
 from bot.services.renewals import RenewApproval
 from bot.services.token_requests import RequestDeps
 from bot.sign_in_wiring import link_deps
@@ -191,6 +188,7 @@ def request_deps(settings: Settings, container: Container) -> RequestDeps | None
         secret_ttl=timedelta(minutes=settings.tokenbot_secret_ttl_minutes),
         gate=container.gate(),
         platform=container.advice.current_platform,
+        handoff_hours=settings.tokenbot_handoff_hours,
     )
 
 
@@ -222,39 +220,15 @@ def request_flow(settings: Settings, container: Container) -> RequestFlow | None
     )
 
 
-def sync_deps(settings: Settings, container: Container) -> SyncDeps:
-    """What an inventory sync needs (SettingsError without GitLab or watched groups)."""
+def sync_deps(
+    settings: Settings, container: Container, notify: HandoffNotifier | None = None
+) -> SyncDeps:
+    """What an inventory sync needs (SettingsError without GitLab or watched groups); with
+    token requests on, it also moves hand-offs on and tells their owners (`notify`)."""
     settings.require("GITLAB_URL", "GITLAB_TOKEN")
-    return SyncDeps(container.uow, container.gitlab(), container.clock, settings.owners)
-
-
-def reminder_channel(settings: Settings) -> Callable[[TrackedToken], str | None]:
-    """Where a token's reminders go: its namespace's route, else the reminders channel."""
-    routes = settings.reminders_routes
-    default = settings.tokenbot_reminders_channel or ""
-
-    def channel_of(token: TrackedToken) -> str | None:
-        return channel_for(token.namespace.path, routes, default) or None
-
-    return channel_of
-
-
-def reminder_deps(settings: Settings, container: Container, poster: ReminderPoster) -> ReminderDeps:
-    def own(token: TrackedToken) -> bool:
-        try:
-            return is_own(token, container.gate().identity())
-        except (GitLabError, SettingsError):
-            return False  # its buttons still refuse; it may be reminded of twice today
-
-    return ReminderDeps(
-        uow=container.uow,
-        clock=container.clock,
-        poster=poster,
-        channel_of=reminder_channel(settings),
-        thresholds=settings.tokenbot_reminder_days,
-        digest_threshold=settings.tokenbot_digest_threshold,
-        is_own=own,
-    )
+    requests = request_deps(settings, container)
+    handoffs = HandoffDeps(requests, notify) if requests is not None else None
+    return SyncDeps(container.uow, container.gitlab(), container.clock, settings.owners, handoffs)
 
 
 def own_token_check(settings: Settings, container: Container) -> Callable[[], OwnCredentialReport]:

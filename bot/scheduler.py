@@ -13,6 +13,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.domain.requests import TokenRequest
+from bot.services.handoffs import HandoffDeps, advance_handoffs
 from bot.services.inventory_sync import SyncDeps, sync_inventory
 from bot.services.known_platform import REFRESH_SECONDS, KnownPlatform
 from bot.services.leases import run_exclusively
@@ -42,12 +43,15 @@ def request_jobs(
     on_expired: Callable[[TokenRequest], None] | None = None,
     reconcile: ReconcileDeps | None = None,
     linking: bool = False,
+    handoffs: HandoffDeps | None = None,
 ) -> list[Job]:
     """Housekeeping of token requests; each is safe to run in two processes at once.
 
     `on_expired` tells people about each request that expired (the chat front end's job);
     `reconcile` runs the reconciler every minute (one process at a time, by its lease);
-    `linking` discards GitLab sign-ins nobody finished, every 10 minutes.
+    `linking` discards GitLab sign-ins nobody finished, every 10 minutes;
+    `handoffs` moves hand-off rotations on every 10 minutes (the sync does too), in one
+    process at a time (each step is exactly once in the database anyway).
     """
 
     def expire() -> list[str]:
@@ -67,6 +71,21 @@ def request_jobs(
     if reconcile is not None:
         settle = reconcile
         jobs.append(Job("reconcile-provisioning", 60, lambda: reconcile_exclusively(deps=settle)))
+    if handoffs is not None:
+        advance = handoffs
+        jobs.append(
+            Job(
+                "advance-hand-offs",
+                600,
+                lambda: run_exclusively(
+                    "hand-offs",
+                    lambda: advance_handoffs(deps=advance),
+                    uow=deps.uow,
+                    clock=deps.clock,
+                    longest=timedelta(minutes=30),
+                ),
+            )
+        )
     if linking:
         jobs.append(
             Job(

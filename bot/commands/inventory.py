@@ -17,6 +17,8 @@ from bot.domain.expiry import days_left
 from bot.services.inventory_sync import SyncError, sync_inventory
 from bot.services.leases import run_exclusively
 from bot.shell.tables import inventory_rows, render_table, state
+from bot.slack.app import create_client
+from bot.slack.handoff_notices import SlackHandoffNotifier
 
 SYNC_WAIT_SECONDS = 900  # `tokenbot sync` waits this long for a sync another process runs
 
@@ -105,7 +107,8 @@ def record_json(record: TokenRecord, today: date) -> dict[str, Any]:
 
 
 def run_sync(args: argparse.Namespace, settings: Settings) -> int:
-    deps = sync_deps(settings, container := bootstrap(settings))
+    container = bootstrap(settings)
+    deps = sync_deps(settings, container, _handoff_notifier(settings))
     show_progress = sys.stderr.isatty()
 
     def progress(step: InventoryProgress) -> None:
@@ -160,6 +163,16 @@ def run_sync(args: argparse.Namespace, settings: Settings) -> int:
         f"synced {report.places} places{resumed}: {report.tokens} credentials,"
         f" {report.added} new, {report.changed} changed, {report.gone} gone"
     )
+    if report.handoffs_done:
+        print(f"finished {report.handoffs_done} hand-offs: their old tokens are revoked")
     for path in report.unreadable:
         print(f"skipped {path}: the bot may not list its tokens", file=sys.stderr)
     return EXIT_OK
+
+
+def _handoff_notifier(settings: Settings) -> SlackHandoffNotifier | None:
+    """Owners are told in Slack of the hand-offs a sync moves on, when Slack is set up."""
+    if settings.slack_bot_token is None:
+        return None
+    token = settings.slack_bot_token.get_secret_value()
+    return SlackHandoffNotifier(create_client(token=token, api_url=settings.slack_api_url))

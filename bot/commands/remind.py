@@ -7,10 +7,11 @@ import sys
 from collections.abc import Sequence
 from datetime import timedelta
 
-from bot.bootstrap import bootstrap, missing_for_requests, reminder_deps, slack_app
+from bot.bootstrap import bootstrap, missing_for_requests, slack_app
 from bot.commands import EXIT_FAILED, EXIT_OK
 from bot.config import Settings
 from bot.domain.reminders import Reminder
+from bot.reminder_wiring import reminder_deps
 from bot.services.leases import run_exclusively
 from bot.services.reminders import plan_reminders, sweep
 from bot.shell.reminder_table import REMINDER_HEADERS, reminder_rows

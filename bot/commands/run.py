@@ -8,13 +8,14 @@ import logging
 from collections.abc import Callable
 from datetime import timedelta
 
+from slack_sdk import WebClient
+
 from bot.bootstrap import (
     Container,
     bootstrap,
     missing_for_requests,
     own_token_check,
     reconcile_deps,
-    reminder_deps,
     request_flow,
     slack_app,
     sync_deps,
@@ -22,10 +23,13 @@ from bot.bootstrap import (
 from bot.commands import EXIT_OK
 from bot.config import Settings
 from bot.observability.metrics import MetricsService, start_metrics
+from bot.reminder_wiring import reminder_deps
 from bot.scheduler import Job, platform_job, reminder_jobs, request_jobs, start_scheduler
+from bot.services.handoffs import HandoffDeps
 from bot.services.leases import run_exclusively
 from bot.services.own_token_watch import watch_own_token
 from bot.services.provisioning import observe_provisioning
+from bot.slack.handoff_notices import SlackHandoffNotifier
 from bot.slack.link_page import CALLBACK_PATH, link_pages
 from bot.slack.listeners.delivery import announce_expired
 from bot.slack.reconcile_notices import SlackReconcileNotifier
@@ -84,13 +88,14 @@ def run_bot(args: argparse.Namespace, settings: Settings) -> int:
                 on_expired=lambda request: announce_expired(app.client, request),
                 reconcile=reconcile_deps(settings, container, notify),
                 linking=flow.linking is not None,
+                handoffs=HandoffDeps(flow.deps, SlackHandoffNotifier(app.client)),
             )
         else:
             log.info(
                 "token requests are off; not set: %s", ", ".join(missing_for_requests(settings))
             )
         poster = SlackReminderPoster(app.client, renewals=flow is not None)
-        jobs += _reminder_jobs(settings, container, poster)
+        jobs += _reminder_jobs(settings, container, poster, app.client)
         jobs += _platform_jobs(settings, container)
         if jobs:
             scheduler = start_scheduler(jobs)
@@ -139,11 +144,12 @@ def _platform_jobs(settings: Settings, container: Container) -> list[Job]:
 
 
 def _reminder_jobs(
-    settings: Settings, container: Container, poster: SlackReminderPoster
+    settings: Settings, container: Container, poster: SlackReminderPoster, client: WebClient
 ) -> list[Job]:
     """Sync and sweep on a schedule, as far as the settings allow; say what is off."""
     has_gitlab = settings.gitlab_url is not None and settings.gitlab_token is not None
-    sync = sync_deps(settings, container) if has_gitlab else None
+    notify = SlackHandoffNotifier(client)
+    sync = sync_deps(settings, container, notify) if has_gitlab else None
     reminders = (
         reminder_deps(settings, container, poster)
         if settings.tokenbot_reminders_channel is not None

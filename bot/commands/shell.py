@@ -12,12 +12,12 @@ from bot.bootstrap import (
     bootstrap,
     learn_gitlab_version,
     missing_for_requests,
-    reminder_deps,
     request_deps,
     sync_deps,
 )
 from bot.commands.sandbox import sandbox_settings
 from bot.config import Settings
+from bot.reminder_wiring import reminder_deps
 from bot.services.renewals import RenewApproval, RenewDeps
 from bot.shell.chat import ShellChat
 from bot.shell.clock import ShellClock

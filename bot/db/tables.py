@@ -218,6 +218,7 @@ class HandoffRow(SQLModel, table=True):
     request_id: str = Field(primary_key=True, max_length=64)
     token_type: str = Field(max_length=64)
     target: str = Field(max_length=512)
+    name: str = Field(default="", max_length=255)
     old_key: str = Field(max_length=96, index=True)
     old_gitlab_id: int
     old_user_id: int | None = None

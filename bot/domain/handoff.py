@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from bot.domain.reminders import TrackedToken
 from bot.domain.tokens import TokenType
 
 # Types of which GitLab lets a target hold a second live token: resource access tokens,
@@ -38,6 +39,14 @@ IN_PLACE_ONLY = (
 def hands_off(token_type: TokenType) -> bool:
     """Can a rotation of this type keep the old token live beside its successor?"""
     return token_type in HANDOFF_TYPES
+
+
+def can_hand_off(token: TrackedToken) -> bool:
+    """Can this token's rotation hand off? A service account's successor needs the account's
+    id (the sync records it)."""
+    if not hands_off(token.token_type):
+        return False
+    return token.token_type is not TokenType.SERVICE_ACCOUNT_PAT or token.user_id is not None
 
 
 class HandoffState(StrEnum):
@@ -69,6 +78,7 @@ class Handoff:
     owner: str  # the chat id told about each step
     started_at: datetime
     deadline: datetime
+    name: str = ""  # the token's name, as the owner knows it
     old_user_id: int | None = None
     successor_user_id: int | None = None
     state: HandoffState = HandoffState.ACTIVE

@@ -137,3 +137,4 @@ class SyncReport:
     changed: int
     gone: int
     unreadable: tuple[str, ...] = field(default_factory=tuple)
+    handoffs_done: int = 0  # hand-offs the run finished (their old tokens revoked)

@@ -9,12 +9,13 @@ the places already done. Only a complete run marks tokens of vanished places as 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from bot.domain.reminders import SyncReport
 from bot.domain.routing import channel_for
 from bot.services.gitlab_errors import GitLabError
 from bot.services.gitlab_port import GitLabGateway, ProgressCallback
+from bot.services.handoffs import HandoffDeps, advance_handoffs
 from bot.services.ports import Clock, UnitOfWorkFactory
 
 
@@ -24,6 +25,7 @@ class SyncDeps:
     gitlab: GitLabGateway
     clock: Clock
     owners: Mapping[str, str] = field(default_factory=dict)  # namespace path -> chat user id
+    handoffs: HandoffDeps | None = None  # advanced after each sync (token requests on)
 
 
 class SyncError(RuntimeError):
@@ -32,6 +34,18 @@ class SyncError(RuntimeError):
 
 def sync_inventory(
     groups: Sequence[str], *, deps: SyncDeps, progress: ProgressCallback | None = None
+) -> SyncReport:
+    """Sync, then move hand-offs on from what GitLab says now (also after a failed sync:
+    a hand-off asks GitLab about its own two tokens, not the inventory)."""
+    try:
+        report = _sync(groups, deps=deps, progress=progress)
+    finally:
+        done = advance_handoffs(deps=deps.handoffs) if deps.handoffs is not None else None
+    return replace(report, handoffs_done=len(done.completed)) if done is not None else report
+
+
+def _sync(
+    groups: Sequence[str], *, deps: SyncDeps, progress: ProgressCallback | None
 ) -> SyncReport:
     if not groups:
         raise SyncError("no watched groups: set TOKENBOT_WATCHED_GROUPS")

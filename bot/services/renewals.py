@@ -23,7 +23,7 @@ from enum import StrEnum
 from bot.domain.access import ABOVE_ROLE, Action, Outcome, Subject, Verdict
 from bot.domain.audit import AuditAction, AuditEvent
 from bot.domain.expiry import shown_expiry
-from bot.domain.handoff import hands_off
+from bot.domain.handoff import can_hand_off
 from bot.domain.reminders import TrackedStatus, TrackedToken
 from bot.domain.request_policy import Problem
 from bot.domain.requests import (
@@ -120,14 +120,6 @@ def renew_tracked_token(
         or (deps.approval is RenewApproval.RISKY and bool(flags))
     )
     return _store(token, draft, person, needs_approval=needs, flags=flags, deps=deps)
-
-
-def can_hand_off(token: TrackedToken) -> bool:
-    """Can its rotation keep it live beside a successor? A service account's successor
-    needs the account's id (the sync records it)."""
-    if not hands_off(token.token_type):
-        return False
-    return token.token_type is not TokenType.SERVICE_ACCOUNT_PAT or token.user_id is not None
 
 
 def _hand_off(

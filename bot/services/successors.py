@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from bot.domain.credentials import IssuedToken
 from bot.domain.handoff import Handoff
+from bot.domain.provenance import unmarked_name
 from bot.domain.reminders import OwnerSource, TrackedStatus, TrackedToken, token_key
 from bot.domain.requests import Renewal, TokenRequest
 from bot.services.ports import UnitOfWork
@@ -68,6 +69,7 @@ def start_handoff(
         request_id=request.id,
         token_type=request.draft.token_type,
         target=request.draft.target,
+        name=unmarked_name(request.draft.name),
         old_key=renews.key,
         old_gitlab_id=renews.gitlab_id,
         old_user_id=renews.user_id,

@@ -35,3 +35,7 @@ REMINDER_CLAIM = "reminder.claim"
 REMINDER_ROTATE = "reminder.rotate"  # a fresh secret for the owner, same expiry
 REMINDER_RENEW = "reminder.renew"  # opens the Renew form
 REMINDER_RENEW_SUBMIT = "reminder.renew_submit"  # the Renew form's callback id
+
+# Hand-off rotations; each carries the rotation request's id.
+HANDOFF_REVOKE_OLD = "handoff.revoke_old"  # "Revoke the old one now"
+HANDOFF_CANCEL = "handoff.cancel"  # "Cancel hand-off": revoke the new one, keep the old

@@ -11,7 +11,12 @@ from bot.slack.blocks import notices
 from bot.slack.blocks.orphans import orphan_report
 from bot.slack.blocks.requests import rotate_offer
 from bot.slack.flow import RequestFlow
-from bot.slack.listeners.delivery import deliver, refresh_card
+from bot.slack.listeners.delivery import (
+    announce_handoff,
+    deliver,
+    refresh_card,
+    rotated_in_place,
+)
 
 
 class SlackReconcileNotifier:
@@ -30,8 +35,9 @@ class SlackReconcileNotifier:
                 request,
                 ttl=self._flow.deps.secret_ttl,
                 problem=outcome.problem,
-                rotated=request.renews is not None,
+                rotated=rotated_in_place(request),
             )
+            announce_handoff(self._client, self._flow, request)
             return
         text = notices.refused_by_gitlab(request, renewal=request.renews is not None)
         self._client.chat_postMessage(channel=request.requester, text=text)

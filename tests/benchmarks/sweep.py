@@ -433,8 +433,9 @@ def measure(url: str, now: datetime, *, with_plans: bool) -> dict[str, Any]:
     import sqlalchemy as sa
 
     import bot.slack.blocks.reminders  # noqa: F401 - imported before the clock starts
-    from bot.bootstrap import bootstrap, reminder_deps
+    from bot.bootstrap import bootstrap
     from bot.db.tables import ReminderPostRow
+    from bot.reminder_wiring import reminder_deps
     from bot.services.reminders import plan_reminders, sweep
 
     with tempfile.TemporaryDirectory() as data_dir:

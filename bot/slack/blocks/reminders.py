@@ -16,6 +16,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.domain.handoff import can_hand_off
 from bot.domain.profiles import PROFILES
 from bot.domain.reminders import Reminder, TrackedToken, expiry_phrase
 from bot.services.reminder_actions import can_revoke
@@ -125,8 +126,11 @@ def _buttons(token: TrackedToken, *, rotatable: bool) -> list[ButtonElement]:
             text="Renew", action_id=ids.REMINDER_RENEW, value=key, style="primary"
         )
         rotate_words = (
-            f"The current secret of '{name}' stops working at once; a new one with the same"
-            " expiry date goes to you."
+            f"A new token like '{name}' goes to you. The old one keeps working until GitLab"
+            " sees the new one in use, or until the hand-off deadline; then tokenbot revokes it."
+            if can_hand_off(token)
+            else f"This kind of token can only be rotated in place: the current secret of"
+            f" '{name}' stops working at once; a new one with the same expiry date goes to you."
         )
         rotate = ButtonElement(
             text="Rotate",

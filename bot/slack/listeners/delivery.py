@@ -18,7 +18,7 @@ from bot.services.provisioning import provision_request
 from bot.services.request_rotation import rotate_request_token
 from bot.services.reveal import GONE, reveal_secret
 from bot.slack import ids
-from bot.slack.blocks import notices
+from bot.slack.blocks import handoffs, notices
 from bot.slack.blocks.requests import approval_card, ready_message, reveal_modal, rotate_offer
 from bot.slack.flow import RequestFlow, person, silent_logger, tell
 from bot.slack.listeners.home import publish_home
@@ -99,9 +99,26 @@ def provision_and_deliver(
         request,
         ttl=flow.deps.secret_ttl,
         problem=outcome.problem,
-        rotated=request.renews is not None,
+        rotated=rotated_in_place(request),
     )
+    announce_handoff(client, flow, request)
     return request
+
+
+def announce_handoff(client: WebClient, flow: RequestFlow, request: TokenRequest) -> None:
+    """After a hand-off's new token was delivered: the DM with what happens next."""
+    if request.renews is None or not request.renews.handoff:
+        return
+    with flow.deps.uow() as uow:
+        handoff = uow.handoffs.get(request.id)
+    if handoff is not None:
+        blocks, text = handoffs.under_way(handoff)
+        client.chat_postMessage(channel=request.requester, blocks=blocks, text=text)
+
+
+def rotated_in_place(request: TokenRequest) -> bool:
+    """Did this request rotate a token (not mint a hand-off's successor beside it)?"""
+    return request.renews is not None and not request.renews.handoff
 
 
 def deliver(

@@ -29,6 +29,7 @@ def upgrade() -> None:
         sa.Column("request_id", sa.String(64), primary_key=True),
         sa.Column("token_type", sa.String(64), nullable=False),
         sa.Column("target", sa.String(512), nullable=False),
+        sa.Column("name", sa.String(255), nullable=False, server_default=""),
         sa.Column("old_key", sa.String(96), nullable=False),
         sa.Column("old_gitlab_id", sa.Integer(), nullable=False),
         sa.Column("old_user_id", sa.Integer(), nullable=True),

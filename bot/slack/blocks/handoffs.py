@@ -1,0 +1,93 @@
+"""Messages about hand-off rotations: under way (with its two buttons), new token used, old
+token revoked, cancelled. Every name and path came from people or GitLab: made inert here."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement
+
+from bot.domain.handoff import Handoff, HandoffOutcome
+from bot.domain.profiles import PROFILES
+from bot.slack import ids
+from bot.slack import text as t
+from bot.slack.blocks import parts
+
+_NAME = 300
+_CONFIRM_NAME = 80
+
+
+def _token(handoff: Handoff) -> str:
+    title = PROFILES[handoff.token_type].title
+    return f"{title} {t.code(handoff.name, _NAME)} on {t.code(handoff.target, _NAME)}"
+
+
+def _when(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def under_way(handoff: Handoff) -> tuple[list[dict[str, Any]], str]:
+    """The owner's DM once the new token exists: what happens next, and the two buttons."""
+    text = (
+        f"Hand-off under way for your {_token(handoff)}: the old token keeps working beside"
+        " the new one. Put the new secret wherever the old one is used; tokenbot revokes the"
+        " old token once GitLab sees the new one in use, and at the latest on"
+        f" {_when(handoff.deadline)}."
+    )
+    name = t.plain(handoff.name, _CONFIRM_NAME)
+    revoke = ButtonElement(
+        text="Revoke the old one now",
+        action_id=ids.HANDOFF_REVOKE_OLD,
+        value=handoff.request_id,
+        style="danger",
+        confirm=parts.confirm(
+            title="Revoke the old token now?",
+            words=f"Everything still using the old secret of '{name}' stops working at once.",
+            ok="Revoke it",
+            deny="Keep it",
+        ),
+    )
+    cancel = ButtonElement(
+        text="Cancel hand-off",
+        action_id=ids.HANDOFF_CANCEL,
+        value=handoff.request_id,
+        confirm=parts.confirm(
+            title="Cancel the hand-off?",
+            words=f"The new token for '{name}' is revoked; the old one stays as it is.",
+            ok="Cancel hand-off",
+            deny="Go on",
+        ),
+    )
+    blocks: list[Block] = [parts.section(text), ActionsBlock(elements=[revoke, cancel])]
+    return [b.to_dict() for b in blocks], t.clip(text, t.MESSAGE_TEXT)
+
+
+def successor_used(handoff: Handoff) -> str:
+    seen = _when(handoff.successor_used_at) if handoff.successor_used_at else "recently"
+    return (
+        f"GitLab saw the new {_token(handoff)} in use ({seen}). tokenbot revokes the old one"
+        " at its next sync."
+    )
+
+
+_WHY = {
+    HandoffOutcome.USED: "the new one is in use",
+    HandoffOutcome.DEADLINE: "the hand-off deadline passed",
+    HandoffOutcome.NOW: "it was asked to at once",
+}
+
+
+def old_revoked(handoff: Handoff) -> str:
+    why = _WHY.get(handoff.outcome or HandoffOutcome.NOW, "the hand-off ended")
+    who = (
+        "" if handoff.finished_by in {None, "tokenbot"} else f" by {t.mention(handoff.finished_by)}"
+    )
+    return f"The old {_token(handoff)} was revoked{who}: {why}. Only the new one works now."
+
+
+def cancelled(handoff: Handoff) -> str:
+    return (
+        f"Hand-off cancelled for the {_token(handoff)}: the new token was revoked and the old"
+        " one keeps working as before."
+    )

@@ -1,0 +1,262 @@
+"""Hand-off rotations on a real database: the old token stays live until the successor is
+used or the deadline passes, each step exactly once, recoverable after a crash."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy.engine import Engine
+
+from bot.db.secret_box import FernetBox
+from bot.db.unit_of_work import SqlUnitOfWork
+from bot.domain.audit import AuditAction
+from bot.domain.credentials import TokenRecord, TokenRef
+from bot.domain.handoff import Handoff, HandoffError, HandoffOutcome, HandoffState
+from bot.domain.minted import MintedStatus
+from bot.domain.reminders import TrackedStatus, token_key
+from bot.domain.request_policy import RequestPolicy
+from bot.domain.requests import RequestError, RequestState
+from bot.domain.tokens import AccessLevel, TokenType
+from bot.services.compensation import retry_revokes
+from bot.services.gitlab_errors import UnavailableError
+from bot.services.handoffs import (
+    HandoffDeps,
+    advance_handoffs,
+    cancel_handoff,
+    finish,
+    revoke_old_now,
+)
+from bot.services.inventory_sync import SyncDeps, sync_inventory
+from bot.services.people import NotAllowedError
+from bot.services.provisioning import provision_request
+from bot.services.reminder_actions import ActionDeps
+from bot.services.renewals import RenewApproval, RenewDeps, rotate_tracked_token
+from bot.services.reminders import ReminderDeps, plan_reminders
+from bot.services.token_requests import Person, RequestDeps
+from tests.fake_gitlab import FakeGitLab
+from tests.fakes import reveal_now
+
+OWNER = Person("U0OWNER", 7)
+DEV = Person("U0DEV", 8)
+START = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
+KEY = token_key(TokenType.PROJECT_ACCESS_TOKEN, 1)
+
+
+@dataclass
+class Clock:
+    now: datetime = START
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+class FlakyRevokes(FakeGitLab):
+    """GitLab revokes, but its answer is lost `lost` times (the token is gone all the same)."""
+
+    lost: int = 0
+
+    def revoke_token(self, ref: TokenRef) -> None:
+        super().revoke_token(ref)
+        if self.lost:
+            self.lost -= 1
+            raise UnavailableError("GitLab answered 502 after revoking")
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def uow(db: Engine) -> Callable[[], SqlUnitOfWork]:
+    box = FernetBox("test-only-key-0123456789-abcdefghijklmnop")
+    return lambda: SqlUnitOfWork(db, box)
+
+
+@pytest.fixture
+def gitlab() -> FlakyRevokes:
+    fake = FlakyRevokes()
+    fake.group("acme")
+    fake.project("acme/api")
+    fake.member(OWNER.gitlab_id, "acme/api", AccessLevel.MAINTAINER)
+    fake.member(DEV.gitlab_id, "acme/api", AccessLevel.DEVELOPER)
+    fake.list_token(
+        "acme/api",
+        TokenRecord(
+            TokenType.PROJECT_ACCESS_TOKEN,
+            1,
+            "nightly-export [tokenbot:r0]",
+            fake.places["acme/api"],
+            ("read_api",),
+            AccessLevel.REPORTER,
+            START.date() + timedelta(days=5),
+        ),
+    )
+    return fake
+
+
+def _deps(gitlab: FakeGitLab, uow: Callable[[], SqlUnitOfWork], clock: Clock) -> RenewDeps:
+    ids = itertools.count(1)
+    requests = RequestDeps(
+        uow=uow,
+        gitlab=gitlab,
+        policy=RequestPolicy(),
+        clock=clock,
+        new_id=lambda: f"r{next(ids)}",
+    )
+    return RenewDeps(ActionDeps(uow, gitlab, clock), requests, RenewApproval.RISKY)
+
+
+def _started(
+    gitlab: FakeGitLab, uow: Callable[[], SqlUnitOfWork], clock: Clock
+) -> tuple[RenewDeps, Handoff]:
+    owners = {"acme": OWNER.chat_id}
+    sync_inventory(["acme"], deps=SyncDeps(uow=uow, gitlab=gitlab, clock=clock, owners=owners))
+    deps = _deps(gitlab, uow, clock)
+    request = rotate_tracked_token(KEY, OWNER, deps=deps)
+    assert request.state is RequestState.APPROVED  # 90 days, read_api: nothing risky
+    assert request.renews is not None and request.renews.handoff
+    done = provision_request(request.id, deps=deps.requests)
+    assert done.request.state is RequestState.PROVISIONED
+    with uow() as unit:
+        handoff = unit.handoffs.get(request.id)
+    assert handoff is not None
+    return deps, handoff
+
+
+def _use_successor(gitlab: FakeGitLab, handoff: Handoff, at: datetime) -> None:
+    gitlab.minted = [
+        replace(r, last_used_at=at) if r.gitlab_id == handoff.successor_gitlab_id else r
+        for r in gitlab.minted
+    ]
+
+
+def test_the_successor_is_minted_beside_the_live_old_token(
+    gitlab: FlakyRevokes, uow: Callable[[], SqlUnitOfWork], clock: Clock
+) -> None:
+    deps, handoff = _started(gitlab, uow, clock)
+    assert gitlab.rotated == []  # GitLab's rotate would have revoked the old one at once
+    assert gitlab.revoked == []
+    (spec,) = gitlab.created
+    assert spec.name == "nightly-export"  # the old request's mark does not travel
+    assert spec.description.startswith(f"tokenbot:{handoff.request_id} ")
+    assert spec.expires_on == START.date() + timedelta(days=90)  # the policy's default
+    assert handoff.deadline == START + timedelta(hours=72)
+    _, secret = reveal_now(handoff.request_id, OWNER, deps=deps.requests)
+    assert secret.reveal().startswith("glpat-")
+    with uow() as unit:
+        old = unit.inventory.get(KEY)
+        new = unit.inventory.get(handoff.successor_key)
+        actions = [e.action for e in unit.audit.events()]
+    assert old is not None and old.status is TrackedStatus.ACTIVE
+    assert new is not None and new.owner == OWNER.chat_id  # the original's owner
+    assert AuditAction.HANDOFF_STARTED in actions
+    # The old token is not reminded of while the hand-off is under way; the successor is.
+    reminders = ReminderDeps(
+        uow=uow,
+        clock=lambda: START + timedelta(days=4),
+        poster=None,  # type: ignore[arg-type]
+        channel_of=lambda token: "C0REMIND",
+    )
+    assert KEY not in {r.token.key for r in plan_reminders(deps=reminders)}
+    with pytest.raises(RequestError, match="hand-off of this token is under way"):
+        rotate_tracked_token(KEY, OWNER, deps=deps)
+
+
+def test_once_the_successor_is_used_the_next_run_revokes_the_old_one(
+    gitlab: FlakyRevokes, uow: Callable[[], SqlUnitOfWork], clock: Clock
+) -> None:
+    deps, handoff = _started(gitlab, uow, clock)
+    told: list[tuple[str, Handoff]] = []
+
+    class Notes:
+        def successor_used(self, h: Handoff) -> None:
+            told.append(("used", h))
+
+        def old_revoked(self, h: Handoff) -> None:
+            told.append(("revoked", h))
+
+    handoffs = HandoffDeps(deps.requests, Notes())
+    _use_successor(gitlab, handoff, START)  # at its creation: not a use after minting
+    assert advance_handoffs(deps=handoffs).completed == []
+    assert gitlab.revoked == []
+    clock.now = START + timedelta(hours=2)
+    _use_successor(gitlab, handoff, START + timedelta(hours=1))
+    progress = advance_handoffs(deps=handoffs)
+    assert progress.seen_used == [handoff.request_id]
+    assert progress.completed == [handoff.request_id]
+    assert [r.gitlab_id for r in gitlab.revoked] == [1]
+    assert [what for what, _ in told] == ["used", "revoked"]
+    assert advance_handoffs(deps=handoffs).completed == []  # once
+    assert len(gitlab.revoked) == 1
+    with uow() as unit:
+        done = unit.handoffs.get(handoff.request_id)
+        old = unit.inventory.get(KEY)
+        ledger = unit.minted.get(TokenType.PROJECT_ACCESS_TOKEN, 1)
+    assert done is not None and done.state is HandoffState.COMPLETED
+    assert done.outcome is HandoffOutcome.USED
+    assert old is not None and old.status is TrackedStatus.REVOKED
+    assert ledger is not None and ledger.status is MintedStatus.REVOKED
+
+
+def test_without_use_the_deadline_revokes_the_old_one(
+    gitlab: FlakyRevokes, uow: Callable[[], SqlUnitOfWork], clock: Clock
+) -> None:
+    deps, handoff = _started(gitlab, uow, clock)
+    handoffs = HandoffDeps(deps.requests)
+    clock.now = START + timedelta(hours=71, minutes=59)
+    assert advance_handoffs(deps=handoffs).completed == []
+    clock.now = START + timedelta(hours=72)
+    assert advance_handoffs(deps=handoffs).completed == [handoff.request_id]
+    with uow() as unit:
+        done = unit.handoffs.get(handoff.request_id)
+    assert done is not None and done.outcome is HandoffOutcome.DEADLINE
+
+
+def test_of_two_workers_only_one_revokes(
+    gitlab: FlakyRevokes, uow: Callable[[], SqlUnitOfWork], clock: Clock
+) -> None:
+    deps, handoff = _started(gitlab, uow, clock)
+    handoffs = HandoffDeps(deps.requests)
+    first = finish(handoff, HandoffOutcome.NOW, OWNER.chat_id, deps=handoffs)
+    second = finish(handoff, HandoffOutcome.DEADLINE, "tokenbot", deps=handoffs)  # stale copy
+    assert first is not None
+    assert second is None
+    assert len(gitlab.revoked) == 1
+
+
+def test_a_lost_revoke_answer_stays_pending_and_is_sent_again(
+    gitlab: FlakyRevokes, uow: Callable[[], SqlUnitOfWork], clock: Clock
+) -> None:
+    deps, handoff = _started(gitlab, uow, clock)
+    gitlab.lost = 1
+    assert revoke_old_now(handoff.request_id, OWNER, deps=HandoffDeps(deps.requests))
+    with uow() as unit:
+        ledger = unit.minted.get(TokenType.PROJECT_ACCESS_TOKEN, 1)
+    assert ledger is not None and ledger.status is MintedStatus.REVOKING
+    assert retry_revokes(deps=deps.requests) == (1, 0)  # the reconciler's step
+
+
+def test_cancel_revokes_the_successor_and_keeps_the_old(
+    gitlab: FlakyRevokes, uow: Callable[[], SqlUnitOfWork], clock: Clock
+) -> None:
+    deps, handoff = _started(gitlab, uow, clock)
+    handoffs = HandoffDeps(deps.requests)
+    with pytest.raises(NotAllowedError):
+        cancel_handoff(handoff.request_id, DEV, deps=handoffs)  # neither owner nor manager
+    done = cancel_handoff(handoff.request_id, OWNER, deps=handoffs)
+    assert done.state is HandoffState.CANCELLED
+    assert [r.gitlab_id for r in gitlab.revoked] == [handoff.successor_gitlab_id]
+    with pytest.raises(HandoffError, match="cancelled"):
+        revoke_old_now(handoff.request_id, OWNER, deps=handoffs)
+    with pytest.raises(RequestError):
+        reveal_now(handoff.request_id, OWNER, deps=deps.requests)  # its secret is gone too
+    with uow() as unit:
+        old = unit.inventory.get(KEY)
+        new = unit.inventory.get(handoff.successor_key)
+    assert old is not None and old.status is TrackedStatus.ACTIVE
+    assert new is not None and new.status is TrackedStatus.REVOKED
