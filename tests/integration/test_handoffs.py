@@ -34,8 +34,8 @@ from bot.services.inventory_sync import SyncDeps, sync_inventory
 from bot.services.people import NotAllowedError
 from bot.services.provisioning import provision_request
 from bot.services.reminder_actions import ActionDeps
-from bot.services.renewals import RenewApproval, RenewDeps, rotate_tracked_token
 from bot.services.reminders import ReminderDeps, plan_reminders
+from bot.services.renewals import RenewApproval, RenewDeps, rotate_tracked_token
 from bot.services.token_requests import Person, RequestDeps
 from tests.fake_gitlab import FakeGitLab
 from tests.fakes import reveal_now
@@ -119,7 +119,8 @@ def _started(
     deps = _deps(gitlab, uow, clock)
     request = rotate_tracked_token(KEY, OWNER, deps=deps)
     assert request.state is RequestState.APPROVED  # 90 days, read_api: nothing risky
-    assert request.renews is not None and request.renews.handoff
+    assert request.renews is not None
+    assert request.renews.handoff
     done = provision_request(request.id, deps=deps.requests)
     assert done.request.state is RequestState.PROVISIONED
     with uow() as unit:
@@ -152,8 +153,10 @@ def test_the_successor_is_minted_beside_the_live_old_token(
         old = unit.inventory.get(KEY)
         new = unit.inventory.get(handoff.successor_key)
         actions = [e.action for e in unit.audit.events()]
-    assert old is not None and old.status is TrackedStatus.ACTIVE
-    assert new is not None and new.owner == OWNER.chat_id  # the original's owner
+    assert old is not None
+    assert old.status is TrackedStatus.ACTIVE
+    assert new is not None
+    assert new.owner == OWNER.chat_id
     assert AuditAction.HANDOFF_STARTED in actions
     # The old token is not reminded of while the hand-off is under way; the successor is.
     reminders = ReminderDeps(
@@ -197,10 +200,13 @@ def test_once_the_successor_is_used_the_next_run_revokes_the_old_one(
         done = unit.handoffs.get(handoff.request_id)
         old = unit.inventory.get(KEY)
         ledger = unit.minted.get(TokenType.PROJECT_ACCESS_TOKEN, 1)
-    assert done is not None and done.state is HandoffState.COMPLETED
+    assert done is not None
+    assert done.state is HandoffState.COMPLETED
     assert done.outcome is HandoffOutcome.USED
-    assert old is not None and old.status is TrackedStatus.REVOKED
-    assert ledger is not None and ledger.status is MintedStatus.REVOKED
+    assert old is not None
+    assert old.status is TrackedStatus.REVOKED
+    assert ledger is not None
+    assert ledger.status is MintedStatus.REVOKED
 
 
 def test_without_use_the_deadline_revokes_the_old_one(
@@ -214,7 +220,8 @@ def test_without_use_the_deadline_revokes_the_old_one(
     assert advance_handoffs(deps=handoffs).completed == [handoff.request_id]
     with uow() as unit:
         done = unit.handoffs.get(handoff.request_id)
-    assert done is not None and done.outcome is HandoffOutcome.DEADLINE
+    assert done is not None
+    assert done.outcome is HandoffOutcome.DEADLINE
 
 
 def test_of_two_workers_only_one_revokes(
@@ -237,7 +244,8 @@ def test_a_lost_revoke_answer_stays_pending_and_is_sent_again(
     assert revoke_old_now(handoff.request_id, OWNER, deps=HandoffDeps(deps.requests))
     with uow() as unit:
         ledger = unit.minted.get(TokenType.PROJECT_ACCESS_TOKEN, 1)
-    assert ledger is not None and ledger.status is MintedStatus.REVOKING
+    assert ledger is not None
+    assert ledger.status is MintedStatus.REVOKING
     assert retry_revokes(deps=deps.requests) == (1, 0)  # the reconciler's step
 
 
@@ -258,5 +266,7 @@ def test_cancel_revokes_the_successor_and_keeps_the_old(
     with uow() as unit:
         old = unit.inventory.get(KEY)
         new = unit.inventory.get(handoff.successor_key)
-    assert old is not None and old.status is TrackedStatus.ACTIVE
-    assert new is not None and new.status is TrackedStatus.REVOKED
+    assert old is not None
+    assert old.status is TrackedStatus.ACTIVE
+    assert new is not None
+    assert new.status is TrackedStatus.REVOKED
