@@ -53,7 +53,33 @@ def test_an_unowned_token_offers_rotate_and_renew_to_whoever_clicks() -> None:
         ids.REMINDER_CLAIM,
     ]
     blocks, _ = reminder_message(Reminder(token, 7, 7, "C0REMIND"), renewals=True)
-    assert "a new one with the same expiry date goes to you" in json.dumps(blocks)
+    said = json.dumps(blocks)
+    assert "The old one keeps working until GitLab sees the new one in use" in said
+    assert "can only be rotated in place" not in said
+
+
+def test_rotate_says_before_the_click_when_it_can_only_rotate_in_place() -> None:
+    """A bot user's PAT has no second live token tokenbot can mint: GitLab's rotation."""
+    token = TrackedToken(
+        "bot_user_pat:6",
+        TokenType.BOT_USER_PAT,
+        6,
+        "legacy-bot",
+        ACME,
+        ("read_api",),
+        expires_on=date(2026, 12, 10),
+        user_id=77,
+    )
+    blocks, _ = reminder_message(Reminder(token, 7, 7, "C0REMIND"), renewals=True)
+    (rotate,) = [
+        e
+        for b in blocks
+        for e in b.get("elements", [])
+        if isinstance(e, dict) and e.get("action_id") == ids.REMINDER_ROTATE
+    ]
+    words = rotate["confirm"]["text"]["text"]
+    assert "can only be rotated in place" in words
+    assert "stops working at once" in words
 
 
 def test_a_persons_pat_and_a_deploy_key_offer_let_it_expire_and_claim_only() -> None:
