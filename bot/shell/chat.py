@@ -40,6 +40,8 @@ Token requests (an approver decides; the token is created once approved):
   retry ID                    try again to create a token GitLab refused (approvers)
   reveal ID                   show your new token, once
   rotate ID                   give your token a fresh secret (the old one stops working)
+  revoke-old ID               end a hand-off now: revoke the old token (ID of the rotation)
+  cancel-handoff ID           end a hand-off: revoke the new token, keep the old one
   whoami                      who you are here and in GitLab
   as NAME                     act as another user, e.g. to approve as someone else
   quit                        leave (your answers are kept for next time)"""

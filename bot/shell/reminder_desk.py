@@ -265,7 +265,8 @@ class _Session:
                 raise RequestError("token requests are not set up, so tokenbot cannot rotate")
             key = self._numbers.key(word, USAGE[command])
             person = shell_person(user, gitlab=deps.gitlab, user_map=self._setup.user_map)
-            RenewalCommands(renewals, say=self._say).run(command, key, person, more)
+            commands = RenewalCommands(renewals, say=self._say, confirm=self._confirmed)
+            commands.run(command, key, person, more)
         except (NumberError, RequestError, IdentityError, GitLabError) as exc:
             self._say(f"Not rotated: {plain(str(exc))}")
 

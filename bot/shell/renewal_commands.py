@@ -1,9 +1,11 @@
 """Rotate and Renew typed about a tracked token: the same use cases as the reminder buttons.
 
-`rotate-token N` gives token `N` a fresh secret with the same expiry; `renew N YYYY-MM-DD
-REASON` a fresh secret until that date. The new secret goes to whoever typed it, behind
-`reveal ID`; a rotation above their role, or a renewal that policy wants approved, waits for
-approvers (`approve ID`, as for any request).
+`rotate-token N` gives token `N` a successor by hand-off where its type allows (the old one
+keeps working until the new one is used or the deadline passes), else, and with
+`rotate-token N in-place`, a fresh secret with the same expiry (after a yes: the old secret
+stops at once); `renew N YYYY-MM-DD REASON` a fresh secret until that date. The new secret
+goes to whoever typed it, behind `reveal ID`; a rotation above their role, or a renewal that
+policy wants approved, waits for approvers (`approve ID`, as for any request).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
+from bot.domain.handoff import IN_PLACE_ONLY, can_hand_off
 from bot.domain.requests import RequestError, RequestState, TokenRequest
 from bot.services.people import Person
 from bot.services.provisioning import provision_request
@@ -20,21 +23,41 @@ from bot.shell.request_ids import short_id
 from bot.shell.request_text import provisioning_outcome
 
 ROTATE, RENEW = "rotate-token", "renew"
-USAGE = {ROTATE: f"{ROTATE} N", RENEW: f"{RENEW} N YYYY-MM-DD REASON"}
+USAGE = {ROTATE: f"{ROTATE} N [in-place]", RENEW: f"{RENEW} N YYYY-MM-DD REASON"}
+IN_PLACE = "in-place"
+
+
+IN_PLACE_QUESTION = f"{IN_PLACE_ONLY} Rotate it in place now? (yes/no)"
 
 
 class RenewalCommands:
-    def __init__(self, deps: RenewDeps, *, say: Callable[[str], None]) -> None:
+    def __init__(
+        self,
+        deps: RenewDeps,
+        *,
+        say: Callable[[str], None],
+        confirm: Callable[[str], bool] = lambda question: True,
+    ) -> None:
         self._deps = deps
         self._say = say
+        self._confirm = confirm
 
     def run(self, command: str, key: str, person: Person, rest: str) -> None:
         """`rest` is what followed the token number; RequestError says why nothing changed."""
         if command == ROTATE:
-            request = rotate_tracked_token(key, person, deps=self._deps)
+            in_place = rest.strip().lower() == IN_PLACE or not self._hands_off(key)
+            if in_place and not self._confirm(IN_PLACE_QUESTION):
+                self._say("Not rotated; the token is as it was.")
+                return
+            request = rotate_tracked_token(key, person, deps=self._deps, in_place=in_place)
         else:
             request = self._renew(key, person, rest)
         self._after(request)
+
+    def _hands_off(self, key: str) -> bool:
+        with self._deps.requests.uow() as uow:
+            token = uow.inventory.get(key)
+        return token is not None and can_hand_off(token)
 
     def _renew(self, key: str, person: Person, rest: str) -> TokenRequest:
         day, _, reason = rest.strip().partition(" ")

@@ -1,5 +1,6 @@
 """Commands on one token request, typed with its id: show, approve, deny, cancel, retry,
-reveal, rotate. Each calls the same use case as the Slack button does."""
+reveal, rotate, and a hand-off's revoke-old and cancel-handoff. Each calls the same use case
+as the Slack button does."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from datetime import UTC, date
 
 from bot.domain.credentials import Secret
 from bot.domain.requests import Delivery, RequestError, RequestState, TokenRequest
+from bot.services.handoffs import HandoffDeps, cancel_handoff, revoke_old_now
 from bot.services.provisioning import Provisioning, provision_request
 from bot.services.request_rotation import rotate_request_token
 from bot.services.reveal import GONE, reveal_secret
@@ -57,6 +59,15 @@ class RequestActions:
             self._provisioned(self._provision(request_id), "Nothing to retry")
         elif command == "reveal":
             self._reveal(request_id, user)
+        elif command == "revoke-old":
+            done = revoke_old_now(request_id, self._person(user), deps=HandoffDeps(deps))
+            self._say(f"Revoked the old '{done.name}' on {done.target}; only the new one works.")
+        elif command == "cancel-handoff":
+            done = cancel_handoff(request_id, self._person(user), deps=HandoffDeps(deps))
+            self._say(
+                f"Hand-off cancelled: the new '{done.name}' on {done.target} is revoked, the"
+                " old one keeps working."
+            )
         else:
             self._rotate(request_id, user)
 

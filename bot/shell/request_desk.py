@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from bot.domain.advice import Recommendation
+from bot.domain.handoff import HandoffError
 from bot.domain.profiles import PROFILES
 from bot.domain.request_policy import approver_role
 from bot.domain.requests import RequestError
@@ -26,7 +27,14 @@ from bot.shell.request_form import new_form
 from bot.shell.request_ids import IdError, short_id
 from bot.shell.request_text import mine_table, pending_table
 
-_REFUSALS = (RequestError, IdentityError, GitLabError, ConcurrentUpdateError, IdError)
+_REFUSALS = (
+    RequestError,
+    IdentityError,
+    GitLabError,
+    ConcurrentUpdateError,
+    IdError,
+    HandoffError,
+)
 _NOT_DONE = {
     "request": "Not requested",
     "mine": "Cannot list your requests",
@@ -38,6 +46,8 @@ _NOT_DONE = {
     "retry": "Not retried",
     "reveal": "Not revealed",
     "rotate": "Not rotated",
+    "revoke-old": "Old token not revoked",
+    "cancel-handoff": "Hand-off not cancelled",
 }
 COMMANDS = frozenset({*_NOT_DONE, "whoami"})
 

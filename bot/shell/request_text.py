@@ -103,7 +103,14 @@ def provisioning_outcome(request: TokenRequest, secret_ttl: timedelta) -> str:
     if request.state is not RequestState.PROVISIONED:
         return f"The request is {request.state.value}; nothing was created now."
     created = f"Created the {what} (GitLab id {request.gitlab_token_id})."
-    if request.renews is not None:
+    if request.renews is not None and request.renews.handoff:
+        created = (
+            f"Made a new {what} (GitLab id {request.gitlab_token_id}, expires on"
+            f" {shown_expiry(draft.expires_on)}) beside the old one, which keeps working until"
+            " GitLab sees the new one in use or the hand-off deadline passes; then tokenbot"
+            f" revokes it (at once: revoke-old {rid}; keep the old one: cancel-handoff {rid})."
+        )
+    elif request.renews is not None:
         created = (
             f"Rotated the {what}: the old secret no longer works; the new one (GitLab id"
             f" {request.gitlab_token_id}) expires on {shown_expiry(draft.expires_on)}."
