@@ -125,29 +125,28 @@ def renew_tracked_token(
 def _hand_off(
     token: TrackedToken, verdict: Verdict, person: Person, deps: RenewDeps
 ) -> TokenRequest:
-    """A successor with a new expiry within today's policy (approval as Renew would need
-    it); where the policy refuses the extension, the old expiry, which is no more than an
-    in-place rotation gives (that is not held to a tighter policy either)."""
+    """A successor that outlives the old token where that needs nobody's approval: within
+    today's policy, not above the clicker's role, and not what the renew setting sends to
+    approvers. Otherwise it keeps the old expiry: Rotate then asks no more than an in-place
+    rotation does (not held to a tighter policy either); Renew is how to extend with approval.
+    """
+    assert token.expires_on is not None  # noqa: S101 - _actionable refuses undated tokens
     reason = "hand-off rotation asked for from tokenbot"
-    draft = _draft(token, successor_expiry(token, deps.requests), reason, deps)
-    if policy_problems(person, draft, deps.requests):
-        assert token.expires_on is not None  # noqa: S101 - _actionable refuses undated tokens
-        draft = _draft(token, token.expires_on, reason, deps)
-    expires_on = draft.expires_on or token.expires_on
-    _may_deliver(token, draft, person, deps)
     above = verdict.outcome is Outcome.APPROVAL
-    flags = _flags(draft, deps, above=above)
-    extended = token.expires_on is None or (
-        expires_on is not None and expires_on > token.expires_on
-    )
-    needs = above or (
-        extended
-        and (
-            deps.approval is RenewApproval.ALWAYS
-            or (deps.approval is RenewApproval.RISKY and bool(flags))
-        )
-    )
-    return _store(token, draft, person, needs_approval=needs, flags=flags, deps=deps, handoff=True)
+    draft = _draft(token, successor_expiry(token, deps.requests), reason, deps)
+    if above or _extension_needs_approval(person, draft, deps):
+        draft = _draft(token, token.expires_on, reason, deps)
+    _may_deliver(token, draft, person, deps)
+    flags = _flags(draft, deps) if above else ()
+    return _store(token, draft, person, needs_approval=above, flags=flags, deps=deps, handoff=True)
+
+
+def _extension_needs_approval(person: Person, draft: RequestDraft, deps: RenewDeps) -> bool:
+    if policy_problems(person, draft, deps.requests):
+        return True
+    if deps.approval is RenewApproval.ALWAYS:
+        return True
+    return deps.approval is RenewApproval.RISKY and bool(_flags(draft, deps, above=False))
 
 
 def successor_expiry(token: TrackedToken, deps: RequestDeps) -> date:

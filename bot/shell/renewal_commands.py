@@ -25,9 +25,10 @@ from bot.shell.request_text import provisioning_outcome
 ROTATE, RENEW = "rotate-token", "renew"
 USAGE = {ROTATE: f"{ROTATE} N [in-place]", RENEW: f"{RENEW} N YYYY-MM-DD REASON"}
 IN_PLACE = "in-place"
-
-
-IN_PLACE_QUESTION = f"{IN_PLACE_ONLY} Rotate it in place now? (yes/no)"
+IN_PLACE_CHOSEN = (
+    "In place, the old secret stops working the moment the new one exists: update everything"
+    " that uses it straight away."
+)
 
 
 class RenewalCommands:
@@ -45,8 +46,10 @@ class RenewalCommands:
     def run(self, command: str, key: str, person: Person, rest: str) -> None:
         """`rest` is what followed the token number; RequestError says why nothing changed."""
         if command == ROTATE:
-            in_place = rest.strip().lower() == IN_PLACE or not self._hands_off(key)
-            if in_place and not self._confirm(IN_PLACE_QUESTION):
+            hands_off = self._hands_off(key)
+            in_place = rest.strip().lower() == IN_PLACE or not hands_off
+            why = IN_PLACE_CHOSEN if hands_off else IN_PLACE_ONLY
+            if in_place and not self._confirm(f"{why} Rotate it in place now? (yes/no)"):
                 self._say("Not rotated; the token is as it was.")
                 return
             request = rotate_tracked_token(key, person, deps=self._deps, in_place=in_place)

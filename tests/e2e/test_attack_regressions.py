@@ -244,7 +244,11 @@ def test_a_maintainer_gets_an_owner_level_token_only_after_owners_approve(tmp_pa
         world.driver.click(ALICE, dm, "request.reveal")
         fresh = _secret_in(world.slack.wait_for("views.open")[-1])
         assert _works(world, fresh)
-        assert not _works(world, old["secret"])  # rotated, now that Owners agreed
+        # Handed off, now that Owners agreed: the old secret works until the new one is used
+        # (docs/handoff.md); alice's use of it, then the next sync, ends the old one.
+        assert _works(world, old["secret"])
+        _sync(world)
+        assert not _works(world, old["secret"])
 
 
 # --- finding 2 ------------------------------------------------------------------------------

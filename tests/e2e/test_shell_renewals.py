@@ -40,13 +40,26 @@ def test_a_rotation_goes_to_whoever_typed_it_and_only_within_their_role(chat: Ch
     assert "Not rotated: to rotate it you must own it, or be Maintainer or higher" in refused
     chat.type("as dave")
     rotated = chat.type(f"rotate-token {ci_deploy}")
-    assert "Rotated the Project access token 'ci-deploy'" in rotated
+    assert "Made a new Project access token 'ci-deploy'" in rotated
+    assert "beside the old one, which keeps working until" in rotated
     found = re.search(r"dave can see its secret once, .* by typing: reveal ([0-9a-f]{8})", rotated)
     assert found, rotated
     shown = chat.type(f"reveal {found.group(1)}")
     assert re.search(r"glpat-[A-Za-z0-9_-]{20,}", shown), shown
     chat.type("as erin")
     assert "no open request of yours" in chat.type(f"reveal {found.group(1)}")
+
+
+def test_rotate_in_place_asks_first_and_then_the_old_secret_is_gone(chat: Chat) -> None:
+    ci_deploy = number_of(chat, "ci-deploy")
+    chat.type("as dave")
+    asked = chat.type(f"rotate-token {ci_deploy} in-place")
+    assert "the old secret stops working the moment the new one exists" in asked
+    assert "Not rotated; the token is as it was." in chat.type("no")
+    chat.type(f"rotate-token {ci_deploy} in-place")
+    rotated = chat.type("yes")
+    assert "Rotated the Project access token 'ci-deploy'" in rotated
+    assert "the old secret no longer works" in rotated
 
 
 def test_a_group_token_needs_an_owner_and_a_renewal_keeps_to_policy(chat: Chat) -> None:

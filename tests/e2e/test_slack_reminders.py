@@ -108,11 +108,12 @@ def _renew_form(world: World, user: str, reminder: dict[str, Any]) -> dict[str, 
     return world.slack.wait_for("views.open", before + 1)[-1].args["view"]
 
 
-def test_rotate_sends_the_owner_a_fresh_secret_with_the_same_expiry(world: World) -> None:
+def test_rotate_hands_the_owner_a_successor_and_keeps_the_old_token_live(world: World) -> None:
     reminder = _claimed_by(world, OLGA)
     text = json.dumps(reminder["blocks"])
     assert '"Rotate"' in text
     assert '"Renew"' in text
+    assert "The old one keeps working until GitLab sees the new one in use" in text
     (old,) = _live(world, "nightly-export")
     world.driver.click(DAN, reminder, "reminder.rotate")  # a Developer may not
     refusal = world.slack.wait_for("chat.postEphemeral")[-1].args["text"]
@@ -122,22 +123,20 @@ def test_rotate_sends_the_owner_a_fresh_secret_with_the_same_expiry(world: World
 
     world.driver.click(OLGA, reminder, "reminder.rotate")
     dm = dm_with_button(world, OLGA)
-    assert "was rotated" in json.dumps(dm["blocks"])
-    (new,) = _live(world, "nightly-export")
-    assert new.id != old.id
-    assert old.revoked
-    assert new.expires_at == old.expires_at  # GitLab's one-week default is not used
+    handoff = dm_with_button(world, OLGA, "handoff.revoke_old")
+    assert "Hand-off under way" in json.dumps(handoff["blocks"])
+    live = _live(world, "nightly-export")
+    assert len(live) == 2  # the old one stays live beside its successor
+    (new,) = [t for t in live if t.id != old.id]
+    assert not old.revoked
+    assert new.expires_at > old.expires_at  # the policy's default lifetime from today
     world.driver.click(OLGA, dm, "request.reveal")
     modal = json.dumps(world.slack.wait_for("views.open")[-1].args["view"])
     assert "glpat-" in modal
     assert "went to <@U0OLGA>" in json.dumps(_update(world, "rotated it").args["blocks"])
-    # The reminder for the old token is done, and the new one has its owner already.
-    (line,) = [
-        row
-        for row in run_tokenbot("remind", "--dry-run", env=world.env).out.splitlines()
-        if "nightly-export" in row
-    ]
-    assert "U0OLGA" in line  # the successor is due at 7 days, already owned
+    # The old token is no longer reminded of while the hand-off is under way.
+    due = run_tokenbot("remind", "--dry-run", env=world.env).out
+    assert "nightly-export" not in due
 
 
 def test_renew_within_policy_rotates_at_once_with_the_new_date(world: World) -> None:

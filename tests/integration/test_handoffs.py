@@ -270,3 +270,19 @@ def test_cancel_revokes_the_successor_and_keeps_the_old(
     assert old.status is TrackedStatus.ACTIVE
     assert new is not None
     assert new.status is TrackedStatus.REVOKED
+
+
+def test_a_rotation_never_waits_for_approval_to_extend_it_keeps_the_date_instead(
+    gitlab: FlakyRevokes, uow: Callable[[], SqlUnitOfWork], clock: Clock
+) -> None:
+    """Renew is how a token's life is extended with approval; Rotate asks no more than an
+    in-place rotation did: where the extension would need approval, the successor keeps the
+    old expiry and nothing waits."""
+    owners = {"acme": OWNER.chat_id}
+    sync_inventory(["acme"], deps=SyncDeps(uow=uow, gitlab=gitlab, clock=clock, owners=owners))
+    deps = replace(_deps(gitlab, uow, clock), approval=RenewApproval.ALWAYS)
+    request = rotate_tracked_token(KEY, OWNER, deps=deps)
+    assert request.state is RequestState.APPROVED
+    assert request.draft.expires_on == START.date() + timedelta(days=5)
+    assert request.renews is not None
+    assert request.renews.handoff

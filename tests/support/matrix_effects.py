@@ -193,7 +193,8 @@ def _retried(world: MatrixWorld, cell: Cell, subject: Subject, answer: Answer) -
 
 def _rotated(world: MatrixWorld, cell: Cell, subject: Subject, answer: Answer) -> str | None:
     """Rotate and Renew: a renewal request; APPROVAL while it waits with the token untouched,
-    ALLOW once the token is replaced in GitLab (with the new date) and the actor has it."""
+    ALLOW once the token is replaced in GitLab (with the new date), or for a hand-off has its
+    successor beside it, and the actor has the new secret."""
     renewals = [
         r
         for r in world.requests_named(subject.name)
@@ -207,10 +208,12 @@ def _rotated(world: MatrixWorld, cell: Cell, subject: Subject, answer: Answer) -
         carded = cell.surface == "shell" or _card(world, renewal.id, answer.since)
         return APPROVAL if untouched and carded else None
     new = next((t for t in live if t.id == renewal.gitlab_token_id), None)
+    # A hand-off (bot/domain/handoff.py) keeps the old token live beside the new one.
+    kept = [subject.token_id] if renewal.renews is not None and renewal.renews.handoff else []
     replaced = (
         renewal.state is RequestState.PROVISIONED
         and new is not None
-        and [t.id for t in live] == [new.id]
+        and sorted(t.id for t in live) == sorted([*kept, new.id])
         and new.id != subject.token_id
         and (not subject.renew_to or str(new.expires_at) == subject.renew_to)
         and renewal.requester == cell.who.slack_id  # the new secret goes to the clicker
