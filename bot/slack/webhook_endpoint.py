@@ -23,9 +23,11 @@ from http import HTTPStatus
 from wsgiref.types import StartResponse, WSGIEnvironment
 
 from bot.domain.webhook_events import WebhookEvent, parse_event
+from bot.services.webhook_install import WEBHOOK_PATH
+
+__all__ = ["MAX_WEBHOOK_BYTES", "WEBHOOK_PATH", "WebhookEndpoint", "secret_matches"]
 
 log = logging.getLogger("bot.gitlab.webhook")
-WEBHOOK_PATH = "/gitlab/webhook"
 # GitLab's token and member events are a few kilobytes; 256 KiB leaves room for the largest
 # project payloads while keeping what one request can make the bot buffer small.
 MAX_WEBHOOK_BYTES = 256 * 1024
