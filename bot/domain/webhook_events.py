@@ -158,7 +158,10 @@ def _is_path(text: str) -> bool:
 
 
 def _segment_ok(segment: str) -> bool:
-    return bool(segment) and all(c.isascii() and (c.isalnum() or c in "_-.") for c in segment)
+    # GitLab's path rule: starts with a letter, digit or `_` (so never `.` or `..`).
+    if not segment or not (segment[0].isascii() and (segment[0].isalnum() or segment[0] == "_")):
+        return False
+    return all(c.isascii() and (c.isalnum() or c in "_-.") for c in segment)
 
 
 def under_watched(path: str, watched: tuple[str, ...]) -> tuple[str, ...]:
