@@ -179,4 +179,8 @@ def groups_to_refresh(event: WebhookEvent, watched: tuple[str, ...]) -> tuple[st
     if not event.acts:
         return ()
     found = dict.fromkeys(g for path in event.paths for g in under_watched(path, watched))
+    if not found and event.kind is EventKind.MEMBER:
+        # A member event names its group by `group_path`, the group's own path, not its full
+        # path: one in a subgroup cannot be placed, so every watched group is read again.
+        return watched
     return tuple(found)

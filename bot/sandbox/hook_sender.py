@@ -156,6 +156,16 @@ def run_expiry_workers(
     """One run of both workers: choose under the lock, POST outside it, log each delivery."""
     with state.lock:
         outgoing = expiring_outgoing(state)
+    return deliver(state, outgoing, send=send)
+
+
+def deliver(
+    state: SandboxState,
+    outgoing: list[Outgoing],
+    *,
+    send: Callable[[Outgoing], int] = post_hook,
+) -> list[Delivery]:
+    """POST each (outside the lock) and log it in `state.group_hooks.deliveries`."""
     deliveries = [
         Delivery(o.hook.id, o.hook.url, o.event, str(o.payload["event_name"]), send(o), state.now())
         for o in outgoing

@@ -161,3 +161,22 @@ def test_a_wrong_or_missing_secret_gets_401_and_changes_nothing(world: World) ->
     assert log.count("webhook refresh of acme") == 1
     assert log.count("webhook refused: missing or wrong X-Gitlab-Token") == 3
     assert SECRET not in log
+
+
+def test_a_member_added_in_gitlab_brings_the_sync_forward(world: World) -> None:
+    """A `Member Hook` (a member added to acme/platform through GitLab's API) makes tokenbot
+    read acme again at once; what became due then (nightly-export, 5 days left) is posted."""
+    _install(world)
+    platform = world.sim.state.group_by_full_path("acme/platform")
+    erin = world.sim.state.add_user("erin")
+    assert platform is not None
+    added = requests.post(
+        f"{world.gitlab_url}/api/v4/groups/{platform.id}/members",
+        headers={"PRIVATE-TOKEN": world.env["GITLAB_TOKEN"]},
+        data={"user_id": erin.id, "access_level": 30},
+        timeout=10,
+    )
+    assert added.status_code == 201, added.text
+    _reminder_of(world, "nightly-export")
+    world.bot.wait_for_line("webhook user_add_to_group for platform")
+    world.bot.wait_for_line("webhook refresh of acme: done")

@@ -235,3 +235,8 @@ def test_without_a_configured_secret_everything_is_refused() -> None:
     headers = {"X-Gitlab-Event": ACCESS, "X-Gitlab-Token": ""}
     assert _call(endpoint, json.dumps(PROJECT_TOKEN).encode(), headers)[0].startswith("401")
     assert seen == []
+
+
+def test_a_member_event_from_a_subgroup_refreshes_every_watched_group() -> None:
+    member = _parse("Member Hook", {"event_name": "user_add_to_group", "group_path": "platform"})
+    assert groups_to_refresh(member, ("acme", "beta")) == ("acme", "beta")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -202,3 +203,25 @@ def test_an_unreachable_hook_is_logged_with_status_0(
     (delivery,) = run_expiry_workers(company.sim.state)
     assert delivery.status == 0
     assert company.sim.state.group_hooks.deliveries == [delivery]
+
+
+def test_adding_a_group_member_sends_gitlabs_member_hook(
+    company: Company,
+    gateway: PythonGitlabGateway,
+    sql_uow: Callable[[], SqlUnitOfWork],
+    receiver: Receiver,
+) -> None:
+    _install(company, gateway, sql_uow, receiver.url)
+    api = f"{company.url}/api/v4/groups/{company.platform.id}/members"
+    headers = {"PRIVATE-TOKEN": company.bot_token}
+    data = {"user_id": company.dan.id, "access_level": 30}
+    assert requests.post(api, headers=headers, data=data, timeout=5).status_code == 201
+    deadline = time.monotonic() + 10
+    while not receiver.received and time.monotonic() < deadline:
+        time.sleep(0.02)
+    ((headers_seen, body),) = receiver.received
+    assert headers_seen["x-gitlab-event"] == "Member Hook"
+    assert headers_seen["x-gitlab-token"] == SECRET
+    assert body["event_name"] == "user_add_to_group"
+    assert (body["group_path"], body["group_id"]) == ("platform", company.platform.id)
+    assert (body["user_id"], body["group_access"]) == (company.dan.id, "Developer")
