@@ -180,3 +180,22 @@ def test_a_member_added_in_gitlab_brings_the_sync_forward(world: World) -> None:
     _reminder_of(world, "nightly-export")
     world.bot.wait_for_line("webhook user_add_to_group for platform")
     world.bot.wait_for_line("webhook refresh of acme: done")
+
+
+def test_in_socket_mode_the_webhook_is_served_on_port_when_its_secret_is_set(
+    tmp_path: Path,
+) -> None:
+    """Socket Mode needs no inbound HTTP for Slack, but GitLab's hooks do: with the secret set,
+    `tokenbot run` serves /gitlab/webhook (and /healthz) on its port, and acts on deliveries."""
+    extra = {"TOKENBOT_GITLAB_WEBHOOK_SECRET": SECRET, "TOKENBOT_SYNC_INTERVAL_HOURS": "24"}
+    with start_world(tmp_path, extra_env=extra, socket_mode=True) as world:
+        assert world.bot.url.startswith("http://127.0.0.1:")
+        url = f"{world.bot.url}/gitlab/webhook"
+        event = {"X-Gitlab-Event": "Resource Access Token Hook"}
+        refused = requests.post(url, data=_payload(), headers=event, timeout=10)
+        assert refused.status_code == 401
+        answer = requests.post(
+            url, data=_payload(), headers=event | {"X-Gitlab-Token": SECRET}, timeout=10
+        )
+        assert answer.json() == {"status": "queued"}
+        _reminder_of(world, "nightly-export")
