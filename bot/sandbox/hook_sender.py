@@ -92,36 +92,42 @@ def _claim(state: SandboxState, kind: str, token_id: int, due: int, every: tuple
 
 def expiring_outgoing(state: SandboxState) -> list[Outgoing]:
     """What both workers would send now, marking it sent (call under `state.lock`)."""
+    return _access_token_outgoing(state) + _deploy_token_outgoing(state)
+
+
+def _access_token_outgoing(state: SandboxState) -> list[Outgoing]:
     today, now = state.today(), state.now()
-    store = state.group_hooks
-    access_every = (
+    every = (
         EXTENDED_ACCESS_TOKEN_INTERVALS
-        if store.extended_access_token_triggers
+        if state.group_hooks.extended_access_token_triggers
         else ACCESS_TOKEN_INTERVALS
     )
     found: list[Outgoing] = []
     for token in sorted(state.tokens.values(), key=lambda t: t.id):
-        source = state.users[token.user_id].bot_source if token.user_id in state.users else None
+        owner = state.users.get(token.user_id)
+        source = owner.bot_source if owner is not None else None
         place = _place(state, source) if source is not None else None
         if place is None or token.expires_at is None or not token.is_active(now):
             continue
-        due = due_interval(token.expires_at, today, access_every)
+        due = due_interval(token.expires_at, today, every)
         hooks = _hooks_for(state, place, "resource_access_token_events")
-        if due is not None and hooks and _claim(state, "access", token.id, due, access_every):
+        if due is not None and hooks and _claim(state, "access", token.id, due, every):
             payload = access_token_payload(state, place, token)
             found += [Outgoing(hook, ACCESS_TOKEN_HOOK, payload) for hook in hooks]
-    for deploy in sorted(state.deploy_tokens.values(), key=lambda t: t.id):
-        place = _place(state, deploy.source)
-        if place is None or deploy.expires_at is None or not deploy.is_active(now):
+    return found
+
+
+def _deploy_token_outgoing(state: SandboxState) -> list[Outgoing]:
+    today, now, every = state.today(), state.now(), DEPLOY_TOKEN_INTERVALS
+    found: list[Outgoing] = []
+    for token in sorted(state.deploy_tokens.values(), key=lambda t: t.id):
+        place = _place(state, token.source)
+        if place is None or token.expires_at is None or not token.is_active(now):
             continue
-        due = due_interval(deploy.expires_at.date(), today, DEPLOY_TOKEN_INTERVALS)
+        due = due_interval(token.expires_at.date(), today, every)
         hooks = _hooks_for(state, place, "resource_deploy_token_events")
-        if (
-            due is not None
-            and hooks
-            and _claim(state, "deploy", deploy.id, due, DEPLOY_TOKEN_INTERVALS)
-        ):
-            payload = deploy_token_payload(state, place, deploy)
+        if due is not None and hooks and _claim(state, "deploy", token.id, due, every):
+            payload = deploy_token_payload(state, place, token)
             found += [Outgoing(hook, DEPLOY_TOKEN_HOOK, payload) for hook in hooks]
     return found
 

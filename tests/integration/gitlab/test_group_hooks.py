@@ -225,3 +225,21 @@ def test_adding_a_group_member_sends_gitlabs_member_hook(
     assert body["event_name"] == "user_add_to_group"
     assert (body["group_path"], body["group_id"]) == ("platform", company.platform.id)
     assert (body["user_id"], body["group_access"]) == (company.dan.id, "Developer")
+
+
+def test_with_the_extra_triggers_an_access_token_is_hooked_at_30_then_at_7_days(
+    company: Company,
+    gateway: PythonGitlabGateway,
+    sql_uow: Callable[[], SqlUnitOfWork],
+    receiver: Receiver,
+) -> None:
+    state = company.sim.state
+    add_resource_token(state, company.api, name="later", expires_at=TODAY + timedelta(days=25))
+    _install(company, gateway, sql_uow, receiver.url)
+    assert run_expiry_workers(state) == []  # 7 days only, by default
+    state.group_hooks.extended_access_token_triggers = True
+    assert len(run_expiry_workers(state)) == 1  # the 30-day trigger
+    assert run_expiry_workers(state) == []
+    company.sim.state.clock = lambda: NOW + timedelta(days=19)  # 6 days left
+    assert len(run_expiry_workers(state)) == 1  # the 7-day trigger, on the simulator's clock
+    assert [b["object_attributes"]["name"] for _, b in receiver.received] == ["later", "later"]
