@@ -14,17 +14,19 @@ from urllib.parse import urlsplit, urlunsplit
 from bot.bootstrap import gitlab_gateway, utc_now
 from bot.config import Settings
 from bot.db.checks import SqlSchemaProbe
+from bot.gitlab.gateway import PythonGitlabGateway
 from bot.gitlab.token_file import writable_problem
 from bot.services.checks import (
     CheckDeps,
     CheckSetup,
-    GitLabProbe,
     SlackProbe,
+    WebhookCheckDeps,
     report_json,
     report_lines,
     run_checks,
 )
 from bot.services.checks_features import checked_platform, feature_lines, features_json
+from bot.services.webhook_install import hook_url
 from bot.slack.app import create_client
 from bot.slack.checks import SlackWebProbe
 
@@ -35,7 +37,8 @@ CHECK_RETRY_SECONDS = 5.0
 DESCRIPTION = (
     "Checks, one line each: the settings; the database (reachable, migrated); GitLab"
     " (reachable; the bot's credential, its scopes and days to expiry; its role on each"
-    " watched group); Slack (auth.test; the bot in the approvals and reminders channels and in"
+    " watched group; tokenbot's webhook on each watched group); Slack (auth.test; the bot in"
+    " the approvals and reminders channels and in"
     " the channels of TOKENBOT_*_ROUTES). Exit code 0 when nothing failed (warnings and"
     " skipped checks do not fail, unless --strict), 1 otherwise. Never shows a secret."
 )
@@ -71,12 +74,14 @@ def run_check(args: argparse.Namespace, settings: Settings) -> int:
 
 def check_deps(settings: Settings, *, config_file: Path | None = None) -> CheckDeps:
     """The checks wired to the real database, GitLab and Slack named by `settings`."""
+    gitlab = _gitlab(settings)
     return CheckDeps(
         setup=check_setup(settings, config_file=config_file),
         database=SqlSchemaProbe(settings.effective_database_url),
         today=utc_now().date(),
-        gitlab=_gitlab(settings),
+        gitlab=gitlab,
         slack=_slack(settings),
+        webhooks=_webhooks(settings, gitlab),
     )
 
 
@@ -105,11 +110,21 @@ def check_setup(settings: Settings, *, config_file: Path | None = None) -> Check
     )
 
 
-def _gitlab(settings: Settings) -> GitLabProbe | None:
+def _gitlab(settings: Settings) -> PythonGitlabGateway | None:
     if settings.gitlab_url is None or settings.gitlab_token is None:
         return None
     retry = min(settings.tokenbot_gitlab_retry_seconds, CHECK_RETRY_SECONDS)
     return gitlab_gateway(settings.model_copy(update={"tokenbot_gitlab_retry_seconds": retry}))
+
+
+def _webhooks(settings: Settings, gitlab: PythonGitlabGateway | None) -> WebhookCheckDeps:
+    public = settings.tokenbot_public_url
+    return WebhookCheckDeps(
+        gitlab=gitlab,
+        secret_set=settings.tokenbot_gitlab_webhook_secret is not None,
+        groups=settings.tokenbot_watched_groups,
+        url=hook_url(public) if public else None,
+    )
 
 
 def _slack(settings: Settings) -> SlackProbe | None:

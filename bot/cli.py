@@ -30,6 +30,7 @@ from bot.commands.run import add_run_parser, run_bot
 from bot.commands.sandbox import add_sandbox_parser, run_sandbox
 from bot.commands.shell import add_shell_parser, run_shell
 from bot.commands.users import add_users_parser, run_users
+from bot.commands.webhooks import add_webhooks_parser, run_webhooks
 from bot.config import Settings, SettingsError, load_settings
 from bot.domain.walk import AnswerError
 from bot.observability.logs import configure_logging
@@ -67,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_reconcile_parser(commands)
     add_users_parser(commands)
     add_manifest_parser(commands)
+    add_webhooks_parser(commands)
     return parser
 
 
@@ -116,6 +118,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         "remind": run_remind,
         "users": run_users,
         "manifest": run_manifest,
+        "webhooks": run_webhooks,
     }
     return handlers[args.command](args, settings)
 

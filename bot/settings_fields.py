@@ -239,7 +239,8 @@ class SettingsFields(BaseSettings):
         None,
         description="Address at which people's browsers reach tokenbot, e.g."
         " `https://tokenbot.example.com`. GitLab sign-in sends people back to this plus"
-        " `/gitlab/oauth/callback` (register that as the OAuth application's redirect URI).",
+        " `/gitlab/oauth/callback` (register that as the OAuth application's redirect URI)."
+        " `tokenbot webhooks install` registers this plus `/gitlab/webhook` as the hook URL.",
     )
     tokenbot_gitlab_oauth_client_id: str | None = Field(
         None,

@@ -42,6 +42,8 @@ from bot.slack.server import (
     serve_socket_mode,
     wsgi_app,
 )
+from bot.slack.webhook_endpoint import WEBHOOK_PATH
+from bot.webhook_wiring import WebhookService, webhook_service
 
 # The logger keeps the name it had when this lived in bot/cli.py: log lines show it.
 log = logging.getLogger("bot.cli")
@@ -69,6 +71,7 @@ def run_bot(args: argparse.Namespace, settings: Settings) -> int:
     scheduler = None
     metrics: MetricsService | None = None
     stop_pages: Callable[[], None] | None = None
+    hooks: WebhookService | None = None
     try:
         flow = request_flow(settings, container)
         app = slack_app(settings, container, flow)
@@ -96,6 +99,7 @@ def run_bot(args: argparse.Namespace, settings: Settings) -> int:
             )
         poster = SlackReminderPoster(app.client, renewals=flow is not None)
         jobs += _reminder_jobs(settings, container, poster, app.client)
+        hooks = webhook_service(settings, container, poster, SlackHandoffNotifier(app.client))
         jobs += _platform_jobs(settings, container)
         if jobs:
             scheduler = start_scheduler(jobs)
@@ -105,20 +109,29 @@ def run_bot(args: argparse.Namespace, settings: Settings) -> int:
         port = settings.port if args.port is None else args.port
         pages = link_pages(flow.linking) if flow is not None and flow.linking else None
         if settings.slack_app_token is not None:
-            if pages is not None:
+            # Socket Mode serves HTTP only for the sign-in pages and, given their secret,
+            # GitLab's webhooks.
+            webhook = hooks.endpoint if settings.tokenbot_gitlab_webhook_secret else None
+            if pages is not None or webhook is not None:
                 stop_pages = serve_in_background(
-                    pages_only_app(pages),
+                    pages_only_app(pages, webhook),
                     host=args.host,
                     port=port,
-                    on_listening=lambda url: print(
-                        f"tokenbot serving GitLab sign-in on {url}{CALLBACK_PATH}", flush=True
+                    on_listening=lambda url: _print_side_server(
+                        url, pages=pages is not None, webhook=webhook is not None
                     ),
                 )
             print("tokenbot connecting to Slack in Socket Mode", flush=True)
             serve_socket_mode(app, app_token=settings.slack_app_token.get_secret_value())
         else:
             serve_http(
-                wsgi_app(app, ready=container.ready, metrics=metrics.app_registry, pages=pages),
+                wsgi_app(
+                    app,
+                    ready=container.ready,
+                    metrics=metrics.app_registry,
+                    pages=pages,
+                    webhook=hooks.endpoint,
+                ),
                 host=args.host,
                 port=port,
                 on_listening=lambda url: print(
@@ -128,12 +141,21 @@ def run_bot(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         if stop_pages is not None:
             stop_pages()
+        if hooks is not None:
+            hooks.close()
         if scheduler is not None:
             scheduler.shutdown(wait=False)
         if metrics is not None:
             metrics.close()
         container.close()
     return EXIT_OK
+
+
+def _print_side_server(url: str, *, pages: bool, webhook: bool) -> None:
+    if pages:
+        print(f"tokenbot serving GitLab sign-in on {url}{CALLBACK_PATH}", flush=True)
+    if webhook:
+        print(f"tokenbot serving GitLab webhooks on {url}{WEBHOOK_PATH}", flush=True)
 
 
 def _platform_jobs(settings: Settings, container: Container) -> list[Job]:

@@ -26,7 +26,14 @@ from bot.domain.credentials import (
 )
 from bot.domain.service_accounts import CreationVerdict, creation_verdict
 from bot.domain.tokens import AccessLevel, TokenType
-from bot.gitlab import check_reads, creation, lookup, mapping, service_account_rules
+from bot.gitlab import (
+    check_reads,
+    creation,
+    group_hooks,
+    lookup,
+    mapping,
+    service_account_rules,
+)
 from bot.gitlab.client import ClientOptions, build_client
 from bot.gitlab.errors import translate
 from bot.gitlab.inventory import walk_inventory, walk_places
@@ -39,6 +46,7 @@ from bot.services.gitlab_errors import (
     ValidationError,
 )
 from bot.services.gitlab_port import ProgressCallback
+from bot.services.webhook_port import GroupHookInfo, HookSpec
 
 T = TypeVar("T")
 _RESOURCE_TOKENS = {TokenType.PROJECT_ACCESS_TOKEN, TokenType.GROUP_ACCESS_TOKEN}
@@ -261,6 +269,16 @@ class PythonGitlabGateway:
 
     def group_role(self, group: str, user_id: int) -> AccessLevel | None:
         return check_reads.group_role(self, self._gl, group, user_id)
+
+    # ---------------------------------------------------------------- group webhooks
+    def group_hooks(self, group: str) -> list[GroupHookInfo]:
+        return group_hooks.list_hooks(self, self._gl, group)
+
+    def create_group_hook(self, group: str, spec: HookSpec) -> GroupHookInfo:
+        return group_hooks.create_hook(self, self._gl, group, spec)
+
+    def update_group_hook(self, group: str, hook_id: int, spec: HookSpec) -> GroupHookInfo:
+        return group_hooks.update_hook(self, self._gl, group, hook_id, spec)
 
 
 def _ambiguous(exc: Exception) -> bool:

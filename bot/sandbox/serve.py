@@ -6,6 +6,7 @@ import threading
 
 from bot.sandbox.app import GitlabSimulator
 from bot.sandbox.demo import DemoInfo, load_demo_data
+from bot.sandbox.hook_sender import start_expiry_ticker
 from bot.sandbox.seed import add_oauth_application
 from bot.sandbox.server import SandboxServer
 
@@ -28,6 +29,9 @@ def serve_sandbox(
         sim.faults.latency(latency_ms)
     sign_in = _sign_in_app(sim, tokenbot_url) if tokenbot_url else None
     with SandboxServer(sim, host=host, port=port) as server:
+        # GitLab's expiry workers, so group hooks registered by `tokenbot webhooks install`
+        # receive expiring-token events (docs/webhooks.md).
+        stop_hooks = start_expiry_ticker(sim.state)
         try:
             _print_banner(server.url, info)
             if sign_in is not None:
@@ -40,6 +44,8 @@ def serve_sandbox(
         except KeyboardInterrupt:
             # Also when Ctrl-C comes while the banner is still being printed.
             print("Stopping GitLab sandbox.")
+        finally:
+            stop_hooks()
 
 
 def _sign_in_app(sim: GitlabSimulator, tokenbot_url: str) -> tuple[str, str, str]:

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 
 from bot.sandbox.deploy_key_models import DeployKey
+from bot.sandbox.hook_models import HookStore
 from bot.sandbox.instance import ApplicationSettings, FeatureFlags
 from bot.sandbox.messages import bad_request
 from bot.sandbox.models import (
@@ -60,6 +61,7 @@ class SandboxState:
         self.oauth = OAuthRegistry()
         self.deploy_keys: dict[int, DeployKey] = {}
         self.offering = Offering()  # GitLab.com or self-managed; Ultimate groups
+        self.group_hooks = HookStore()  # group webhooks and what was sent to them
 
     def now(self) -> datetime:
         return self.clock().astimezone(UTC)

@@ -51,6 +51,7 @@ from bot.services.checks_report import (
 )
 from bot.services.checks_settings import check_settings
 from bot.services.checks_slack import check_channel, check_slack_auth, slack_checks
+from bot.services.checks_webhooks import WebhookCheckDeps, webhook_checks
 
 __all__ = [
     "DOCS",
@@ -71,6 +72,7 @@ __all__ = [
     "SlackProbe",
     "SlackProblemError",
     "Status",
+    "WebhookCheckDeps",
     "check_channel",
     "check_credential",
     "check_database",
@@ -95,11 +97,13 @@ class CheckDeps:
     today: date  # the UTC date: tokens stop working at 00:00 UTC on their expiry day
     gitlab: GitLabProbe | None = None  # None when GITLAB_URL or GITLAB_TOKEN is not set
     slack: SlackProbe | None = None  # None when SLACK_BOT_TOKEN is not set
+    webhooks: WebhookCheckDeps | None = None  # checks_webhooks.py
 
 
 def run_checks(deps: CheckDeps) -> CheckReport:
     """Every check, in order; later checks are skipped when what they need has failed."""
     results = [check_settings(deps.setup), check_database(deps.database)]
     results += gitlab_checks(deps.gitlab, deps.setup, deps.today)
+    results += webhook_checks(deps.webhooks)
     results += slack_checks(deps.slack, deps.setup)
     return CheckReport(tuple(results))

@@ -23,6 +23,7 @@ from waitress import create_server
 
 from bot.slack.edge import MAX_BODY_BYTES, SlackEndpoint
 from bot.slack.link_page import CALLBACK_PATH, CONFIRM_PATH
+from bot.slack.webhook_endpoint import WEBHOOK_PATH
 
 log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
@@ -37,10 +38,12 @@ def wsgi_app(
     ready: Callable[[], bool],
     metrics: CollectorRegistry | None = None,
     pages: WsgiApp | None = None,
+    webhook: WsgiApp | None = None,
 ) -> WsgiApp:
     """Slack's endpoint plus `/healthz` (the process answers) and `/readyz` (it can work),
     `/metrics` (Prometheus) when given a registry to serve, and the GitLab sign-in pages
-    (`pages`, see link_page.py) when account linking is on."""
+    (`pages`, see link_page.py) when account linking is on, and GitLab's webhooks
+    (`webhook`, see webhook_endpoint.py) at `/gitlab/webhook`."""
     slack = SlackEndpoint(app, signing_secret=_signing_secret(app))
     prometheus: WsgiApp | None = make_wsgi_app(metrics) if metrics is not None else None
 
@@ -60,6 +63,8 @@ def wsgi_app(
         routes[METRICS_PATH] = prometheus
     if pages is not None:
         routes |= dict.fromkeys(LINK_PATHS, pages)
+    if webhook is not None:
+        routes[WEBHOOK_PATH] = webhook
 
     def application(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         route = routes.get(environ.get("PATH_INFO", ""))
@@ -70,13 +75,16 @@ def wsgi_app(
     return application
 
 
-def pages_only_app(pages: WsgiApp) -> WsgiApp:
-    """What Socket Mode serves on PORT when linking is on: the sign-in pages and `/healthz`."""
+def pages_only_app(pages: WsgiApp | None, webhook: WsgiApp | None = None) -> WsgiApp:
+    """What Socket Mode serves on PORT when linking or webhooks are on: the sign-in pages,
+    GitLab's webhooks and `/healthz`."""
 
     def application(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
-        if path in LINK_PATHS:
+        if path in LINK_PATHS and pages is not None:
             return pages(environ, start_response)
+        if path == WEBHOOK_PATH and webhook is not None:
+            return webhook(environ, start_response)
         if path == "/healthz":
             return _plain(start_response, "200 OK", b"ok\n")
         return _plain(start_response, "404 Not Found", b"not found\n")

@@ -21,12 +21,13 @@ BOT_TOKEN = "xoxb-test-not-a-real-token"
 APP_TOKEN = "xapp-1-A0TOKENBOT-test-not-a-real-token"
 SOCKET_MODE_LINE = "connecting to Slack in Socket Mode"
 PAGES_LINE = "serving GitLab sign-in on "
+WEBHOOKS_LINE = "serving GitLab webhooks on "
 _LINUX = sys.platform == "linux"
 
 
 @dataclass
 class BotProcess:
-    url: str  # HTTP mode: the server; Socket Mode: the sign-in pages' server, or ""
+    url: str  # HTTP mode: the server; Socket Mode: the sign-in pages' or webhooks' server, or ""
     child: subprocess.Popen[str]
     log: str | None = None
     socket_mode: bool = False
@@ -127,6 +128,8 @@ def _started(child: subprocess.Popen[str], *, socket_mode: bool) -> str:
             break
         if PAGES_LINE in line:
             url = line.split(PAGES_LINE, 1)[1].split()[0].removesuffix(CALLBACK_PATH)
+        elif WEBHOOKS_LINE in line and not url:
+            url = line.split(WEBHOOKS_LINE, 1)[1].split()[0].removesuffix("/gitlab/webhook")
         elif SOCKET_MODE_LINE in line:
             return url
     _, err = child.communicate(timeout=15)

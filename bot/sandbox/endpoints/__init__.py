@@ -8,6 +8,7 @@ from bot.sandbox.endpoints import (
     credentials_inventory,
     deploy_keys,
     deploy_tokens,
+    group_hooks,
     job_token_scope,
     member_writes,
     members,
@@ -43,6 +44,7 @@ _FAMILIES = (
     variables,
     application_settings,
     applications,
+    group_hooks,
 )
 
 

@@ -16,6 +16,7 @@ from datetime import date
 
 from bot.sandbox.access import find_group, find_project, has_level
 from bot.sandbox.entities import member_entity
+from bot.sandbox.member_hooks import send_member_hooks
 from bot.sandbox.messages import (
     ApiResponse,
     conflict,
@@ -118,6 +119,8 @@ def add_member(ctx: Context) -> ApiResponse:
         raise model_errors(errors)
     member = ctx.state.add_member(user, source, AccessLevel(level), created_by=ctx.user)
     member.expires_at = expires
+    if isinstance(source, Group):
+        send_member_hooks(ctx.state, source, member, "user_add_to_group")
     return ApiResponse(201, member_entity(ctx.state, member, ctx.web))
 
 
@@ -140,6 +143,8 @@ def update_member(ctx: Context) -> ApiResponse:
     member.access_level = AccessLevel(level)
     if reader.has("expires_at"):
         member.expires_at = expires
+    if isinstance(source, Group):
+        send_member_hooks(ctx.state, source, member, "user_update_for_group")
     return ApiResponse(200, member_entity(ctx.state, member, ctx.web))
 
 
