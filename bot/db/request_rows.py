@@ -17,6 +17,19 @@ from bot.domain.requests import (
 )
 from bot.domain.tokens import AccessLevel, Scope, TokenType
 
+# A renewal in these states holds its token: a unique column makes a second one fail to insert.
+_HOLDING = frozenset(
+    {RequestState.PENDING, RequestState.APPROVED, RequestState.PROVISIONING, RequestState.FAILED}
+)
+
+
+def renewal_lock(request: TokenRequest) -> str | None:
+    """The renewed token's key while this renewal is under way (None otherwise): of two
+    Rotate clicks at once, in two replicas, only one renewal request can be stored."""
+    if request.renews is None or request.state not in _HOLDING:
+        return None
+    return request.renews.key
+
 
 def columns(request: TokenRequest) -> dict[str, Any]:
     draft = request.draft
@@ -51,6 +64,7 @@ def columns(request: TokenRequest) -> dict[str, Any]:
         "renews_user_id": request.renews.user_id if request.renews else None,
         "renews_asked_by": request.renews.asked_by if request.renews else None,
         "renews_handoff": request.renews.handoff if request.renews else False,
+        "renewal_lock": renewal_lock(request),
         "claimed_at": request.claimed_at,
         "unsure_since": request.unsure_since,
     }

@@ -55,6 +55,7 @@ class TokenRequestRow(SQLModel, table=True):
     renews_user_id: int | None = None
     renews_asked_by: str | None = Field(default=None, max_length=64)
     renews_handoff: bool = Field(default=False)
+    renewal_lock: str | None = Field(default=None, max_length=96, unique=True)
     claimed_at: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime))
     unsure_since: datetime | None = Field(
         default=None, sa_column=sa.Column(UTCDateTime, index=True)

@@ -36,6 +36,7 @@ from bot.domain.requests import (
 )
 from bot.domain.tokens import Scope, TokenType
 from bot.services.people import Person
+from bot.services.ports import ConcurrentUpdateError
 from bot.services.reminder_actions import ActionDeps, check_may_act, load_tracked
 from bot.services.request_checks import policy_problems
 from bot.services.token_requests import RequestDeps, RequestRejected
@@ -55,6 +56,7 @@ ROTATABLE = frozenset(
 
 
 _SCOPES = frozenset(s.value for s in Scope)
+UNDER_WAY = "a rotation or renewal of this token is under way already"
 
 
 class RenewApproval(StrEnum):
@@ -183,7 +185,7 @@ def _actionable(key: str, person: Person, deps: RenewDeps) -> tuple[TrackedToken
         ]
         handoff = uow.handoffs.active_for(token.key)
     if open_renewals:
-        raise RequestError("a rotation or renewal of this token is under way already")
+        raise RequestError(UNDER_WAY)
     if handoff is not None:
         raise RequestError(
             "a hand-off of this token is under way: finish it first (Revoke the old one now)"
@@ -265,7 +267,10 @@ def _store(
     )
     renewing = draft.expires_on != token.expires_on
     with deps.requests.uow() as uow:
-        uow.requests.add(request)
+        try:
+            uow.requests.add(request)  # refused while another renewal of the token is open
+        except ConcurrentUpdateError:
+            raise RequestError(UNDER_WAY) from None
         uow.audit.append(
             AuditEvent(
                 now,

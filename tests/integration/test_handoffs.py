@@ -4,6 +4,7 @@ used or the deadline passes, each step exactly once, recoverable after a crash."
 from __future__ import annotations
 
 import itertools
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -19,7 +20,7 @@ from bot.domain.handoff import Handoff, HandoffError, HandoffOutcome, HandoffSta
 from bot.domain.minted import MintedStatus
 from bot.domain.reminders import TrackedStatus, token_key
 from bot.domain.request_policy import RequestPolicy
-from bot.domain.requests import RequestError, RequestState
+from bot.domain.requests import RequestError, RequestState, TokenRequest
 from bot.domain.tokens import AccessLevel, TokenType
 from bot.services.compensation import retry_revokes
 from bot.services.gitlab_errors import UnavailableError
@@ -286,3 +287,55 @@ def test_a_rotation_never_waits_for_approval_to_extend_it_keeps_the_date_instead
     assert request.draft.expires_on == START.date() + timedelta(days=5)
     assert request.renews is not None
     assert request.renews.handoff
+
+
+def test_two_rotate_clicks_at_once_store_one_renewal(
+    gitlab: FlakyRevokes, uow: Callable[[], SqlUnitOfWork], clock: Clock
+) -> None:
+    """Both clicks pass the "under way already" read before either stored its request (two
+    replicas, or a double click); the database keeps the second out."""
+    owners = {"acme": OWNER.chat_id}
+    sync_inventory(["acme"], deps=SyncDeps(uow=uow, gitlab=gitlab, clock=clock, owners=owners))
+    deps = _deps(gitlab, uow, clock)
+    barrier = threading.Barrier(2)
+    real = uow
+
+    class Racing(SqlUnitOfWork):
+        """Each click meets the other once it has read the open requests, before it writes."""
+
+        def __enter__(self) -> Racing:
+            super().__enter__()
+            read = self.requests.open_requests
+
+            def then_meet() -> list[TokenRequest]:
+                found = read()
+                barrier.wait(timeout=5)
+                return found
+
+            self.requests.open_requests = then_meet  # type: ignore[method-assign]
+            return self
+
+    racing = RenewDeps(
+        deps.actions,
+        replace(deps.requests, uow=lambda: Racing(real()._engine, real()._box)),
+        deps.approval,
+    )
+    outcomes: list[object] = []
+
+    def click() -> None:
+        try:
+            outcomes.append(rotate_tracked_token(KEY, OWNER, deps=racing))
+        except RequestError as exc:
+            outcomes.append(exc)
+
+    threads = [threading.Thread(target=click, name=f"click-{i}") for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+    refused = [o for o in outcomes if isinstance(o, RequestError)]
+    assert len(outcomes) == 2
+    assert len(refused) == 1
+    assert "under way already" in str(refused[0])
+    with uow() as unit:
+        assert len([r for r in unit.requests.open_requests() if r.renews is not None]) == 1

@@ -24,6 +24,8 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column("renews_handoff", sa.Boolean(), nullable=False, server_default=sa.false())
         )
+        batch.add_column(sa.Column("renewal_lock", sa.String(96), nullable=True))
+        batch.create_unique_constraint("uq_token_requests_renewal_lock", ["renewal_lock"])
     op.create_table(
         "handoffs",
         sa.Column("request_id", sa.String(64), primary_key=True),
@@ -57,4 +59,6 @@ def downgrade() -> None:
     op.drop_index("ix_handoffs_state", "handoffs")
     op.drop_table("handoffs")
     with op.batch_alter_table("token_requests") as batch:
+        batch.drop_constraint("uq_token_requests_renewal_lock", type_="unique")
+        batch.drop_column("renewal_lock")
         batch.drop_column("renews_handoff")
