@@ -217,6 +217,7 @@ def request_flow(settings: Settings, container: Container) -> RequestFlow | None
         settings.approvals_routes,
         settings.tokenbot_provisioning_timeout_seconds,
         link_deps(settings, container.uow, container.clock),
+        RenewApproval(settings.tokenbot_renew_needs_approval),
     )
 
 

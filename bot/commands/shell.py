@@ -61,6 +61,7 @@ def run_shell(args: argparse.Namespace, settings: Settings) -> int:
             tuple(missing_for_requests(settings, in_slack=False)),
             settings.user_map,
             settings.tokenbot_default_lifetime_days,
+            RenewApproval(settings.tokenbot_renew_needs_approval),
         )
         user = args.user or getpass.getuser() or "you"
         chat = ShellChat(

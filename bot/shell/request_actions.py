@@ -11,6 +11,9 @@ from bot.domain.credentials import Secret
 from bot.domain.requests import Delivery, RequestError, RequestState, TokenRequest
 from bot.services.handoffs import HandoffDeps, cancel_handoff, revoke_old_now
 from bot.services.provisioning import Provisioning, provision_request
+from bot.services.reminder_actions import ActionDeps
+from bot.services.renewals import RenewApproval, RenewDeps
+from bot.services.request_handoff import hand_off_request_token
 from bot.services.request_rotation import rotate_request_token
 from bot.services.reveal import GONE, reveal_secret
 from bot.services.token_requests import (
@@ -34,11 +37,13 @@ class RequestActions:
         person: Callable[[str], Person],
         read: Callable[[], str],
         say: Callable[[str], None],
+        renew_approval: RenewApproval = RenewApproval.RISKY,
     ) -> None:
         self._deps = deps
         self._person = person
         self._read = read
         self._say = say
+        self._renew_approval = renew_approval
 
     def run(self, command: str, user: str, rest: str) -> None:
         """`rest` starts with the id (a unique start of it will do); deny's reason follows."""
@@ -124,6 +129,16 @@ class RequestActions:
         self._say(f"If you lose it, type rotate {sid} for a fresh secret.")
 
     def _rotate(self, request_id: str, user: str) -> None:
+        deps = self._deps
+        actions = ActionDeps(deps.uow, deps.gitlab, deps.clock, gate=deps.gate)
+        renew = RenewDeps(actions, deps, self._renew_approval)
+        handed = hand_off_request_token(request_id, self._person(user), deps=renew)
+        if handed is not None:  # a successor beside the live token (docs/handoff.md)
+            if handed.state is RequestState.APPROVED:
+                self._provisioned(self._provision(handed.id), "Not rotated now")
+            else:
+                self._say(f"Rotation {short_id(handed.id)} waits for approval.")
+            return
         rotation = rotate_request_token(request_id, self._person(user), deps=self._deps)
         if not rotation.rotated:
             raise RequestError(f"{rotation.problem} (the old secret still works)")

@@ -13,6 +13,7 @@ from bot.domain.requests import RequestError
 from bot.services.gitlab_errors import GitLabError, NotFoundError
 from bot.services.identity import IdentityError
 from bot.services.ports import ConcurrentUpdateError
+from bot.services.renewals import RenewApproval
 from bot.services.token_requests import (
     Person,
     RequestDeps,
@@ -60,6 +61,7 @@ class RequestSetup:
     missing: tuple[str, ...] = ()
     user_map: Mapping[str, str] = field(default_factory=dict)
     lifetime_days: int = 90
+    renew_approval: RenewApproval = RenewApproval.RISKY  # TOKENBOT_RENEW_NEEDS_APPROVAL
 
 
 class RequestDesk:
@@ -103,7 +105,11 @@ class RequestDesk:
                 self._pending(user, deps)
             else:
                 actions = RequestActions(
-                    deps, person=lambda u: self._person(u, deps), read=self._read, say=self._say
+                    deps,
+                    person=lambda u: self._person(u, deps),
+                    read=self._read,
+                    say=self._say,
+                    renew_approval=self._setup.renew_approval,
                 )
                 actions.run(command, user, rest)
         except FormCancelled:

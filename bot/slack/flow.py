@@ -29,6 +29,13 @@ class RequestFlow:
     approvals_routes: Mapping[str, str] = field(default_factory=dict)
     provisioning_timeout_seconds: int = 300  # when the reconciler takes a stuck request over
     linking: LinkDeps | None = None  # GitLab sign-in, when TOKENBOT_GITLAB_OAUTH_* are set
+    renew_approval: RenewApproval = RenewApproval.RISKY  # TOKENBOT_RENEW_NEEDS_APPROVAL
+
+    def renew_deps(self) -> RenewDeps:
+        """Rotate on a requested token is a renewal request, as on a reminder."""
+        deps = self.deps
+        actions = ActionDeps(deps.uow, deps.gitlab, deps.clock, gate=deps.gate)
+        return RenewDeps(actions, deps, self.renew_approval)
 
     def channel_for(self, target: str) -> str:
         """The approvals channel of the target's namespace (TOKENBOT_APPROVALS_ROUTES)."""

@@ -26,10 +26,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+import requests
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
+from bot.sandbox import AccessLevel, add_resource_token
 from tests.support.replicas import (
     Replica,
     Replicas,
@@ -255,6 +257,78 @@ def test_the_inventory_sync_runs_in_one_replica_at_a_time(deployment: Deployment
     assert {holder.split(":")[-2] for holder in held} <= pids
 
 
+def test_a_handoff_started_by_a_click_on_both_replicas_ends_once(deployment: Deployment) -> None:
+    """Rotate delivered to both replicas at once stores one renewal and mints one successor;
+    both schedulers sync every second and advance hand-offs after each sync: the old token is
+    revoked once, the owner told once (docs/handoff.md)."""
+    a, b = deployment.worlds
+    state = a.sim.state
+    api = state.project_by_full_path("acme/platform/api")
+    assert api is not None
+    made, old_secret = add_resource_token(
+        state,
+        api,
+        name="handed-off",
+        level=AccessLevel.REPORTER,
+        scopes=("read_api",),
+        expires_at=state.today() + timedelta(days=5),
+    )
+    key = f"project_access_token:{made.id}"
+    wait_until(lambda: _tracked(deployment, key), "a sync to track the token")
+    reminder = {
+        "channel": REMINDERS,
+        "ts": "1700000500.000500",
+        "blocks": [
+            {
+                "type": "actions",
+                "block_id": "reminder",
+                "elements": [
+                    {
+                        "type": "button",
+                        "action_id": "reminder.rotate",
+                        "value": key,
+                        "text": {"type": "plain_text", "text": "Rotate"},
+                    }
+                ],
+            }
+        ],
+    }
+    answers = at_once(
+        [
+            lambda: a.driver.click(OLGA, reminder, "reminder.rotate"),
+            lambda: b.driver.click(OLGA, reminder, "reminder.rotate"),
+        ]
+    )
+    assert [getattr(r, "status_code", r) for r in answers] == [200, 200]
+    dm = wait_until(lambda: _reveal_dm(a, OLGA, "handed-off"), "the new token's Reveal DM")
+    _settle()
+    assert _tokens_named(a, "handed-off") == 2  # one successor, beside the old token
+    opened = len(a.slack.calls_to("views.open"))
+    b.driver.click(OLGA, dm, "request.reveal")
+    view = json.dumps(b.slack.wait_for("views.open", opened + 1)[-1].args["view"])
+    new_secret = next(p.strip("`") for p in view.split('"') if p.startswith("```glpat-"))
+    assert _works(a, old_secret)
+    assert _works(a, new_secret)  # GitLab records the successor's use
+
+    wait_until(lambda: not _works(a, old_secret), "a sync to end the hand-off", timeout=60)
+    _settle()
+    _settle()  # both replicas have synced (and advanced) again meanwhile
+    revokes = a.sim.requests.count(method="DELETE", path=f"*/access_tokens/{made.id}")
+    assert revokes == 1
+    told = [
+        c
+        for c in a.slack.calls_to("chat.postMessage")
+        if c.args["channel"] == OLGA and "was revoked" in c.args.get("text", "")
+    ]
+    assert len(told) == 1
+    with deployment.db.connect() as conn:
+        ended = conn.execute(
+            sa.text("SELECT count(*) FROM audit_events WHERE action = 'handoff_completed'")
+        ).scalar_one()
+    assert ended == 1
+    assert _works(a, new_secret)
+
+
 def test_both_schedulers_sweep_at_the_same_minute_and_each_reminder_is_posted_once(
     deployment: Deployment,
 ) -> None:
@@ -416,6 +490,29 @@ def _dms(world: World, name: str) -> list[Call]:
 def _dm(world: World, name: str) -> dict[str, Any]:
     call = wait_until(lambda: next(iter(_dms(world, name)), None), f"the Reveal DM of {name}")
     return {"channel": ALICE, "ts": call.answer["ts"], "blocks": call.args["blocks"]}
+
+
+def _reveal_dm(world: World, user: str, name: str) -> dict[str, Any] | None:
+    for call in world.slack.calls_to("chat.postMessage"):
+        blocks = json.dumps(call.args.get("blocks"))
+        if call.args["channel"] == user and "request.reveal" in blocks and name in blocks:
+            return {"channel": user, "ts": call.answer["ts"], "blocks": call.args["blocks"]}
+    return None
+
+
+def _tracked(deployment: Deployment, key: str) -> bool:
+    with deployment.db.connect() as conn:
+        found = conn.execute(
+            sa.text("SELECT count(*) FROM tracked_tokens WHERE key = :key"), {"key": key}
+        ).scalar_one()
+    return bool(found)
+
+
+def _works(world: World, secret: str) -> bool:
+    answer = requests.get(
+        f"{world.gitlab_url}/api/v4/projects", headers={"PRIVATE-TOKEN": secret}, timeout=5
+    )
+    return answer.status_code == 200
 
 
 def _tokens_named(world: World, name: str) -> int:

@@ -10,6 +10,8 @@ from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement
 
 from bot.domain.handoff import Handoff, HandoffOutcome
 from bot.domain.profiles import PROFILES
+from bot.domain.requests import TokenRequest
+from bot.services.request_handoff import hands_off_request
 from bot.slack import ids
 from bot.slack import text as t
 from bot.slack.blocks import parts
@@ -61,6 +63,24 @@ def under_way(handoff: Handoff) -> tuple[list[dict[str, Any]], str]:
     )
     blocks: list[Block] = [parts.section(text), ActionsBlock(elements=[revoke, cancel])]
     return [b.to_dict() for b in blocks], t.clip(text, t.MESSAGE_TEXT)
+
+
+def rotate_button(request: TokenRequest) -> ButtonElement:
+    """ "Rotate token" on a requested token, with a confirmation saying what follows."""
+    name = t.plain(request.draft.name, _CONFIRM_NAME)
+    words = (
+        f"A new token like '{name}' goes to you. The old one keeps working until GitLab sees"
+        " the new one in use, or until the hand-off deadline; then tokenbot revokes it."
+        if hands_off_request(request)
+        else f"This kind of token can only be rotated in place: the current secret of '{name}'"
+        " stops working at once, and a new one goes to you."
+    )
+    return ButtonElement(
+        text="Rotate token",
+        action_id=ids.REQUEST_ROTATE,
+        value=request.id,
+        confirm=parts.confirm(title="Rotate this token?", words=words, ok="Rotate", deny="Keep it"),
+    )
 
 
 def successor_used(handoff: Handoff) -> str:

@@ -24,6 +24,7 @@ from bot.domain.requests import RequestState, TokenRequest
 from bot.slack import ids
 from bot.slack import text as t
 from bot.slack.blocks import parts
+from bot.slack.blocks.handoffs import rotate_button
 from bot.slack.blocks.links import WHY, link_button
 
 # A Home tab holds at most 100 blocks; each list is cut well before that.
@@ -150,9 +151,7 @@ def token_items(tokens: Sequence[TokenRequest], today: date) -> list[Block]:
         items.append(
             parts.section(
                 f"*{_name(request)}*: {_what(request)}\n{until}",
-                accessory=ButtonElement(
-                    text="Rotate token", action_id=ids.REQUEST_ROTATE, value=request.id
-                ),
+                accessory=rotate_button(request),
             )
         )
     return items + _more(len(tokens))

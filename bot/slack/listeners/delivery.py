@@ -15,6 +15,7 @@ from bot.domain.requests import Delivery, RequestError, RequestState, TokenReque
 from bot.services.gitlab_errors import GitLabError
 from bot.services.identity import IdentityError
 from bot.services.provisioning import provision_request
+from bot.services.request_handoff import hand_off_request_token
 from bot.services.request_rotation import rotate_request_token
 from bot.services.reveal import GONE, reveal_secret
 from bot.slack import ids
@@ -67,7 +68,12 @@ def register(app: App, flow: RequestFlow) -> None:
         ack()
         request_id, user = clicked(body)
         try:
-            rotation = rotate_request_token(request_id, person(flow, client, user), deps=flow.deps)
+            who = person(flow, client, user)
+            handed = hand_off_request_token(request_id, who, deps=flow.renew_deps())
+            if handed is not None:  # a successor beside the live token (docs/handoff.md)
+                _hand_off(flow, client, body, handed)
+                return
+            rotation = rotate_request_token(request_id, who, deps=flow.deps)
         except (RequestError, IdentityError, GitLabError) as exc:
             tell(client, body, f"Not rotated: {exc}")
             return
@@ -76,6 +82,16 @@ def register(app: App, flow: RequestFlow) -> None:
             return
         deliver(client, rotation.request, ttl=flow.deps.secret_ttl, problem=rotation.problem)
         after_click(flow, client, body)
+
+
+def _hand_off(
+    flow: RequestFlow, client: WebClient, body: Mapping[str, Any], renewal: TokenRequest
+) -> None:
+    if renewal.state is RequestState.APPROVED:
+        provision_and_deliver(flow, client, renewal.id)
+    else:
+        tell(client, body, "Your rotation waits for approval; its new secret then comes to you.")
+    after_click(flow, client, body)
 
 
 def provision_and_deliver(
