@@ -73,7 +73,7 @@ def _rotate_killed_then_recovered(world: World, db: Database) -> None:
 
     # GitLab rotates at once and answers 8 s later; the bot dies in between.
     world.sim.faults.latency(8000, method="POST", path=ROTATE, count=1, after=True)
-    world.driver.click(ALICE, offer, "request.rotate")
+    world.driver.click(ALICE, offer, "request.rotate_in_place")  # GitLab's rotation
     [successor] = _wait(lambda: _rotated_away(world, request.id, original.gitlab_id), "a rotation")
     world.bot.child.kill()
     world.bot.child.wait(timeout=10)
@@ -87,7 +87,7 @@ def _rotate_killed_then_recovered(world: World, db: Database) -> None:
     )
     world.driver = SlackDriver(world.bot.url, response_url=world.slack.hooks_url)
 
-    world.driver.click(ALICE, offer, "request.rotate")  # stuck until the reconciler ends it
+    world.driver.click(ALICE, offer, "request.rotate_in_place")  # stuck until reconciled
     _wait(lambda: _told(world, "this request is rotating"), "Rotate to refuse")
     _past_the_timeout(db)
     taken = _reconcile(world)
@@ -100,7 +100,7 @@ def _rotate_killed_then_recovered(world: World, db: Database) -> None:
     said = json.dumps(notice["blocks"])
     assert "was interrupted" in said
     assert "The old secret no longer works" in said
-    world.driver.click(ALICE, notice, "request.rotate")
+    world.driver.click(ALICE, notice, "request.rotate_in_place")
     fresh = dm_with_button(world, ALICE, "request.reveal", nth=2)
     delivered = _revealed_digest_of(world, fresh)
     [live] = live_of(world.sim, request.id)

@@ -85,14 +85,20 @@ def test_the_requester_cancels_from_the_dm_and_the_card_says_so(world: World) ->
     assert not [t for t in world.sim.state.tokens.values() if t.name == "release-notes"]
 
 
-def test_rotating_after_the_reveal_gives_a_fresh_secret_and_kills_the_old(world: World) -> None:
+def test_rotating_in_place_after_the_reveal_gives_a_fresh_secret_and_kills_the_old(
+    world: World,
+) -> None:
+    """Rotate in place (a leaked secret); plain Rotate token hands off (test_slack_handoff)."""
     _dm, first = _approved_and_revealed(world)
     assert _works(world, first)
     after_reveal = _updates_with(world, "request.rotate")[-1]
     offer = {"channel": ALICE, "ts": after_reveal.args["ts"], "blocks": after_reveal.args["blocks"]}
-    world.driver.click(OLGA, offer, "request.rotate")
+    labels = json.dumps(offer["blocks"])
+    assert '"Rotate token"' in labels
+    assert '"Rotate in place"' in labels
+    world.driver.click(OLGA, offer, "request.rotate_in_place")
     assert "only the requester" in world.slack.wait_for("chat.postEphemeral")[-1].args["text"]
-    world.driver.click(ALICE, offer, "request.rotate")
+    world.driver.click(ALICE, offer, "request.rotate_in_place")
     fresh = dm_with_button(world, ALICE, "request.reveal", nth=2)
     assert "was rotated" in json.dumps(fresh["blocks"])
     world.driver.click(ALICE, fresh, "request.reveal")

@@ -257,6 +257,20 @@ def _request_rotated(
 ) -> str | None:
     request = world.request(subject.request_id)
     live = [t.id for t in _live(world, subject.name)]
+    handoffs = [
+        r
+        for r in world.requests_named(subject.name)
+        if r.renews is not None and r.renews.handoff and r.renews.gitlab_id == subject.token_id
+    ]
+    if handoffs:  # Rotate token hands off: the successor beside the still-live old token
+        renewal = handoffs[-1]
+        beside = (
+            renewal.state is RequestState.PROVISIONED
+            and renewal.gitlab_token_id is not None
+            and sorted(live) == sorted([subject.token_id, renewal.gitlab_token_id])
+            and renewal.requester == cell.who.slack_id
+        )
+        return ALLOW if beside and _handed_over(world, cell, renewal.id, answer) else None
     replaced = live == [request.gitlab_token_id] and request.gitlab_token_id != subject.token_id
     return ALLOW if replaced and _handed_over(world, cell, request.id, answer) else None
 

@@ -83,6 +83,29 @@ def rotate_button(request: TokenRequest) -> ButtonElement:
     )
 
 
+def rotate_buttons(request: TokenRequest) -> list[ButtonElement]:
+    """Rotate token, and beside it Rotate in place where Rotate hands off (a leaked secret
+    should die at once)."""
+    buttons = [rotate_button(request)]
+    if hands_off_request(request):
+        name = t.plain(request.draft.name, _CONFIRM_NAME)
+        buttons.append(
+            ButtonElement(
+                text="Rotate in place",
+                action_id=ids.REQUEST_ROTATE_IN_PLACE,
+                value=request.id,
+                confirm=parts.confirm(
+                    title="Rotate in place?",
+                    words=f"The current secret of '{name}' stops working at once (use this"
+                    " when it leaked); a new one goes to you.",
+                    ok="Rotate in place",
+                    deny="Keep it",
+                ),
+            )
+        )
+    return buttons
+
+
 def successor_used(handoff: Handoff) -> str:
     seen = _when(handoff.successor_used_at) if handoff.successor_used_at else "recently"
     return (

@@ -117,6 +117,12 @@ def renewal_asked(by: str, request: TokenRequest, channel: str) -> str:
 
 
 def rotated_by(by: str, request: TokenRequest) -> str:
+    if request.renews is not None and request.renews.handoff:
+        return (
+            f"{t.mention(by)} rotated it by hand-off: a new token, valid until"
+            f" {_expiry(request.draft)}, went to {t.mention(request.requester)}; this one keeps"
+            " working until the new one is in use, then tokenbot revokes it."
+        )
     return (
         f"{t.mention(by)} rotated it: the old secret no longer works; the new one, valid until"
         f" {_expiry(request.draft)}, went to {t.mention(request.requester)}."

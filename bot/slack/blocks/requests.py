@@ -21,7 +21,7 @@ from bot.domain.tokens import TokenType
 from bot.slack import ids
 from bot.slack import text as t
 from bot.slack.blocks import parts
-from bot.slack.blocks.handoffs import rotate_button
+from bot.slack.blocks.handoffs import rotate_buttons
 from bot.slack.blocks.request_forms import DELIVERY, deny_modal, request_modal
 
 __all__ = [
@@ -83,8 +83,8 @@ def rotate_offer(request: TokenRequest, text: str) -> tuple[list[dict[str, Any]]
     `text` is the caller's mrkdwn: what came from people in it must be escaped already
     (`bot.slack.text`); here it is only bounded.
     """
-    rotate = rotate_button(request)
-    blocks: list[Block] = [parts.section(text), ActionsBlock(elements=[rotate])]
+    rotate = rotate_buttons(request)
+    blocks: list[Block] = [parts.section(text), ActionsBlock(elements=list(rotate))]
     return [b.to_dict() for b in blocks], t.clip(text, t.MESSAGE_TEXT)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -63,13 +63,23 @@ def register(app: App, flow: RequestFlow) -> None:
         blocks, text = rotate_offer(request, notices.revealed(request.draft))
         replace_clicked_message(client, body, text, blocks)
 
-    @app.action(ids.REQUEST_ROTATE)
-    def handle_rotate(ack: Ack, body: Mapping[str, Any], client: WebClient) -> None:
+    app.action(ids.REQUEST_ROTATE)(_rotate_handler(flow, in_place=False))
+    app.action(ids.REQUEST_ROTATE_IN_PLACE)(_rotate_handler(flow, in_place=True))
+
+
+def _rotate_handler(flow: RequestFlow, *, in_place: bool) -> Callable[..., None]:
+    """Rotate token: by hand-off where it can (unless `in_place`), else GitLab's rotation."""
+
+    def handle(ack: Ack, body: Mapping[str, Any], client: WebClient) -> None:
         ack()
         request_id, user = clicked(body)
         try:
             who = person(flow, client, user)
-            handed = hand_off_request_token(request_id, who, deps=flow.renew_deps())
+            handed = (
+                None
+                if in_place
+                else hand_off_request_token(request_id, who, deps=flow.renew_deps())
+            )
             if handed is not None:  # a successor beside the live token (docs/handoff.md)
                 _hand_off(flow, client, body, handed)
                 return
@@ -82,6 +92,8 @@ def register(app: App, flow: RequestFlow) -> None:
             return
         deliver(client, rotation.request, ttl=flow.deps.secret_ttl, problem=rotation.problem)
         after_click(flow, client, body)
+
+    return handle
 
 
 def _hand_off(
