@@ -10,8 +10,9 @@ from __future__ import annotations
 from bot.domain.handoff import can_hand_off, hands_off
 from bot.domain.reminders import OwnerSource, TrackedToken, token_key
 from bot.domain.requests import RequestError, RequestState, TokenRequest
-from bot.services.people import NotAllowedError, Person
+from bot.services.people import Person
 from bot.services.renewals import RenewDeps, rotate_tracked_token
+from bot.services.request_rotation import check_may_rotate
 
 
 def hands_off_request(request: TokenRequest) -> bool:
@@ -28,10 +29,9 @@ def hand_off_request_token(
         request = uow.requests.get(request_id)
     if request is None:
         raise RequestError(f"there is no request {request_id}")
-    if request.requester != person.chat_id:
-        raise NotAllowedError("only the requester can ask for a rotation of this token")
     if not hands_off_request(request) or request.gitlab_token_id is None:
         return None
+    check_may_rotate(request_id, person, requests)  # the gate, before anything is written
     token = _tracked(request, deps)
     if not can_hand_off(token):
         return None

@@ -43,7 +43,7 @@ def rotate_request_token(request_id: str, person: Person, *, deps: RequestDeps) 
     its CI/CD variable cannot be written, it waits to be revealed instead.
     """
     who = person.chat_id
-    _may_rotate(request_id, person, deps)
+    check_may_rotate(request_id, person, deps)
     rotating, earlier = _start(request_id, who, deps)
     try:
         return _rotate(rotating, earlier, who, deps)
@@ -156,7 +156,7 @@ def _live_ref(request: TokenRequest, old_id: int, deps: RequestDeps) -> TokenRef
     return newest.ref
 
 
-def _may_rotate(request_id: str, person: Person, deps: RequestDeps) -> None:
+def check_may_rotate(request_id: str, person: Person, deps: RequestDeps) -> None:
     """Only its requester rotates a requested token, and only while their role covers it."""
     with deps.uow() as uow:
         request = uow.requests.get(request_id)

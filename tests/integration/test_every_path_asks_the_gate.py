@@ -24,11 +24,13 @@ from bot.domain.request_policy import RequestPolicy
 from bot.domain.requests import Delivery, RequestDraft, RequestState
 from bot.domain.tokens import AccessLevel, Scope, TokenType
 from bot.services.gate import BotIdentitySource, Gate
+from bot.services.handoffs import HandoffDeps, cancel_handoff, revoke_old_now
 from bot.services.inventory_sync import SyncDeps, sync_inventory
 from bot.services.people import NotAllowedError, Person
 from bot.services.provisioning import provision_request
 from bot.services.reminder_actions import ActionDeps, claim_token, let_expire, revoke_now
 from bot.services.renewals import RenewDeps, renew_tracked_token, rotate_tracked_token
+from bot.services.request_handoff import hand_off_request_token
 from bot.services.request_rotation import rotate_request_token
 from bot.services.reveal import reveal_secret
 from bot.services.token_requests import (
@@ -48,6 +50,7 @@ DEV = Person("U0DEV", 1)  # Developer: the requester
 MAINTAINER = Person("U0MAIN", 2)
 OWNER = Person("U0OWNER", 3)
 LISTED = token_key(TokenType.PROJECT_ACCESS_TOKEN, 50)
+HANDED = token_key(TokenType.PROJECT_ACCESS_TOKEN, 51)
 
 
 class NobodyIsAMember:
@@ -73,6 +76,7 @@ class World:
     pending: str
     approved: str
     provisioned: str
+    handoff: str  # a hand-off under way, of HANDED
 
     def writes(self) -> tuple[int, int, int, int]:
         """What GitLab was asked to do that mints, rotates, revokes or delivers."""
@@ -127,10 +131,15 @@ def world(db: Engine) -> World:
         TODAY + timedelta(days=5),
     )
     gitlab.list_token("acme/api", record)
+    gitlab.list_token("acme/api", replace(record, gitlab_id=51, name="handed-off"))
     sync_inventory(["acme"], deps=SyncDeps(uow=uow, gitlab=gitlab, clock=lambda: NOW))
     actions = ActionDeps(uow, gitlab, lambda: NOW)
     blind_actions = replace(actions, gate=replace(blind_gate, admins=()))
-    return World(gitlab, requests, blind, actions, blind_actions, pending, approved, provisioned)
+    handoff = rotate_tracked_token(HANDED, OWNER, deps=RenewDeps(actions, requests)).id
+    provision_request(handoff, deps=requests)
+    return World(
+        gitlab, requests, blind, actions, blind_actions, pending, approved, provisioned, handoff
+    )
 
 
 Path = Callable[[World], object]
@@ -157,6 +166,11 @@ PATHS: dict[str, Path] = {
         reason="the export still runs nightly",
         deps=RenewDeps(w.blind_actions, w.blind),
     ),
+    "hand off a requested token": lambda w: hand_off_request_token(
+        w.provisioned, DEV, deps=RenewDeps(w.blind_actions, w.blind)
+    ),
+    "revoke the old one now": lambda w: revoke_old_now(w.handoff, OWNER, deps=HandoffDeps(w.blind)),
+    "cancel a hand-off": lambda w: cancel_handoff(w.handoff, OWNER, deps=HandoffDeps(w.blind)),
     "claim": lambda w: claim_token(LISTED, OWNER, deps=w.blind_actions),
     "let it expire": lambda w: let_expire(LISTED, OWNER, deps=w.blind_actions),
     "revoke": lambda w: revoke_now(LISTED, OWNER, deps=w.blind_actions),
@@ -176,6 +190,14 @@ def test_a_path_that_skips_the_gate_would_reach_gitlab(world: World, path: str) 
         assert {r.id: r.state for r in uow.requests.open_requests()} == requests_before
         assert uow.inventory.get(LISTED) == tracked_before
         assert uow.secrets.expiry(world.provisioned) is not None  # the secret still waits
+        handoff = uow.handoffs.get(world.handoff)
+        assert handoff is not None
+        assert handoff.active
+        provisioned = uow.requests.get(world.provisioned)
+        assert provisioned is not None
+        assert provisioned.gitlab_token_id is not None
+        key = token_key(TokenType.PROJECT_ACCESS_TOKEN, provisioned.gitlab_token_id)
+        assert uow.inventory.get(key) is None  # nothing tracked for a refused hand-off
 
 
 def test_provisioning_asks_again_for_the_requester(world: World) -> None:
@@ -198,3 +220,9 @@ def test_the_world_would_allow_every_path_without_the_blind_gate(world: World) -
     assert claim_token(LISTED, OWNER, deps=world.actions).owner == OWNER.chat_id
     request = rotate_tracked_token(LISTED, OWNER, deps=RenewDeps(world.actions, world.requests))
     assert request.state is RequestState.APPROVED
+    handed = hand_off_request_token(
+        world.provisioned, DEV, deps=RenewDeps(world.actions, world.requests)
+    )
+    assert handed is not None
+    assert handed.state is RequestState.APPROVED
+    assert revoke_old_now(world.handoff, OWNER, deps=HandoffDeps(world.requests)).outcome
