@@ -18,9 +18,9 @@ from bot.services.inventory_sync import SyncDeps, sync_inventory
 from bot.services.known_platform import REFRESH_SECONDS, KnownPlatform
 from bot.services.leases import run_exclusively
 from bot.services.linking import discard_expired_states
-from bot.services.provisioning import discard_unrevealed
 from bot.services.reconciler import ReconcileDeps, reconcile_exclusively
 from bot.services.reminders import ReminderDeps, sweep
+from bot.services.reveal import discard_unrevealed
 from bot.services.token_requests import RequestDeps, expire_requests
 
 log = logging.getLogger(__name__)

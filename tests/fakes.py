@@ -10,6 +10,7 @@ from typing import Any, Self
 from bot.domain.audit import AuditEvent
 from bot.domain.conversation import Conversation
 from bot.domain.credentials import Secret
+from bot.domain.handoff import Handoff
 from bot.domain.minted import MintedCredential, MintedStatus
 from bot.domain.requests import MessageRef, RequestState, TokenRequest
 from bot.domain.tokens import TokenType
@@ -245,6 +246,37 @@ _Snapshot = tuple[
 ]
 
 
+class FakeHandoffs:
+    """Hand-offs in memory (no rollback: the request tests that use it start none)."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, Handoff] = {}
+
+    def add(self, handoff: Handoff) -> None:
+        self.rows[handoff.request_id] = handoff
+
+    def get(self, request_id: str) -> Handoff | None:
+        return self.rows.get(request_id)
+
+    def active(self) -> list[Handoff]:
+        return [h for h in self.rows.values() if h.active]
+
+    def active_for(self, token_key: str) -> Handoff | None:
+        keys = ("old_key", "successor_key")
+        found = [h for h in self.active() if token_key in {getattr(h, k) for k in keys}]
+        return found[0] if found else None
+
+    def handing_off(self) -> set[str]:
+        return {h.old_key for h in self.active()}
+
+    def update(self, handoff: Handoff) -> Handoff:
+        known = self.rows.get(handoff.request_id)
+        if known is None or known.version != handoff.version:
+            raise ConcurrentUpdateError(f"hand-off {handoff.request_id} changed meanwhile")
+        self.rows[handoff.request_id] = replace(handoff, version=handoff.version + 1)
+        return self.rows[handoff.request_id]
+
+
 class FakeRequestUnitOfWork(FakeUnitOfWork):
     """A unit of work whose request data rolls back unless committed."""
 
@@ -255,6 +287,7 @@ class FakeRequestUnitOfWork(FakeUnitOfWork):
         self.secrets = FakeVault(self.store)
         self.audit = FakeAudit(self.store)
         self.minted = FakeMintedLedger(self.store)
+        self.handoffs = FakeHandoffs()
         self._snapshot: _Snapshot | None = None
 
     def __enter__(self) -> Self:

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from bot.domain.reminders import TrackedToken
-from bot.domain.tokens import TokenType
+from bot.domain.tokens import Scope, TokenType
 
 # Types of which GitLab lets a target hold a second live token: resource access tokens,
 # a service account's personal access tokens, deploy tokens and pipeline triggers.
@@ -30,6 +30,9 @@ HANDOFF_TYPES = frozenset(
 # GitLab reports no use of these: their hand-off ends at the deadline (or at once, by hand).
 USE_UNSEEN = frozenset({TokenType.DEPLOY_TOKEN})
 
+_SCOPES = frozenset(s.value for s in Scope)
+_ROLE_BEARING = frozenset({TokenType.PROJECT_ACCESS_TOKEN, TokenType.GROUP_ACCESS_TOKEN})
+
 IN_PLACE_ONLY = (
     "tokenbot can only rotate this kind of token in place: the old secret stops working the"
     " moment the new one exists, so update everything that uses it straight away."
@@ -42,10 +45,15 @@ def hands_off(token_type: TokenType) -> bool:
 
 
 def can_hand_off(token: TrackedToken) -> bool:
-    """Can this token's rotation hand off? A service account's successor needs the account's
-    id (the sync records it)."""
+    """Can this token's rotation hand off? Only where the successor can have exactly its power
+    (known scopes, a role where the type has one), and, for a service account's token, the
+    account's id (the sync records it)."""
     if not hands_off(token.token_type):
         return False
+    if any(s not in _SCOPES for s in token.scopes):
+        return False  # a successor would lack what tokenbot cannot name: rotate it in place
+    if token.token_type in _ROLE_BEARING and token.access_level is None:
+        return False  # GitLab would default a new one to Maintainer
     return token.token_type is not TokenType.SERVICE_ACCOUNT_PAT or token.user_id is not None
 
 
@@ -59,7 +67,9 @@ class HandoffOutcome(StrEnum):
     USED = "used"  # the successor was seen in use
     DEADLINE = "deadline"  # TOKENBOT_HANDOFF_HOURS passed
     NOW = "now"  # someone chose "Revoke the old one now"
-    CANCELLED = "cancelled"
+    CANCELLED = "cancelled"  # someone chose "Cancel hand-off"
+    GONE = "gone"  # GitLab no longer lists the successor (revoked elsewhere): old one kept
+    UNREVEALED = "unrevealed"  # nobody revealed the successor's secret in time: old one kept
 
 
 class HandoffError(ValueError):
@@ -96,13 +106,14 @@ class Handoff:
         """Did GitLab see the successor used after it was made (not just at its creation)?"""
         return last_used_at is not None and last_used_at > self.started_at
 
-    def due(self, now: datetime) -> HandoffOutcome | None:
-        """Why the old token should go now, if it should."""
+    def due(self, now: datetime, *, delivered: bool = True) -> HandoffOutcome | None:
+        """Why the old token should go now, if it should. Not at the deadline while the new
+        secret still waits to be revealed (`delivered` False): nobody holds it yet."""
         if not self.active:
             return None
         if self.successor_used_at is not None:
             return HandoffOutcome.USED
-        if now >= self.deadline:
+        if now >= self.deadline and delivered:
             return HandoffOutcome.DEADLINE
         return None
 
@@ -117,12 +128,15 @@ class Handoff:
             self, state=HandoffState.COMPLETED, outcome=outcome, finished_at=now, finished_by=by
         )
 
-    def cancelled(self, now: datetime, by: str) -> Handoff:
+    def cancelled(
+        self, now: datetime, by: str, outcome: HandoffOutcome = HandoffOutcome.CANCELLED
+    ) -> Handoff:
+        """Ended the other way: the old token stays (`outcome` says why)."""
         self._must_be_active()
         return replace(
             self,
             state=HandoffState.CANCELLED,
-            outcome=HandoffOutcome.CANCELLED,
+            outcome=outcome,
             finished_at=now,
             finished_by=by,
         )

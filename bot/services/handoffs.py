@@ -15,40 +15,29 @@ again until GitLab confirms. Nothing is decided from memory.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from datetime import datetime
-from typing import Protocol
+from dataclasses import dataclass, field
 
-from bot.domain.access import Action
-from bot.domain.audit import AuditAction, AuditEvent
+from bot.domain.audit import AuditAction
 from bot.domain.credentials import TokenRef
-from bot.domain.handoff import Handoff, HandoffError, HandoffOutcome, ended
-from bot.domain.minted import MintedCredential, MintedStatus
-from bot.domain.reminders import TrackedStatus
+from bot.domain.handoff import Handoff, HandoffError, HandoffOutcome
 from bot.services.compensation import revoke_now
-from bot.services.gate import request_subject
 from bot.services.gitlab_errors import GitLabError
+from bot.services.handoff_cancel import end_keeping_the_old
+from bot.services.handoff_steps import (
+    HandoffDeps,
+    HandoffNotifier,
+    allowed,
+    audit_step,
+    mark_revoked,
+    revoke_pending,
+    tell_safely,
+)
 from bot.services.minting import spec_of
-from bot.services.people import NotAllowedError, Person
-from bot.services.ports import ConcurrentUpdateError, UnitOfWork
-from bot.services.request_deps import RequestDeps
+from bot.services.people import Person
+from bot.services.ports import ConcurrentUpdateError
 
 log = logging.getLogger(__name__)
-
-
-class HandoffNotifier(Protocol):
-    def successor_used(self, handoff: Handoff) -> None:
-        """Tell the owner GitLab saw the new token in use (once per hand-off)."""
-
-    def old_revoked(self, handoff: Handoff) -> None:
-        """Tell the owner the old token was revoked, and why."""
-
-
-@dataclass(frozen=True, slots=True)
-class HandoffDeps:
-    requests: RequestDeps
-    notify: HandoffNotifier | None = None
+__all__ = ["HandoffDeps", "HandoffNotifier", "advance_handoffs", "finish", "revoke_old_now"]
 
 
 @dataclass
@@ -75,14 +64,21 @@ def advance_handoffs(*, deps: HandoffDeps) -> HandoffProgress:
 
 def _advance(handoff: Handoff, deps: HandoffDeps, progress: HandoffProgress) -> None:
     if handoff.successor_used_at is None:
-        handoff = _look_for_use(handoff, deps, progress)
-    outcome = handoff.due(deps.requests.clock())
+        found = _look_for_use(handoff, deps, progress)
+        if found is None:
+            return  # the successor is gone: the hand-off ended keeping the old token
+        handoff = found
+    with deps.requests.uow() as uow:
+        waiting = uow.secrets.expiry(handoff.request_id) is not None
+    outcome = handoff.due(deps.requests.clock(), delivered=not waiting)
     if outcome is not None and finish(handoff, outcome, "tokenbot", deps=deps) is not None:
         progress.completed.append(handoff.request_id)
 
 
-def _look_for_use(handoff: Handoff, deps: HandoffDeps, progress: HandoffProgress) -> Handoff:
-    """Record the first use GitLab reports (it writes `last_used_at` at most every 10 min)."""
+def _look_for_use(handoff: Handoff, deps: HandoffDeps, progress: HandoffProgress) -> Handoff | None:
+    """Record the first use GitLab reports (it writes `last_used_at` at most every 10 min).
+    None when GitLab no longer lists the successor (revoked in GitLab, or by its leak
+    detection): the hand-off then ends keeping the old token, which is all that works."""
     requests = deps.requests
     with requests.uow() as uow:
         request = uow.requests.get(handoff.request_id)
@@ -90,13 +86,16 @@ def _look_for_use(handoff: Handoff, deps: HandoffDeps, progress: HandoffProgress
         return handoff
     listed = requests.gitlab.marked_tokens(spec_of(request), request.id)
     successor = next((r for r in listed if r.gitlab_id == handoff.successor_gitlab_id), None)
-    if successor is None or not handoff.seen_in_use(successor.last_used_at):
+    if successor is None:
+        _successor_gone(handoff, deps)
+        return None
+    if not handoff.seen_in_use(successor.last_used_at):
         return handoff
     assert successor.last_used_at is not None  # noqa: S101 - seen_in_use checked it
     try:
         with requests.uow() as uow:
             seen = uow.handoffs.update(handoff.used(successor.last_used_at))
-            _audit(uow, seen, AuditAction.HANDOFF_SUCCESSOR_USED, "tokenbot")
+            audit_step(uow, seen, AuditAction.HANDOFF_SUCCESSOR_USED, "tokenbot")
             uow.commit()
     except ConcurrentUpdateError:  # another replica saw it first, and told the owner
         with requests.uow() as uow:
@@ -104,8 +103,16 @@ def _look_for_use(handoff: Handoff, deps: HandoffDeps, progress: HandoffProgress
     progress.seen_used.append(handoff.request_id)
     notify = deps.notify
     if notify is not None:
-        _tell(lambda: notify.successor_used(seen), seen)
+        tell_safely(lambda: notify.successor_used(seen), seen)
     return seen
+
+
+def _successor_gone(handoff: Handoff, deps: HandoffDeps) -> None:
+    log.warning("hand-off %s: GitLab no longer lists its new token", handoff.request_id)
+    done = end_keeping_the_old(handoff, HandoffOutcome.GONE, "tokenbot", deps=deps, revoke=False)
+    notify = deps.notify
+    if done is not None and notify is not None:
+        tell_safely(lambda: notify.successor_gone(done), done)
 
 
 def finish(
@@ -123,112 +130,23 @@ def finish(
     try:
         with requests.uow() as uow:
             done = uow.handoffs.update(handoff.completed(outcome, requests.clock(), by))
-            entry = _revoke_pending(uow, done, ref, reason)
-            _mark_revoked(uow, done.old_key, requests.clock())
-            _audit(uow, done, AuditAction.HANDOFF_COMPLETED, by, outcome=outcome.value)
+            entry = revoke_pending(uow, done, ref, reason)
+            mark_revoked(uow, done.old_key, requests.clock())
+            audit_step(uow, done, AuditAction.HANDOFF_COMPLETED, by, outcome=outcome.value)
             uow.commit()
     except ConcurrentUpdateError:
         return None
     revoke_now(entry, deps=requests)  # unconfirmed, it stays pending for the reconciler
     notify = deps.notify
     if notify is not None:
-        _tell(lambda: notify.old_revoked(done), done)
+        tell_safely(lambda: notify.old_revoked(done), done)
     return done
 
 
 def revoke_old_now(request_id: str, person: Person, *, deps: HandoffDeps) -> Handoff:
     """ "Revoke the old one now": the hand-off ends as if the successor had been seen."""
-    handoff = _allowed(request_id, person, deps)
+    handoff = allowed(request_id, person, deps)
     done = finish(handoff, HandoffOutcome.NOW, person.chat_id, deps=deps)
     if done is None:
         raise HandoffError("this hand-off ended meanwhile")
     return done
-
-
-def cancel_handoff(request_id: str, person: Person, *, deps: HandoffDeps) -> Handoff:
-    """ "Cancel hand-off": revoke the successor (and any secret still waiting), keep the old."""
-    handoff = _allowed(request_id, person, deps)
-    requests = deps.requests
-    ref = TokenRef(
-        handoff.token_type,
-        handoff.successor_gitlab_id,
-        requests.gitlab.namespace(handoff.target),
-        handoff.successor_user_id,
-    )
-    now = requests.clock()
-    try:
-        with requests.uow() as uow:
-            done = uow.handoffs.update(handoff.cancelled(now, person.chat_id))
-            entry = _revoke_pending(uow, done, ref, f"hand-off {done.request_id} cancelled")
-            _mark_revoked(uow, done.successor_key, now)
-            uow.secrets.take(done.request_id, now=now)  # a secret nobody may reveal now
-            _audit(uow, done, AuditAction.HANDOFF_CANCELLED, person.chat_id)
-            uow.commit()
-    except ConcurrentUpdateError:
-        raise HandoffError("this hand-off ended meanwhile") from None
-    revoke_now(entry, deps=requests)
-    return done
-
-
-def _allowed(request_id: str, person: Person, deps: HandoffDeps) -> Handoff:
-    """The active hand-off, if the gate lets `person` revoke its tokens (owner or manager)."""
-    requests = deps.requests
-    with requests.uow() as uow:
-        handoff = uow.handoffs.get(request_id)
-        request = uow.requests.get(request_id)
-    if handoff is None or request is None:
-        raise HandoffError(f"there is no hand-off {request_id}")
-    if not handoff.active:
-        raise HandoffError(ended(handoff))
-    gate = requests.gate
-    subject = replace(request_subject(request, gate.power_of_request(request)), owner=handoff.owner)
-    verdict = gate.require(Action.REVOKE, person, subject, handoff.target)
-    if not verdict.allowed:
-        raise NotAllowedError(verdict.reason)
-    return handoff
-
-
-def _revoke_pending(
-    uow: UnitOfWork, handoff: Handoff, ref: TokenRef, reason: str
-) -> MintedCredential:
-    """Write the revoke to the ledger in the step's own commit: a crash cannot lose it."""
-    known = uow.minted.get(ref.token_type, ref.gitlab_id)
-    now = handoff.finished_at or handoff.started_at
-    entry = MintedCredential(
-        request_id=handoff.request_id,
-        ref=ref,
-        status=MintedStatus.REVOKING,
-        recorded_at=known.recorded_at if known else now,
-        exposed=True,  # its secret was handed out: it was the live token until now
-        reason=reason,
-        attempts=known.attempts if known else 0,
-    )
-    uow.minted.put(entry)
-    return entry
-
-
-def _mark_revoked(uow: UnitOfWork, key: str, now: datetime) -> None:
-    """Reminders and the Home tab stop showing it at once; the next sync agrees."""
-    tracked = uow.inventory.get(key)
-    if tracked is not None and tracked.status is TrackedStatus.ACTIVE:
-        uow.inventory.update(replace(tracked, status=TrackedStatus.REVOKED), now)
-
-
-def _audit(
-    uow: UnitOfWork, handoff: Handoff, action: AuditAction, actor: str, **details: str
-) -> None:
-    at = handoff.finished_at or handoff.successor_used_at or handoff.started_at
-    ids = {
-        "old_gitlab_token_id": str(handoff.old_gitlab_id),
-        "gitlab_token_id": str(handoff.successor_gitlab_id),
-        "where": handoff.target,
-    }
-    uow.audit.append(AuditEvent(at, action, handoff.request_id, actor, {**ids, **details}))
-
-
-def _tell(send: Callable[[], object], handoff: Handoff) -> None:
-    """A notice that fails is logged; the hand-off has moved on all the same."""
-    try:
-        send()
-    except Exception:  # the chat's failure must not undo or repeat a committed step
-        log.exception("telling the owner of hand-off %s failed", handoff.request_id)

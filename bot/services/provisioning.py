@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.domain.access import Action
-from bot.domain.audit import AuditAction, AuditEvent
+from bot.domain.audit import AuditAction
 from bot.domain.credentials import IssuedToken, TokenRef
 from bot.domain.requests import Delivery, Renewal, RequestError, RequestState, TokenRequest
 from bot.services.compensation import retire
@@ -110,8 +110,24 @@ def _mint_and_deliver(attempt: Attempt, deps: RequestDeps, *, create: bool) -> P
     if issued is None:
         return _record_failure(attempt, INTERRUPTED)
     if attempt.request.draft.delivery is Delivery.CI_VARIABLE:
-        _deliver_to_variable(attempt, issued)  # the old token stays live if this fails
+        if renews is not None:  # a hand-off: the old token still works, nothing is revoked
+            return _finish(attempt, issued, problem=_write_beside(attempt, issued))
+        _deliver_to_variable(attempt, issued)
     return _finish(attempt, issued)
+
+
+def _write_beside(attempt: Attempt, issued: IssuedToken) -> str | None:
+    """A hand-off's new secret into the old one's variable. If that fails (or its answer is
+    lost: the variable may hold it), both tokens stay live and the secret waits behind Reveal
+    token, so whatever the variable holds keeps working: nothing is revoked."""
+    deps = attempt.deps
+    assert isinstance(deps, RequestDeps)  # noqa: S101
+    mark_exposed(attempt, issued.record)
+    try:
+        write_variable(attempt.request, issued, deps)
+    except GitLabError as exc:
+        return f"the CI/CD variable could not be updated: {exc}"
+    return None
 
 
 INTERRUPTED = (
@@ -124,7 +140,7 @@ SAFE_TO_RETRY = (
 )
 
 
-def _finish(attempt: Attempt, issued: IssuedToken) -> Provisioning:
+def _finish(attempt: Attempt, issued: IssuedToken, *, problem: str | None = None) -> Provisioning:
     deps, claimed = attempt.deps, attempt.request
     assert isinstance(deps, RequestDeps)  # noqa: S101
     now = deps.clock()
@@ -133,25 +149,18 @@ def _finish(attempt: Attempt, issued: IssuedToken) -> Provisioning:
         done = done.settled()  # else the reconciler checks GitLab once answers cannot land
     with deps.uow() as uow:
         done = uow.requests.update(done)
-        if claimed.draft.delivery is Delivery.REVEAL:
+        if claimed.draft.delivery is Delivery.REVEAL or problem is not None:
             uow.secrets.put(claimed.id, issued.secret, expires_at=now + deps.secret_ttl)
             note_exposed(uow, claimed.id, issued.record, now)
         audit_request(
             uow, done, AuditAction.PROVISIONED, now, gitlab_token_id=str(issued.record.gitlab_id)
         )
-        renews = claimed.renews
-        if renews is not None:  # a hand-off: the old token stays live beside this one
-            start_handoff(uow, done, renews, issued, now, hours=deps.handoff_hours)
-            audit_request(
-                uow,
-                done,
-                AuditAction.HANDOFF_STARTED,
-                now,
-                old_gitlab_token_id=str(renews.gitlab_id),
-                gitlab_token_id=str(issued.record.gitlab_id),
-            )
+        if problem is not None:
+            audit_request(uow, done, AuditAction.FAILED, now, reason=problem)
+        if claimed.renews is not None:  # a hand-off: the old token stays live beside this one
+            start_handoff(uow, done, claimed.renews, issued, now, hours=deps.handoff_hours)
         uow.commit()
-    return Provisioning(done, started=True)
+    return Provisioning(done, started=True, problem=problem)
 
 
 def _taken_over(attempt: Attempt) -> Provisioning:
@@ -224,17 +233,6 @@ def _may_receive(request: TokenRequest, deps: RequestDeps) -> None:
     if request.draft.delivery is Delivery.CI_VARIABLE:
         where = request.draft.variable_project or ""
         gate.require(Action.DELIVER, requester, subject, where)
-
-
-def discard_unrevealed(*, deps: RequestDeps) -> list[str]:
-    """Delete secrets nobody revealed in time (default one hour)."""
-    now = deps.clock()
-    with deps.uow() as uow:
-        gone = uow.secrets.discard_expired(now=now)
-        for request_id in gone:
-            uow.audit.append(AuditEvent(now, AuditAction.SECRET_DISCARDED, request_id, "tokenbot"))
-        uow.commit()
-    return gone
 
 
 def _deliver_to_variable(attempt: Attempt, issued: IssuedToken) -> None:

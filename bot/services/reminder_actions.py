@@ -69,6 +69,12 @@ def revoke_now(key: str, person: Person, *, deps: ActionDeps) -> TrackedToken:
     check_may_act(Action.REVOKE, token, person, deps)
     if token.status is not TrackedStatus.ACTIVE:
         raise RequestError(f"this token is {token.status.value} already")
+    with deps.uow() as uow:
+        if uow.handoffs.active_for(key) is not None:  # its buttons end it (docs/handoff.md)
+            raise RequestError(
+                "a hand-off of this token is under way: end it from its message (Revoke the"
+                " old one now, or Cancel hand-off to revoke the new one)"
+            )
     deps.gitlab.revoke_token(
         TokenRef(token.token_type, token.gitlab_id, token.namespace, token.user_id)
     )

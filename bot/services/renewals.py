@@ -57,6 +57,9 @@ ROTATABLE = frozenset(
 
 _SCOPES = frozenset(s.value for s in Scope)
 UNDER_WAY = "a rotation or renewal of this token is under way already"
+HANDING_OFF = (
+    "a hand-off of this token is under way: finish it first (Revoke the old one now) or cancel it"
+)
 
 
 class RenewApproval(StrEnum):
@@ -187,10 +190,7 @@ def _actionable(key: str, person: Person, deps: RenewDeps) -> tuple[TrackedToken
     if open_renewals:
         raise RequestError(UNDER_WAY)
     if handoff is not None:
-        raise RequestError(
-            "a hand-off of this token is under way: finish it first (Revoke the old one now)"
-            " or cancel it"
-        )
+        raise RequestError(HANDING_OFF)
     return token, verdict
 
 

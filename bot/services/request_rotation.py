@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from bot.domain.access import Action
 from bot.domain.audit import AuditAction
 from bot.domain.credentials import IssuedToken, TokenRef
+from bot.domain.reminders import token_key
 from bot.domain.requests import Delivery, RequestError, TokenRequest
 from bot.services.gate import request_subject
 from bot.services.gitlab_errors import GitLabError
@@ -16,6 +17,7 @@ from bot.services.minting import spec_of
 from bot.services.people import NotAllowedError, Person
 from bot.services.ports import ConcurrentUpdateError
 from bot.services.provisioning import audit_request, write_variable
+from bot.services.renewals import HANDING_OFF
 from bot.services.token_requests import RequestDeps
 
 log = logging.getLogger(__name__)
@@ -44,6 +46,7 @@ def rotate_request_token(request_id: str, person: Person, *, deps: RequestDeps) 
     """
     who = person.chat_id
     check_may_rotate(request_id, person, deps)
+    _not_handed_off(request_id, deps)
     rotating, earlier = _start(request_id, who, deps)
     try:
         return _rotate(rotating, earlier, who, deps)
@@ -154,6 +157,18 @@ def _live_ref(request: TokenRequest, old_id: int, deps: RequestDeps) -> TokenRef
         newest.gitlab_id,
     )
     return newest.ref
+
+
+def _not_handed_off(request_id: str, deps: RequestDeps) -> None:
+    """A token in a hand-off (old or new) is not rotated in place: the hand-off would then
+    watch and revoke a token that no longer exists, and miss the one that does."""
+    with deps.uow() as uow:
+        request = uow.requests.get(request_id)
+        if request is None or request.gitlab_token_id is None:
+            return
+        key = token_key(request.draft.token_type, request.gitlab_token_id)
+        if uow.handoffs.active_for(key) is not None:
+            raise RequestError(HANDING_OFF)
 
 
 def check_may_rotate(request_id: str, person: Person, deps: RequestDeps) -> None:

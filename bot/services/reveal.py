@@ -1,14 +1,17 @@
-"""Handing a waiting secret over once: to its requester, while their role still covers it."""
+"""Handing a waiting secret over once: to its requester, while their role still covers it;
+and discarding the secrets nobody revealed in time."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from bot.domain.access import Action
-from bot.domain.audit import AuditAction
+from bot.domain.audit import AuditAction, AuditEvent
 from bot.domain.credentials import Secret
 from bot.domain.requests import RequestError, RequestState, TokenRequest
+from bot.services.compensation import revoke_now
 from bot.services.gate import request_subject
+from bot.services.handoff_cancel import cancel_unrevealed
 from bot.services.people import NotAllowedError, Person
 from bot.services.provisioning import audit_request
 from bot.services.token_requests import RequestDeps
@@ -63,3 +66,21 @@ def _revealable(request_id: str, person: Person, deps: RequestDeps) -> TokenRequ
     subject = request_subject(request, gate.power_of_request(request))
     gate.require(Action.RECEIVE, person, subject, request.draft.target)
     return request
+
+
+def discard_unrevealed(*, deps: RequestDeps) -> list[str]:
+    """Delete secrets nobody revealed in time (default one hour). A hand-off whose new
+    secret nobody saw ends in the same commit keeping the old token; its successor goes."""
+    now = deps.clock()
+    with deps.uow() as uow:
+        gone = uow.secrets.discard_expired(now=now)
+        revokes = []
+        for request_id in gone:
+            uow.audit.append(AuditEvent(now, AuditAction.SECRET_DISCARDED, request_id, "tokenbot"))
+            revoke = cancel_unrevealed(uow, request_id, now)
+            if revoke is not None:
+                revokes.append(revoke)
+        uow.commit()
+    for entry in revokes:
+        revoke_now(entry, deps=deps)  # unconfirmed, it stays pending for the reconciler
+    return gone

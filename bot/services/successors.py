@@ -11,12 +11,14 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timedelta
 
+from bot.domain.audit import AuditAction
 from bot.domain.credentials import IssuedToken
 from bot.domain.handoff import Handoff
 from bot.domain.provenance import unmarked_name
 from bot.domain.reminders import OwnerSource, TrackedStatus, TrackedToken, token_key
 from bot.domain.requests import Renewal, TokenRequest
 from bot.services.ports import UnitOfWork
+from bot.services.request_deps import audit
 
 
 def track_successor(
@@ -63,7 +65,7 @@ def start_handoff(
     hours: int,
 ) -> Handoff:
     """Record the hand-off of `renews` to the token just minted for `request`."""
-    track_successor(uow, request, renews, issued, now)
+    successor = track_successor(uow, request, renews, issued, now)
     record = issued.record
     handoff = Handoff(
         request_id=request.id,
@@ -76,9 +78,11 @@ def start_handoff(
         successor_key=token_key(record.token_type, record.gitlab_id),
         successor_gitlab_id=record.gitlab_id,
         successor_user_id=record.user_id,
-        owner=request.requester,
+        owner=(successor.owner if successor else None) or request.requester,
         started_at=now,
         deadline=now + timedelta(hours=hours),
     )
     uow.handoffs.add(handoff)
+    ids = {"old_gitlab_token_id": str(renews.gitlab_id), "gitlab_token_id": str(record.gitlab_id)}
+    audit(uow, request, AuditAction.HANDOFF_STARTED, "tokenbot", now, **ids)
     return handoff

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.domain.access import Action
 from bot.domain.audit import AuditAction
+from bot.domain.handoff import HandoffState
 from bot.domain.request_policy import Problem
 from bot.domain.requests import (
     MessageRef,
@@ -17,6 +18,7 @@ from bot.domain.requests import (
 )
 from bot.services.gate import request_subject
 from bot.services.people import NotAllowedError, Person
+from bot.services.ports import UnitOfWork
 from bot.services.request_checks import (
     approvals_needed,
     canonical_draft,
@@ -211,6 +213,8 @@ def requests_of(requester: str, *, deps: RequestDeps) -> list[TokenRequest]:
     """
     with deps.uow() as uow:
         mine = uow.requests.of_requester(requester)
+        # A cancelled hand-off's new token is revoked, and the old one is live again.
+        mine = [r for r in mine if not _handoff_cancelled(uow, r)]
     done = {RequestState.PROVISIONED, RequestState.ROTATING}
     renewed = {r.renews.gitlab_id for r in mine if r.renews is not None and r.state in done}
     return sorted(
@@ -218,6 +222,13 @@ def requests_of(requester: str, *, deps: RequestDeps) -> list[TokenRequest]:
         key=lambda r: r.created_at,
         reverse=True,
     )
+
+
+def _handoff_cancelled(uow: UnitOfWork, request: TokenRequest) -> bool:
+    if request.renews is None or not request.renews.handoff:
+        return False
+    handoff = uow.handoffs.get(request.id)
+    return handoff is not None and handoff.state is HandoffState.CANCELLED
 
 
 def attach_card(request_id: str, card: MessageRef, *, deps: RequestDeps) -> None:

@@ -39,7 +39,8 @@ Token requests (an approver decides; the token is created once approved):
   cancel ID                   withdraw your own request
   retry ID                    try again to create a token GitLab refused (approvers)
   reveal ID                   show your new token, once
-  rotate ID                   give your token a fresh secret (the old one stops working)
+  rotate ID                   a new token by hand-off: the old one works until it is used
+  rotate ID in-place          a fresh secret now; the old one stops working (a leak)
   revoke-old ID               end a hand-off now: revoke the old token (ID of the rotation)
   cancel-handoff ID           end a hand-off: revoke the new token, keep the old one
   whoami                      who you are here and in GitLab

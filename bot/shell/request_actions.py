@@ -9,7 +9,8 @@ from datetime import UTC, date
 
 from bot.domain.credentials import Secret
 from bot.domain.requests import Delivery, RequestError, RequestState, TokenRequest
-from bot.services.handoffs import HandoffDeps, cancel_handoff, revoke_old_now
+from bot.services.handoff_cancel import cancel_handoff
+from bot.services.handoffs import HandoffDeps, revoke_old_now
 from bot.services.provisioning import Provisioning, provision_request
 from bot.services.reminder_actions import ActionDeps
 from bot.services.renewals import RenewApproval, RenewDeps
@@ -74,7 +75,7 @@ class RequestActions:
                 " old one keeps working."
             )
         else:
-            self._rotate(request_id, user)
+            self._rotate(request_id, user, in_place=more.strip().lower() == "in-place")
 
     def _request(self, request_id: str) -> TokenRequest:
         with self._deps.uow() as uow:
@@ -128,11 +129,13 @@ class RequestActions:
             raise RequestError(f"{exc} (type: rotate {sid})") from None
         self._say(f"If you lose it, type rotate {sid} for a fresh secret.")
 
-    def _rotate(self, request_id: str, user: str) -> None:
+    def _rotate(self, request_id: str, user: str, *, in_place: bool) -> None:
         deps = self._deps
         actions = ActionDeps(deps.uow, deps.gitlab, deps.clock, gate=deps.gate)
         renew = RenewDeps(actions, deps, self._renew_approval)
-        handed = hand_off_request_token(request_id, self._person(user), deps=renew)
+        handed = (
+            None if in_place else hand_off_request_token(request_id, self._person(user), deps=renew)
+        )
         if handed is not None:  # a successor beside the live token (docs/handoff.md)
             if handed.state is RequestState.APPROVED:
                 self._provisioned(self._provision(handed.id), "Not rotated now")

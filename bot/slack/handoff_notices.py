@@ -18,3 +18,6 @@ class SlackHandoffNotifier:
 
     def old_revoked(self, handoff: Handoff) -> None:
         self._client.chat_postMessage(channel=handoff.owner, text=handoffs.old_revoked(handoff))
+
+    def successor_gone(self, handoff: Handoff) -> None:
+        self._client.chat_postMessage(channel=handoff.owner, text=handoffs.successor_gone(handoff))

@@ -24,7 +24,8 @@ from bot.domain.request_policy import RequestPolicy
 from bot.domain.requests import Delivery, RequestDraft, RequestState
 from bot.domain.tokens import AccessLevel, Scope, TokenType
 from bot.services.gate import BotIdentitySource, Gate
-from bot.services.handoffs import HandoffDeps, cancel_handoff, revoke_old_now
+from bot.services.handoff_cancel import cancel_handoff
+from bot.services.handoffs import HandoffDeps, revoke_old_now
 from bot.services.inventory_sync import SyncDeps, sync_inventory
 from bot.services.people import NotAllowedError, Person
 from bot.services.provisioning import provision_request

@@ -15,19 +15,19 @@ from sqlalchemy.engine import Engine
 from bot.db.secret_box import FernetBox
 from bot.db.unit_of_work import SqlUnitOfWork
 from bot.domain.audit import AuditAction
-from bot.domain.credentials import TokenRecord, TokenRef
-from bot.domain.handoff import Handoff, HandoffError, HandoffOutcome, HandoffState
+from bot.domain.credentials import Namespace, NamespaceKind, TokenRecord, TokenRef
+from bot.domain.handoff import Handoff, HandoffError, HandoffOutcome, HandoffState, can_hand_off
 from bot.domain.minted import MintedStatus
-from bot.domain.reminders import TrackedStatus, token_key
+from bot.domain.reminders import TrackedStatus, TrackedToken, token_key
 from bot.domain.request_policy import RequestPolicy
-from bot.domain.requests import RequestError, RequestState, TokenRequest
-from bot.domain.tokens import AccessLevel, TokenType
+from bot.domain.requests import Delivery, RequestDraft, RequestError, RequestState, TokenRequest
+from bot.domain.tokens import AccessLevel, Scope, TokenType
 from bot.services.compensation import retry_revokes
 from bot.services.gitlab_errors import UnavailableError
+from bot.services.handoff_cancel import cancel_handoff
 from bot.services.handoffs import (
     HandoffDeps,
     advance_handoffs,
-    cancel_handoff,
     finish,
     revoke_old_now,
 )
@@ -35,14 +35,25 @@ from bot.services.inventory_sync import SyncDeps, sync_inventory
 from bot.services.people import NotAllowedError
 from bot.services.provisioning import provision_request
 from bot.services.reminder_actions import ActionDeps
+from bot.services.reminder_actions import revoke_now as revoke_tracked
 from bot.services.reminders import ReminderDeps, plan_reminders
 from bot.services.renewals import RenewApproval, RenewDeps, rotate_tracked_token
-from bot.services.token_requests import Person, RequestDeps
+from bot.services.request_handoff import hand_off_request_token
+from bot.services.request_rotation import rotate_request_token
+from bot.services.reveal import discard_unrevealed
+from bot.services.token_requests import (
+    Person,
+    RequestDeps,
+    approve_request,
+    requests_of,
+    submit_request,
+)
 from tests.fake_gitlab import FakeGitLab
 from tests.fakes import reveal_now
 
 OWNER = Person("U0OWNER", 7)
 DEV = Person("U0DEV", 8)
+APPROVER = Person("U0APPROVER", 9)
 START = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
 KEY = token_key(TokenType.PROJECT_ACCESS_TOKEN, 1)
 
@@ -85,6 +96,7 @@ def gitlab() -> FlakyRevokes:
     fake.project("acme/api")
     fake.member(OWNER.gitlab_id, "acme/api", AccessLevel.MAINTAINER)
     fake.member(DEV.gitlab_id, "acme/api", AccessLevel.DEVELOPER)
+    fake.member(APPROVER.gitlab_id, "acme/api", AccessLevel.MAINTAINER)
     fake.list_token(
         "acme/api",
         TokenRecord(
@@ -215,6 +227,10 @@ def test_without_use_the_deadline_revokes_the_old_one(
 ) -> None:
     deps, handoff = _started(gitlab, uow, clock)
     handoffs = HandoffDeps(deps.requests)
+    clock.now = START + timedelta(hours=72)
+    assert advance_handoffs(deps=handoffs).completed == []  # nobody holds the new secret yet
+    clock.now = START
+    reveal_now(handoff.request_id, OWNER, deps=deps.requests)
     clock.now = START + timedelta(hours=71, minutes=59)
     assert advance_handoffs(deps=handoffs).completed == []
     clock.now = START + timedelta(hours=72)
@@ -339,3 +355,143 @@ def test_two_rotate_clicks_at_once_store_one_renewal(
     assert "under way already" in str(refused[0])
     with uow() as unit:
         assert len([r for r in unit.requests.open_requests() if r.renews is not None]) == 1
+
+
+# ---------------------------------------------------------------- found by the attack review
+
+
+def test_a_new_secret_nobody_revealed_in_time_ends_the_hand_off_keeping_the_old(
+    gitlab: FlakyRevokes, uow: Callable[[], SqlUnitOfWork], clock: Clock
+) -> None:
+    """Else the deadline would revoke the old token and leave a successor nobody holds."""
+    deps, handoff = _started(gitlab, uow, clock)
+    clock.now = START + timedelta(hours=2)  # past TOKENBOT_SECRET_TTL_MINUTES (60)
+    assert discard_unrevealed(deps=deps.requests) == [handoff.request_id]
+    assert [r.gitlab_id for r in gitlab.revoked] == [handoff.successor_gitlab_id]
+    clock.now = START + timedelta(hours=73)
+    assert advance_handoffs(deps=HandoffDeps(deps.requests)).completed == []
+    with uow() as unit:
+        ended = unit.handoffs.get(handoff.request_id)
+        old = unit.inventory.get(KEY)
+    assert ended is not None
+    assert ended.outcome is HandoffOutcome.UNREVEALED
+    assert old is not None
+    assert old.status is TrackedStatus.ACTIVE
+
+
+def test_a_successor_revoked_in_gitlab_ends_the_hand_off_keeping_the_old(
+    gitlab: FlakyRevokes, uow: Callable[[], SqlUnitOfWork], clock: Clock
+) -> None:
+    deps, handoff = _started(gitlab, uow, clock)
+    reveal_now(handoff.request_id, OWNER, deps=deps.requests)
+    gone: list[Handoff] = []
+
+    class Notes:
+        def successor_used(self, h: Handoff) -> None:
+            raise AssertionError("not used")
+
+        def old_revoked(self, h: Handoff) -> None:
+            raise AssertionError("the old one must stay")
+
+        def successor_gone(self, h: Handoff) -> None:
+            gone.append(h)
+
+    gitlab.revoked.append(
+        TokenRef(TokenType.PROJECT_ACCESS_TOKEN, handoff.successor_gitlab_id, None)
+    )
+    clock.now = START + timedelta(hours=73)
+    assert advance_handoffs(deps=HandoffDeps(deps.requests, Notes())).completed == []
+    assert [h.outcome for h in gone] == [HandoffOutcome.GONE]
+    assert [r.gitlab_id for r in gitlab.revoked] == [handoff.successor_gitlab_id]  # only that
+
+
+def test_rotating_in_place_or_revoking_a_token_being_handed_off_is_refused(
+    gitlab: FlakyRevokes, uow: Callable[[], SqlUnitOfWork], clock: Clock
+) -> None:
+    """Else the hand-off would watch and revoke a token that no longer exists."""
+    deps, handoff = _started(gitlab, uow, clock)
+    with pytest.raises(RequestError, match="hand-off of this token is under way"):
+        rotate_request_token(handoff.request_id, OWNER, deps=deps.requests)
+    for key in (KEY, handoff.successor_key):
+        with pytest.raises(RequestError, match="hand-off of this token is under way"):
+            revoke_tracked(key, OWNER, deps=deps.actions)
+    assert gitlab.revoked == []
+    assert gitlab.rotated == []
+
+
+def test_a_hand_off_into_a_ci_variable_keeps_both_when_the_variable_cannot_be_written(
+    gitlab: FlakyRevokes, uow: Callable[[], SqlUnitOfWork], clock: Clock
+) -> None:
+    """Its answer may be lost after GitLab wrote it: revoking the successor could break the
+    variable, and the old token still works, so both stay and the secret waits for Reveal.
+    Cancel is refused: the variable may hold the new secret and tokenbot never had the old."""
+    deps = _deps(gitlab, uow, clock)
+    draft = RequestDraft(
+        TokenType.PROJECT_ACCESS_TOKEN,
+        "acme/api",
+        "deployer",
+        (Scope.READ_API,),
+        AccessLevel.REPORTER,
+        START.date() + timedelta(days=20),
+        "deploys the api from CI",
+        Delivery.CI_VARIABLE,
+        "acme/api",
+        "DEPLOY_TOKEN",
+    )
+    origin = submit_request(OWNER, draft, deps=deps.requests)
+    approve_request(origin.id, APPROVER, deps=deps.requests)
+    created = provision_request(origin.id, deps=deps.requests).request
+    assert created.gitlab_token_id is not None
+    gitlab.fail_variable = UnavailableError("GitLab answered 502 after writing it")
+    handed = hand_off_request_token(origin.id, OWNER, deps=deps)
+    assert handed is not None
+    done = provision_request(handed.id, deps=deps.requests)
+    assert done.request.state is RequestState.PROVISIONED
+    assert done.problem is not None
+    assert "could not be updated" in done.problem
+    assert created.gitlab_token_id not in {r.gitlab_id for r in gitlab.revoked}
+    assert gitlab.revoked == []  # neither token
+    _, secret = reveal_now(handed.id, OWNER, deps=deps.requests)
+    assert secret.reveal().startswith("glpat-")
+    with pytest.raises(HandoffError, match="CI/CD variable"):
+        cancel_handoff(handed.id, OWNER, deps=HandoffDeps(deps.requests))
+
+
+def test_after_a_cancel_the_old_tokens_request_is_listed_again(
+    gitlab: FlakyRevokes, uow: Callable[[], SqlUnitOfWork], clock: Clock
+) -> None:
+    deps = _deps(gitlab, uow, clock)
+    draft = RequestDraft(
+        TokenType.PROJECT_ACCESS_TOKEN,
+        "acme/api",
+        "reporting",
+        (Scope.READ_API,),
+        AccessLevel.REPORTER,
+        START.date() + timedelta(days=20),
+        "the ledger report reads the API",
+    )
+    origin = submit_request(OWNER, draft, deps=deps.requests)
+    approve_request(origin.id, APPROVER, deps=deps.requests)
+    provision_request(origin.id, deps=deps.requests)
+    handed = hand_off_request_token(origin.id, OWNER, deps=deps)
+    assert handed is not None
+    provision_request(handed.id, deps=deps.requests)
+    assert [r.id for r in requests_of(OWNER.chat_id, deps=deps.requests)] == [handed.id]
+    cancel_handoff(handed.id, OWNER, deps=HandoffDeps(deps.requests))
+    assert [r.id for r in requests_of(OWNER.chat_id, deps=deps.requests)] == [origin.id]
+
+
+def test_a_token_with_scopes_tokenbot_cannot_name_rotates_in_place() -> None:
+    base = TrackedToken(
+        KEY,
+        TokenType.PROJECT_ACCESS_TOKEN,
+        1,
+        "odd",
+        Namespace(NamespaceKind.PROJECT, 5, "acme/api"),
+        ("read_api",),
+        AccessLevel.REPORTER,
+        START.date(),
+    )
+    assert can_hand_off(base)
+    assert not can_hand_off(replace(base, scopes=("read_api", "ai_features")))
+    assert not can_hand_off(replace(base, access_level=None))

@@ -226,7 +226,7 @@ def test_a_requester_rotates_a_lost_secret_and_reveals_the_new_one(world: World)
     request_id = world.only_request()
     world.chat("mei", [f"approve {request_id}"])
     out = world.chat(
-        "ada", [f"reveal {request_id}", f"rotate {request_id}", f"reveal {request_id}"]
+        "ada", [f"reveal {request_id}", f"rotate {request_id} in-place", f"reveal {request_id}"]
     )
     shown = [line.strip() for line in out.splitlines() if "glpat-" in line]
     assert len(shown) == 2

@@ -13,8 +13,9 @@ from bot.domain.request_policy import RequestPolicy
 from bot.domain.requests import Delivery, RequestDraft, RequestError, RequestState
 from bot.domain.tokens import AccessLevel, Scope, TokenType
 from bot.services.gitlab_errors import ValidationError
-from bot.services.provisioning import discard_unrevealed, provision_request
+from bot.services.provisioning import provision_request
 from bot.services.request_rotation import rotate_request_token
+from bot.services.reveal import discard_unrevealed
 from bot.services.token_requests import (
     NotAllowedError,
     Person,

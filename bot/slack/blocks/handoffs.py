@@ -29,8 +29,9 @@ def _when(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
-def under_way(handoff: Handoff) -> tuple[list[dict[str, Any]], str]:
-    """The owner's DM once the new token exists: what happens next, and the two buttons."""
+def under_way(handoff: Handoff, *, cancellable: bool = True) -> tuple[list[dict[str, Any]], str]:
+    """The DM once the new token exists: what happens next, and the buttons (no Cancel for a
+    hand-off that wrote its CI/CD variable: the variable holds the new secret already)."""
     text = (
         f"Hand-off under way for your {_token(handoff)}: the old token keeps working beside"
         " the new one. Put the new secret wherever the old one is used; tokenbot revokes the"
@@ -61,7 +62,8 @@ def under_way(handoff: Handoff) -> tuple[list[dict[str, Any]], str]:
             deny="Go on",
         ),
     )
-    blocks: list[Block] = [parts.section(text), ActionsBlock(elements=[revoke, cancel])]
+    buttons = [revoke, cancel] if cancellable else [revoke]
+    blocks: list[Block] = [parts.section(text), ActionsBlock(elements=buttons)]
     return [b.to_dict() for b in blocks], t.clip(text, t.MESSAGE_TEXT)
 
 
@@ -127,6 +129,14 @@ def old_revoked(handoff: Handoff) -> str:
         "" if handoff.finished_by in {None, "tokenbot"} else f" by {t.mention(handoff.finished_by)}"
     )
     return f"The old {_token(handoff)} was revoked{who}: {why}. Only the new one works now."
+
+
+def successor_gone(handoff: Handoff) -> str:
+    return (
+        f"The new {_token(handoff)} is no longer in GitLab (it was revoked there), so the"
+        " hand-off ended: the old token keeps working and is reminded of again. Rotate it"
+        " again when you are ready."
+    )
 
 
 def cancelled(handoff: Handoff) -> str:

@@ -71,6 +71,15 @@ def rotated_lead(draft: RequestDraft, problem: str | None) -> str:
     return lead
 
 
+def not_in_variable(draft: RequestDraft, problem: str) -> str:
+    """A hand-off's new token whose variable could not be written: the old one still works."""
+    return (
+        f"Your new token {_name(draft)} on {_where(draft.target)} is ready, but"
+        f" {t.prose(problem, _WORDS)}: reveal it and set the variable yourself. The old token"
+        " keeps working until the new one is in use."
+    )
+
+
 def revealed(draft: RequestDraft) -> str:
     return (
         f"Your token {_name(draft)} was revealed. Store it somewhere safe; if you lose it,"

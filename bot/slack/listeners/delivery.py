@@ -139,9 +139,12 @@ def announce_handoff(client: WebClient, flow: RequestFlow, request: TokenRequest
         return
     with flow.deps.uow() as uow:
         handoff = uow.handoffs.get(request.id)
-    if handoff is not None:
-        blocks, text = handoffs.under_way(handoff)
-        client.chat_postMessage(channel=request.requester, blocks=blocks, text=text)
+    if handoff is None:
+        return
+    cancellable = request.draft.delivery is not Delivery.CI_VARIABLE
+    blocks, text = handoffs.under_way(handoff, cancellable=cancellable)
+    for chat_id in dict.fromkeys((request.requester, handoff.owner)):  # the holder, the owner
+        client.chat_postMessage(channel=chat_id, blocks=blocks, text=text)
 
 
 def rotated_in_place(request: TokenRequest) -> bool:
@@ -163,7 +166,11 @@ def deliver(
         text = notices.in_variable(draft, rotated=rotated)
         client.chat_postMessage(channel=request.requester, text=text)
         return
-    lead = notices.rotated_lead(draft, problem) if rotated else None
+    lead = (
+        notices.rotated_lead(draft, problem)
+        if rotated
+        else (notices.not_in_variable(draft, problem) if problem else None)
+    )
     blocks, text = ready_message(request, ttl=ttl, lead=lead)
     client.chat_postMessage(channel=request.requester, blocks=blocks, text=text)
 

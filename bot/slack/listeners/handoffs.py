@@ -11,7 +11,8 @@ from slack_sdk import WebClient
 
 from bot.domain.handoff import Handoff, HandoffError
 from bot.services.gitlab_errors import GitLabError
-from bot.services.handoffs import HandoffDeps, cancel_handoff, revoke_old_now
+from bot.services.handoff_cancel import cancel_handoff
+from bot.services.handoffs import HandoffDeps, revoke_old_now
 from bot.services.identity import IdentityError
 from bot.services.people import NotAllowedError, Person
 from bot.slack import ids
