@@ -9,6 +9,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.db.inventory_repositories import SqlInventory
+from bot.db.job_token_repositories import SqlJobTokenAccess
 from bot.db.lease_repositories import SqlJobLeases
 from bot.db.link_repositories import SqlAccountLinks
 from bot.db.minted_repositories import SqlMintedLedger
@@ -28,6 +29,7 @@ class SqlUnitOfWork:
     leases: SqlJobLeases
     minted: SqlMintedLedger
     links: SqlAccountLinks
+    job_access: SqlJobTokenAccess
 
     def __init__(self, engine: Engine, box: FernetBox | None = None) -> None:
         self._engine = engine
@@ -46,6 +48,7 @@ class SqlUnitOfWork:
         self.leases = SqlJobLeases(session)
         self.minted = SqlMintedLedger(session)
         self.links = SqlAccountLinks(session)
+        self.job_access = SqlJobTokenAccess(session)
         return self
 
     def __exit__(
