@@ -35,3 +35,11 @@ REMINDER_CLAIM = "reminder.claim"
 REMINDER_ROTATE = "reminder.rotate"  # a fresh secret for the owner, same expiry
 REMINDER_RENEW = "reminder.renew"  # opens the Renew form
 REMINDER_RENEW_SUBMIT = "reminder.renew_submit"  # the Renew form's callback id
+
+# CI/CD job token access (bot/slack/listeners/job_token.py); buttons carry the entry's id.
+JOB_ACCESS_OPEN = "advisor.job_access"  # "Request job-token access" under the recommendation
+JOB_ACCESS_SUBMIT = "job_access.submit"  # the form's callback id
+JOB_ACCESS_APPROVE = "job_access.approve"
+JOB_ACCESS_DENY = "job_access.deny"
+JOB_ACCESS_REMOVE = "job_access.remove"
+JOB_ACCESS_COMMAND = "job-access"  # `/token job-access` lists them
