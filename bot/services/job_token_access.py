@@ -157,46 +157,39 @@ def load_job_access(access_id: str, deps: RequestDeps) -> JobTokenAccess:
 
 # ------------------------------------------------------------------------------ GitLab steps
 def _add(access: JobTokenAccess, deps: RequestDeps) -> JobTokenAccess:
+    target, kind, source = access.target.id, access.source_kind, access.source.id
     try:
-        fresh = deps.gitlab.add_job_token_source(
-            access.target.id, access.source_kind, access.source.id
-        )
+        fresh = deps.gitlab.add_job_token_source(target, kind, source)
     except UnavailableError as exc:  # answer lost or GitLab away: stays `adding`, settled later
         log.warning("job token access %s: %s; it is settled later", access.id, exc)
         return access
     except GitLabError as exc:
         why = str(exc)
-        return _change(
-            access.id,
-            deps,
-            lambda a, now: jta.refused(a, why, now),
-            AuditAction.FAILED,
-            "tokenbot",
-            failure=why,
-        )
-    step: Step = jta.added
-    return _change(
-        access.id,
-        deps,
-        step,
-        AuditAction.JOB_TOKEN_ALLOWED,
-        "tokenbot",
-        new="yes" if fresh else "no",
+
+        def refuse(a: JobTokenAccess, now: datetime) -> JobTokenAccess:
+            return jta.refused(a, why, now)
+
+        return _finish(access.id, deps, refuse, AuditAction.FAILED, "tokenbot", failure=why)
+    return _finish(
+        access.id, deps, jta.added, AuditAction.JOB_TOKEN_ALLOWED, "tokenbot", new=_yes(fresh)
     )
 
 
 def _remove(access: JobTokenAccess, deps: RequestDeps) -> JobTokenAccess:
+    target, kind, source = access.target.id, access.source_kind, access.source.id
     try:
-        deps.gitlab.remove_job_token_source(access.target.id, access.source_kind, access.source.id)
+        there = deps.gitlab.remove_job_token_source(target, kind, source)
     except UnavailableError as exc:
         log.warning("job token access %s: %s; it is settled later", access.id, exc)
         return access
     except GitLabError as exc:
         why = str(exc)
-        _change(access.id, deps, lambda a, _now: jta.removal_refused(a, why), None, "tokenbot")
+        _finish(access.id, deps, lambda a, _now: jta.removal_refused(a, why), None, "tokenbot")
         raise
     by = access.removed_by or "tokenbot"
-    return _change(access.id, deps, jta.removed, AuditAction.JOB_TOKEN_REMOVED, by)
+    return _finish(
+        access.id, deps, jta.removed, AuditAction.JOB_TOKEN_REMOVED, by, was_listed=_yes(there)
+    )
 
 
 def _settle(access: JobTokenAccess, deps: RequestDeps) -> JobTokenAccess:
@@ -206,13 +199,35 @@ def _settle(access: JobTokenAccess, deps: RequestDeps) -> JobTokenAccess:
     if access.state is JobAccessState.ADDING:
         if not there:
             return _add(access, deps)  # never reached GitLab: add it now (idempotent)
-        return _change(
-            access.id, deps, jta.added, AuditAction.JOB_TOKEN_ALLOWED, "tokenbot", settled="yes"
-        )
-    if there:
+        action, step, by = AuditAction.JOB_TOKEN_ALLOWED, jta.added, "tokenbot"
+    elif there:
         return _remove(access, deps)
-    by = access.removed_by or "tokenbot"
-    return _change(access.id, deps, jta.removed, AuditAction.JOB_TOKEN_REMOVED, by, settled="yes")
+    else:
+        action, step, by = AuditAction.JOB_TOKEN_REMOVED, jta.removed, access.removed_by or ""
+    return _finish(access.id, deps, step, action, by or "tokenbot", settled="yes")
+
+
+def _finish(
+    access_id: str,
+    deps: RequestDeps,
+    step: Step,
+    action: AuditAction | None,
+    actor: str,
+    **details: str,
+) -> JobTokenAccess:
+    """End an intent; if another worker (a second click, the settle job) ended it first,
+    its result stands."""
+    try:
+        return _change(access_id, deps, step, action, actor, **details)
+    except RequestError:
+        current = load_job_access(access_id, deps)
+        if current.state in UNSETTLED:
+            raise
+        return current
+
+
+def _yes(flag: bool) -> str:
+    return "yes" if flag else "no"
 
 
 # ------------------------------------------------------------------------------ plumbing

@@ -162,3 +162,19 @@ def test_the_list_shows_what_one_asked_for_or_manages(deps: RequestDeps) -> None
     assert [a.id for a in job_access_for(DAN, deps=deps)] == [access.id]
     assert [a.id for a in job_access_for(OLGA, deps=deps)] == [access.id]
     assert job_access_for(ALICE, deps=deps) == []
+
+
+def test_an_approval_finished_meanwhile_by_the_settle_job_stands(
+    deps: RequestDeps, gitlab: FakeGitLab
+) -> None:
+    access = submit_job_access(DAN, DRAFT, deps=deps)
+    real_add = gitlab.add_job_token_source
+
+    def add_and_settle_meanwhile(project_id: int, kind: SourceKind, source_id: int) -> bool:
+        added = real_add(project_id, kind, source_id)
+        assert settle_job_access(deps=deps)[0].state is S.ALLOWED  # another worker ends it
+        return added
+
+    gitlab.add_job_token_source = add_and_settle_meanwhile  # type: ignore[method-assign]
+    assert approve_job_access(access.id, OLGA, deps=deps).state is S.ALLOWED
+    assert _audit(deps).count("job_token_allowed") == 1
