@@ -39,6 +39,7 @@ class JobAccessState(StrEnum):
     DENIED = "denied"
     REMOVING = "removing"  # removal asked; the entry is being removed
     REMOVED = "removed"
+    WITHDRAWN = "withdrawn"  # its approval card could not be posted: nobody could decide
 
     @property
     def live(self) -> bool:
@@ -141,6 +142,12 @@ def deny(access: JobTokenAccess, by: str, now: datetime) -> JobTokenAccess:
     if by == access.requester:
         raise RequestError("you cannot decide on your own request")
     return replace(access, state=JobAccessState.DENIED, decided_by=by, decided_at=now)
+
+
+def withdraw(access: JobTokenAccess, why: str, now: datetime) -> JobTokenAccess:
+    _expect(access, JobAccessState.PENDING, "withdraw")
+    failure = why[:FAILURE_MAX_LENGTH]
+    return replace(access, state=JobAccessState.WITHDRAWN, finished_at=now, failure=failure)
 
 
 def added(access: JobTokenAccess, now: datetime) -> JobTokenAccess:

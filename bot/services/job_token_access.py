@@ -143,6 +143,15 @@ def job_access_for(person: Person, *, deps: RequestDeps) -> list[JobTokenAccess]
     return [a for a in live if a.requester == person.chat_id or manages(a)]
 
 
+def withdraw_job_access(access_id: str, why: str, *, deps: RequestDeps) -> JobTokenAccess:
+    """Nobody can decide on it (its card was not posted): free the entry for a new request."""
+
+    def step(access: JobTokenAccess, now: datetime) -> JobTokenAccess:
+        return jta.withdraw(access, why, now)
+
+    return _change(access_id, deps, step, AuditAction.CANCELLED, "tokenbot", reason=why)
+
+
 def attach_job_card(access_id: str, card: MessageRef, *, deps: RequestDeps) -> JobTokenAccess:
     return _change(access_id, deps, lambda a, _now: replace(a, card=card), None, "tokenbot")
 

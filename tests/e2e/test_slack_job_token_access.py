@@ -183,3 +183,15 @@ def _audit_actions(world: World) -> list[str]:
     assert result.code == 0, result.err
     events = [json.loads(line) for line in result.out.splitlines() if line.strip()]
     return [e["action"] for e in events if e.get("details", {}).get("kind") == "job_token_access"]
+
+
+def test_a_card_slack_refuses_withdraws_the_request_so_it_can_be_asked_again(
+    world: World,
+) -> None:
+    view = _open_form_from_advice(world, DAN)
+    world.slack.fail_next("chat.postMessage", error="channel_not_found")
+    assert submit(world.driver, DAN, view, ANSWERS).text == ""
+    _dm_text(world, DAN, "its approval card could not be posted")
+    assert submit(world.driver, DAN, view, ANSWERS).text == ""
+    assert "job_access.approve" in json.dumps(card_in(world, 2, channel=PAYMENTS)["blocks"])
+    assert _audit_actions(world) == ["requested", "cancelled", "requested"]

@@ -43,6 +43,7 @@ _STATE_WORDS = {
     JobAccessState.DENIED: "Denied",
     JobAccessState.REMOVING: "Being removed from GitLab's allowlist",
     JobAccessState.REMOVED: "Removed from GitLab's allowlist",
+    JobAccessState.WITHDRAWN: "Withdrawn: its approval card could not be posted",
 }
 
 
@@ -111,6 +112,8 @@ def job_access_note(access: JobTokenAccess) -> str:
         return f"Your job token access request is waiting for approval: {what}"
     if access.state is JobAccessState.FAILED:
         return f"GitLab refused the job token access: {what}\n{_failure(access)}"
+    if access.state is JobAccessState.WITHDRAWN:
+        return f"Not requested: its approval card could not be posted; try again. ({what})"
     who = t.mention(access.removed_by or access.decided_by)
     return f"{_STATE_WORDS[access.state]} (by {who}): {what}"
 

@@ -26,6 +26,7 @@ from bot.services.job_token_access import (
     job_access_for,
     remove_job_access,
     submit_job_access,
+    withdraw_job_access,
 )
 from bot.services.request_deps import RequestRejected
 from bot.slack import ids
@@ -63,7 +64,7 @@ def register(app: App, flow: RequestFlow) -> None:
             ack(response_action="errors", errors={"target": str(exc)[:150]})
             return
         ack()
-        _post_card(flow, client, access)
+        access = _post_card(flow, client, access)
         client.chat_postMessage(channel=requester, text=job_access_note(access))
 
     @app.action(ids.JOB_ACCESS_APPROVE)
@@ -130,16 +131,20 @@ def _problem(field: str, message: str) -> Problem:
     return Problem(field, message)
 
 
-def _post_card(flow: RequestFlow, client: WebClient, access: JobTokenAccess) -> None:
+def _post_card(flow: RequestFlow, client: WebClient, access: JobTokenAccess) -> JobTokenAccess:
+    """Post the approvers' card; if Slack refuses it, the request is withdrawn (else it would
+    wait for ever and block a new one)."""
     channel = flow.channel_for(access.target.path)
     blocks, text = job_access_card(access)
     try:
         posted = client.chat_postMessage(channel=channel, blocks=blocks, text=text)
-    except SlackApiError as exc:
+    except (SlackApiError, ValueError, OSError) as exc:
         log.error("the card of job token access %s was not posted: %s", access.id, exc)
-        return
+        return withdraw_job_access(
+            access.id, "the approval card could not be posted", deps=flow.deps
+        )
     ref = MessageRef(str(posted["channel"]), str(posted["ts"]))
-    attach_job_card(access.id, ref, deps=flow.deps)
+    return attach_job_card(access.id, ref, deps=flow.deps)
 
 
 def _after(client: WebClient, access: JobTokenAccess) -> None:
