@@ -6,7 +6,9 @@ adds the request and the approval in front of that edit, and tracks the entry it
 
     pending --approve--> adding --GitLab added (or had it)--> allowed --remove--> removing
        |                   |                                                        |
-       +--deny--> denied   +--GitLab refused--> failed          GitLab removed --> removed
+       |                   +--GitLab refused--> failed         GitLab removed --> removed
+       +--deny--> denied
+       +--nobody decided in time--> expired;  no approval card posted--> withdrawn
 
 `adding` and `removing` are recorded before GitLab is called: if the answer is lost, the
 settle step reads the allowlist and finishes the entry from what GitLab holds.
@@ -40,6 +42,7 @@ class JobAccessState(StrEnum):
     REMOVING = "removing"  # removal asked; the entry is being removed
     REMOVED = "removed"
     WITHDRAWN = "withdrawn"  # its approval card could not be posted: nobody could decide
+    EXPIRED = "expired"  # nobody decided in time
 
     @property
     def live(self) -> bool:
@@ -148,6 +151,11 @@ def withdraw(access: JobTokenAccess, why: str, now: datetime) -> JobTokenAccess:
     _expect(access, JobAccessState.PENDING, "withdraw")
     failure = why[:FAILURE_MAX_LENGTH]
     return replace(access, state=JobAccessState.WITHDRAWN, finished_at=now, failure=failure)
+
+
+def expire(access: JobTokenAccess, now: datetime) -> JobTokenAccess:
+    _expect(access, JobAccessState.PENDING, "expire")
+    return replace(access, state=JobAccessState.EXPIRED, finished_at=now)
 
 
 def added(access: JobTokenAccess, now: datetime) -> JobTokenAccess:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.domain import job_token_access as jta
 from bot.domain.access import Action, Outcome, Power, Subject
@@ -33,6 +33,7 @@ from bot.services.ports import ConcurrentUpdateError, DuplicateEntryError, UnitO
 from bot.services.request_deps import RequestDeps, RequestRejected
 
 log = logging.getLogger(__name__)
+S = JobAccessState
 LIVE = (JobAccessState.PENDING, JobAccessState.ADDING, JobAccessState.ALLOWED)
 UNSETTLED = (JobAccessState.ADDING, JobAccessState.REMOVING)
 # Whoever asks must be able to change the source's pipelines: Developer of the source.
@@ -127,6 +128,20 @@ def settle_job_access(*, deps: RequestDeps) -> list[JobTokenAccess]:
         except (GitLabError, RequestError, ConcurrentUpdateError) as exc:
             log.warning("job token access %s is not settled yet: %s", access.id, exc)
     return settled
+
+
+def expire_job_access(*, deps: RequestDeps) -> list[JobTokenAccess]:
+    """Pending requests nobody decided on within the policy's pending days expire."""
+    cutoff = deps.clock() - timedelta(days=deps.policy.pending_days)
+    with deps.uow() as uow:
+        stale = [a for a in uow.job_access.in_states(S.PENDING) if a.created_at < cutoff]
+    expired = []
+    for access in stale:
+        try:
+            expired.append(_change(access.id, deps, jta.expire, AuditAction.EXPIRED, "tokenbot"))
+        except RequestError:
+            continue  # decided meanwhile
+    return expired
 
 
 def job_access_for(person: Person, *, deps: RequestDeps) -> list[JobTokenAccess]:

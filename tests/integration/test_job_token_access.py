@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -16,6 +17,7 @@ from bot.domain.tokens import AccessLevel
 from bot.services.job_token_access import (
     approve_job_access,
     deny_job_access,
+    expire_job_access,
     job_access_for,
     remove_job_access,
     settle_job_access,
@@ -178,3 +180,16 @@ def test_an_approval_finished_meanwhile_by_the_settle_job_stands(
     gitlab.add_job_token_source = add_and_settle_meanwhile  # type: ignore[method-assign]
     assert approve_job_access(access.id, OLGA, deps=deps).state is S.ALLOWED
     assert _audit(deps).count("job_token_allowed") == 1
+
+
+def test_a_request_nobody_decides_on_expires_and_frees_the_entry(
+    sql_uow: Callable[[], SqlUnitOfWork], deps: RequestDeps
+) -> None:
+    access = submit_job_access(DAN, DRAFT, deps=deps)
+    days = deps.policy.pending_days
+    assert expire_job_access(deps=deps) == []
+    later = replace(deps, clock=lambda: NOW + timedelta(days=days, seconds=1))
+    [expired] = expire_job_access(deps=later)
+    assert (expired.id, expired.state) == (access.id, S.EXPIRED)
+    assert submit_job_access(DAN, DRAFT, deps=later).state is S.PENDING
+    assert _audit(deps) == ["requested", "expired", "requested"]

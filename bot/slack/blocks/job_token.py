@@ -44,6 +44,7 @@ _STATE_WORDS = {
     JobAccessState.REMOVING: "Being removed from GitLab's allowlist",
     JobAccessState.REMOVED: "Removed from GitLab's allowlist",
     JobAccessState.WITHDRAWN: "Withdrawn: its approval card could not be posted",
+    JobAccessState.EXPIRED: "Expired: nobody decided in time",
 }
 
 
