@@ -15,6 +15,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.domain.requests import TokenRequest
 from bot.services.handoffs import HandoffDeps, advance_handoffs
 from bot.services.inventory_sync import SyncDeps, sync_inventory
+from bot.services.job_token_access import expire_job_access, settle_job_access
 from bot.services.known_platform import REFRESH_SECONDS, KnownPlatform
 from bot.services.leases import run_exclusively
 from bot.services.linking import discard_expired_states
@@ -67,6 +68,8 @@ def request_jobs(
     jobs = [
         Job("discard-unrevealed-secrets", 60, lambda: discard_unrevealed(deps=deps)),
         Job("expire-undecided-requests", 900, expire),
+        Job("settle-job-token-access", 60, lambda: settle_job_access(deps=deps)),
+        Job("expire-undecided-job-token-access", 900, lambda: expire_job_access(deps=deps)),
     ]
     if reconcile is not None:
         settle = reconcile

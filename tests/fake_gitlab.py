@@ -19,10 +19,16 @@ from bot.domain.credentials import (
     TokenRef,
     TokenSpec,
 )
+from bot.domain.job_token_access import Allowlist, SourceKind
 from bot.domain.provenance import request_of
 from bot.domain.service_accounts import Creation, CreationVerdict
 from bot.domain.tokens import AccessLevel, TokenType
-from bot.services.gitlab_errors import GitLabError, NotFoundError, UnavailableError
+from bot.services.gitlab_errors import (
+    GitLabError,
+    NotFoundError,
+    OutcomeUnknownError,
+    UnavailableError,
+)
 from bot.services.gitlab_port import ProgressCallback
 
 
@@ -51,6 +57,10 @@ class FakeGitLab:
     account_creation: CreationVerdict = field(
         default_factory=lambda: CreationVerdict(Creation.ALLOWED, "an administrator")
     )
+    # Job token allowlists: project id -> (kind, source id); every add and remove asked.
+    allowlists: dict[int, set[tuple[SourceKind, int]]] = field(default_factory=dict)
+    allowlist_writes: list[tuple[str, int, SourceKind, int]] = field(default_factory=list)
+    lose_allowlist_answers: int = 0  # the next N adds/removes happen, but their answer is lost
     _ids: Iterator[int] = field(default_factory=lambda: itertools.count(100))
 
     def project(self, path: str) -> None:
@@ -136,6 +146,34 @@ class FakeGitLab:
 
     def allow_job_token(self, project: str, *, from_project: str) -> None:
         self.namespace(project)
+
+    def job_token_allowlist(self, project_id: int) -> Allowlist:
+        entries = self.allowlists.get(project_id, set())
+        return Allowlist(
+            frozenset(i for k, i in entries if k is SourceKind.PROJECT),
+            frozenset(i for k, i in entries if k is SourceKind.GROUP),
+        )
+
+    def add_job_token_source(self, project_id: int, kind: SourceKind, source_id: int) -> bool:
+        self.allowlist_writes.append(("add", project_id, kind, source_id))
+        entries = self.allowlists.setdefault(project_id, set())
+        fresh = (kind, source_id) not in entries
+        entries.add((kind, source_id))
+        self._maybe_lose("the add")
+        return fresh
+
+    def remove_job_token_source(self, project_id: int, kind: SourceKind, source_id: int) -> bool:
+        self.allowlist_writes.append(("remove", project_id, kind, source_id))
+        entries = self.allowlists.setdefault(project_id, set())
+        there = (kind, source_id) in entries
+        entries.discard((kind, source_id))
+        self._maybe_lose("the removal")
+        return there
+
+    def _maybe_lose(self, what: str) -> None:
+        if self.lose_allowlist_answers:
+            self.lose_allowlist_answers -= 1
+            raise OutcomeUnknownError(f"GitLab did not confirm {what}; it may have happened.")
 
     def set_ci_variable(
         self, project: str, key: str, value: Secret, *, environment_scope: str = "*"

@@ -235,3 +235,31 @@ class HandoffRow(SQLModel, table=True):
     finished_at: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime))
     finished_by: str | None = Field(default=None, max_length=64)
     version: int = Field(default=1)
+
+
+class JobTokenAccessRow(SQLModel, table=True):
+    """A job token allowlist entry tokenbot was asked for, added, or removed again."""
+
+    __tablename__ = "job_token_access"
+
+    id: str = Field(primary_key=True, max_length=64)
+    requester: str = Field(max_length=64, index=True)
+    requester_gitlab_id: int
+    source_kind: str = Field(max_length=16)
+    source: str = Field(max_length=512)
+    source_id: int
+    target: str = Field(max_length=512)
+    target_id: int
+    reason: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    state: str = Field(max_length=16, index=True)
+    # target:kind:source while the entry is live, else NULL: one live entry per source
+    live_key: str | None = Field(default=None, max_length=96, unique=True, index=True)
+    created_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
+    decided_by: str | None = Field(default=None, max_length=64)
+    decided_at: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime))
+    removed_by: str | None = Field(default=None, max_length=64)
+    finished_at: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime))
+    failure: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    card_channel: str | None = Field(default=None, max_length=64)
+    card_ts: str | None = Field(default=None, max_length=64)
+    revision: int = Field(default=0)

@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from bot.db.handoff_repositories import SqlHandoffs
 from bot.db.inventory_repositories import SqlInventory
+from bot.db.job_token_repositories import SqlJobTokenAccess
 from bot.db.lease_repositories import SqlJobLeases
 from bot.db.link_repositories import SqlAccountLinks
 from bot.db.minted_repositories import SqlMintedLedger
@@ -30,6 +31,7 @@ class SqlUnitOfWork:
     minted: SqlMintedLedger
     links: SqlAccountLinks
     handoffs: SqlHandoffs
+    job_access: SqlJobTokenAccess
 
     def __init__(self, engine: Engine, box: FernetBox | None = None) -> None:
         self._engine = engine
@@ -49,6 +51,7 @@ class SqlUnitOfWork:
         self.minted = SqlMintedLedger(session)
         self.links = SqlAccountLinks(session)
         self.handoffs = SqlHandoffs(session)
+        self.job_access = SqlJobTokenAccess(session)
         return self
 
     def __exit__(

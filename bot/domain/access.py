@@ -52,6 +52,8 @@ class Action(StrEnum):
     REVOKE = "revoke"
     RECEIVE = "receive"  # be handed the secret: provisioning for, and revealing to, someone
     DELIVER = "deliver"  # write a secret into a project's CI/CD variable
+    # approve, deny or remove a job token allowlist entry
+    GRANT_JOB_TOKEN = "grant_job_token"  # noqa: S105 - an action name, not a secret
 
 
 class Outcome(StrEnum):
@@ -202,6 +204,16 @@ def _deliver(actor: Actor, subject: Subject) -> Verdict:
     return _deny("writing a CI/CD variable needs Maintainer or higher on that project")
 
 
+def _grant_job_token(actor: Actor, subject: Subject) -> Verdict:
+    """GitLab lets Maintainers of the target edit its job token allowlist; so does tokenbot,
+    never for the requester (`owner`) and without the approvers' bypass."""
+    if actor.chat_id == subject.owner:
+        return _deny("you cannot decide on your own request")
+    if actor.role is not None and actor.role >= AccessLevel.MAINTAINER:
+        return Verdict(Outcome.ALLOW)
+    return _deny(f"changing the job token allowlist needs Maintainer or higher {subject.on}")
+
+
 def _holds(actor: Actor, power: Power) -> bool:
     return actor.role is not None and actor.role >= power.level
 
@@ -258,4 +270,5 @@ _RULES = {
     Action.REVOKE: _revoke,
     Action.RECEIVE: _receive,
     Action.DELIVER: _deliver,
+    Action.GRANT_JOB_TOKEN: _grant_job_token,
 }

@@ -100,7 +100,15 @@ HOW_TO: dict[T, tuple[str, ...]] = {
         "Use $CI_JOB_TOKEN in the job: header `JOB-TOKEN: $CI_JOB_TOKEN`, or Git over HTTPS"
         " as user `gitlab-ci-token`.",
         "For another project, add this project to that project's job token allowlist"
-        " (Settings > CI/CD > Job token permissions).",
+        " (Settings > CI/CD > Job token permissions), or ask tokenbot: Request job-token"
+        " access, approved by that project's Maintainers.",
+        # GitLab's "CI/CD job token" page (docs.gitlab.com/ci/jobs/ci_job_token/), its table
+        # of the resources a job token can access.
+        "It reaches: Git clone and fetch over HTTPS, the container and package registries,"
+        " releases, deployments and environments, job artifacts and `GET /job`, pipeline"
+        " triggers, secure files, Terraform state, and reading branches, commits and tags.",
+        "It cannot reach: issues, merge requests, users, groups, members, tokens, CI/CD"
+        " variables or project settings; and no Git push unless the project allows it.",
         "To start a downstream pipeline, use the `trigger:` keyword or the trigger API with"
         " `token=$CI_JOB_TOKEN`.",
     ),

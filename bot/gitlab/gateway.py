@@ -24,12 +24,14 @@ from bot.domain.credentials import (
     TokenRef,
     TokenSpec,
 )
+from bot.domain.job_token_access import Allowlist, SourceKind
 from bot.domain.service_accounts import CreationVerdict, creation_verdict
 from bot.domain.tokens import AccessLevel, TokenType
 from bot.gitlab import (
     check_reads,
     creation,
     group_hooks,
+    job_token_scope,
     lookup,
     mapping,
     service_account_rules,
@@ -216,6 +218,15 @@ class PythonGitlabGateway:
         if any(int(p.get_id() or 0) == source.id for p in listed):
             return
         self.call(project, lambda: scope.allowlist.create({"target_project_id": source.id}))
+
+    def job_token_allowlist(self, project_id: int) -> Allowlist:
+        return job_token_scope.allowlist(self, self._gl, project_id)
+
+    def add_job_token_source(self, project_id: int, kind: SourceKind, source_id: int) -> bool:
+        return job_token_scope.add(self, self._gl, project_id, kind, source_id)
+
+    def remove_job_token_source(self, project_id: int, kind: SourceKind, source_id: int) -> bool:
+        return job_token_scope.remove(self, self._gl, project_id, kind, source_id)
 
     def set_ci_variable(
         self, project: str, key: str, value: Secret, *, environment_scope: str = "*"

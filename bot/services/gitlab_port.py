@@ -18,6 +18,7 @@ from bot.domain.credentials import (
     TokenRef,
     TokenSpec,
 )
+from bot.domain.job_token_access import Allowlist, SourceKind
 from bot.domain.service_accounts import CreationVerdict
 from bot.domain.tokens import AccessLevel
 from bot.services.checks import GitLabAccount, GitLabInstance
@@ -45,6 +46,16 @@ class GitLabGateway(Protocol):
 
     def allow_job_token(self, project: str, *, from_project: str) -> None:
         """Let CI jobs of `from_project` reach `project` with their job token (no new secret)."""
+
+    def job_token_allowlist(self, project_id: int) -> Allowlist:
+        """The project's job token allowlist: the projects and groups whose jobs may reach it."""
+
+    def add_job_token_source(self, project_id: int, kind: SourceKind, source_id: int) -> bool:
+        """Add a project or group to the allowlist; False if it was there already.
+        OutcomeUnknownError: the answer was lost; read the allowlist to know."""
+
+    def remove_job_token_source(self, project_id: int, kind: SourceKind, source_id: int) -> bool:
+        """Remove it from the allowlist; False if it was not there."""
 
     def set_ci_variable(
         self, project: str, key: str, value: Secret, *, environment_scope: str = "*"

@@ -12,6 +12,7 @@ from bot.domain.audit import AuditEvent
 from bot.domain.conversation import Conversation
 from bot.domain.credentials import PlaceTokens, Secret
 from bot.domain.handoff import Handoff
+from bot.domain.job_token_access import JobAccessState, JobTokenAccess
 from bot.domain.links import AccountLink, LinkState
 from bot.domain.minted import MintedCredential
 from bot.domain.reminders import Reminder, TrackedToken
@@ -23,6 +24,10 @@ Clock = Callable[[], datetime]
 
 class ConcurrentUpdateError(RuntimeError):
     """Someone else changed the record since it was read; read again and retry."""
+
+
+class DuplicateEntryError(RuntimeError):
+    """The same thing is stored already (the database's unique key said so)."""
 
 
 class ConversationRepository(Protocol):
@@ -220,6 +225,22 @@ class Handoffs(Protocol):
     def update(self, handoff: Handoff) -> Handoff: ...
 
 
+class JobAccessRepository(Protocol):
+    """Job token allowlist entries (bot/domain/job_token_access.py)."""
+
+    def add(self, access: JobTokenAccess) -> None:
+        """Insert; DuplicateEntryError if the same entry is live already."""
+
+    def get(self, access_id: str) -> JobTokenAccess | None: ...
+
+    def live_for(self, entry_key: str) -> JobTokenAccess | None: ...
+
+    def update(self, access: JobTokenAccess) -> JobTokenAccess:
+        """Write if nobody wrote since `access.revision` (else ConcurrentUpdateError)."""
+
+    def in_states(self, *states: JobAccessState) -> list[JobTokenAccess]: ...
+
+
 class UnitOfWork(Protocol):
     @property
     def conversations(self) -> ConversationRepository: ...
@@ -250,6 +271,9 @@ class UnitOfWork(Protocol):
 
     @property
     def handoffs(self) -> Handoffs: ...
+
+    @property
+    def job_access(self) -> JobAccessRepository: ...
 
     def __enter__(self) -> Self: ...
 

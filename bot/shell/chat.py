@@ -6,6 +6,7 @@ import sys
 from collections.abc import Callable
 
 from bot.domain.advice import Recommendation
+from bot.domain.tokens import TokenType
 from bot.domain.walk import AnswerError
 from bot.services.conversations import (
     ConversationDeps,
@@ -16,6 +17,8 @@ from bot.services.conversations import (
     start_conversation,
 )
 from bot.services.intents import Intent, match_answer, recognise
+from bot.shell.job_access_desk import COMMAND as JOB_ACCESS
+from bot.shell.job_access_desk import job_access_desk
 from bot.shell.reminder_desk import COMMANDS as REMINDER_COMMANDS
 from bot.shell.reminder_desk import HELP as REMINDER_HELP
 from bot.shell.reminder_desk import ReminderDesk, ReminderSetup
@@ -43,6 +46,8 @@ Token requests (an approver decides; the token is created once approved):
   rotate ID in-place          a fresh secret now; the old one stops working (a leak)
   revoke-old ID               end a hand-off now: revoke the old token (ID of the rotation)
   cancel-handoff ID           end a hand-off: revoke the new token, keep the old one
+  job-access [request | approve ID | deny ID | remove ID]
+                              CI/CD job token access: list it, ask for it, decide on it
   whoami                      who you are here and in GitLab
   as NAME                     act as another user, e.g. to approve as someone else
   quit                        leave (your answers are kept for next time)"""
@@ -68,6 +73,7 @@ class ShellChat:
         self._write = write
         self._desk = RequestDesk(requests, read=lambda: self._read("you> "), say=self._say)
         self._reminders = ReminderDesk(reminders, read=lambda: self._read("you> "), say=self._say)
+        self._jobs = job_access_desk(requests, read=lambda: self._read("you> "), say=self._say)
 
     @property
     def _key(self) -> str:
@@ -111,11 +117,8 @@ class ShellChat:
             return True
         turn = current_turn(self._key, deps=self._deps)
         command = word.lower()
-        if command in COMMANDS or command in REMINDER_COMMANDS:
-            if command in COMMANDS:
-                self._desk.handle(self._user, command, rest, _recommendation(turn))
-            else:
-                self._reminders.handle(self._user, command, rest)
+        if command in COMMANDS or command in REMINDER_COMMANDS or command == JOB_ACCESS:
+            self._dispatch(command, rest, turn)
             return True
         prompt = turn.advice.prompt if turn else None
         value = match_answer(prompt, text) if prompt else None
@@ -124,6 +127,14 @@ class ShellChat:
             return True
         self._command(recognise(text), turn)
         return True
+
+    def _dispatch(self, command: str, rest: str, turn: Turn | None) -> None:
+        if command == JOB_ACCESS:
+            self._jobs.handle(self._user, rest)
+        elif command in COMMANDS:
+            self._desk.handle(self._user, command, rest, _recommendation(turn))
+        else:
+            self._reminders.handle(self._user, command, rest)
 
     def _command(self, intent: Intent, turn: Turn | None) -> None:
         if intent is Intent.ADVISE or intent is Intent.START_OVER:
@@ -168,6 +179,8 @@ class ShellChat:
             self._say(render_recommendation(advice.recommendation))
             offer = self._desk.can_request(advice.recommendation)
             request = " Type 'request this' to ask for it." if offer else ""
+            if self._desk.enabled and advice.recommendation.token_type is TokenType.CI_JOB_TOKEN:
+                request = " Type 'job-access request' to let your jobs into another project."
             self._say(f"Type 'back' to change your last answer, or 'start over'.{request}")
 
     def _become(self, name: str) -> None:

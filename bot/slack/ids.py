@@ -40,3 +40,10 @@ REMINDER_RENEW_SUBMIT = "reminder.renew_submit"  # the Renew form's callback id
 # Hand-off rotations; each carries the rotation request's id.
 HANDOFF_REVOKE_OLD = "handoff.revoke_old"  # "Revoke the old one now"
 HANDOFF_CANCEL = "handoff.cancel"  # "Cancel hand-off": revoke the new one, keep the old
+# CI/CD job token access (bot/slack/listeners/job_token.py); buttons carry the entry's id.
+JOB_ACCESS_OPEN = "advisor.job_access"  # "Request job-token access" under the recommendation
+JOB_ACCESS_SUBMIT = "job_access.submit"  # the form's callback id
+JOB_ACCESS_APPROVE = "job_access.approve"
+JOB_ACCESS_DENY = "job_access.deny"
+JOB_ACCESS_REMOVE = "job_access.remove"
+JOB_ACCESS_COMMAND = "job-access"  # `/token job-access` lists them

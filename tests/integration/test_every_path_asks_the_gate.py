@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 from bot.db.secret_box import FernetBox
 from bot.db.unit_of_work import SqlUnitOfWork
 from bot.domain.credentials import Namespace, TokenRecord
+from bot.domain.job_token_access import JobAccessDraft, JobAccessState, SourceKind
 from bot.domain.reminders import token_key
 from bot.domain.request_policy import RequestPolicy
 from bot.domain.requests import Delivery, RequestDraft, RequestState
@@ -27,6 +28,12 @@ from bot.services.gate import BotIdentitySource, Gate
 from bot.services.handoff_cancel import cancel_handoff
 from bot.services.handoffs import HandoffDeps, revoke_old_now
 from bot.services.inventory_sync import SyncDeps, sync_inventory
+from bot.services.job_token_access import (
+    approve_job_access,
+    deny_job_access,
+    remove_job_access,
+    submit_job_access,
+)
 from bot.services.people import NotAllowedError, Person
 from bot.services.provisioning import provision_request
 from bot.services.reminder_actions import ActionDeps, claim_token, let_expire, revoke_now
@@ -52,6 +59,9 @@ MAINTAINER = Person("U0MAIN", 2)
 OWNER = Person("U0OWNER", 3)
 LISTED = token_key(TokenType.PROJECT_ACCESS_TOKEN, 50)
 HANDED = token_key(TokenType.PROJECT_ACCESS_TOKEN, 51)
+JOB_DRAFT = JobAccessDraft(
+    SourceKind.PROJECT, "acme/web", "acme/api", "the web deploy job reads api's packages"
+)
 
 
 class NobodyIsAMember:
@@ -78,11 +88,14 @@ class World:
     approved: str
     provisioned: str
     handoff: str  # a hand-off under way, of HANDED
+    job_pending: str = ""  # a job token access request, pending
+    job_allowed: str = ""  # one approved and on the allowlist
 
-    def writes(self) -> tuple[int, int, int, int]:
-        """What GitLab was asked to do that mints, rotates, revokes or delivers."""
+    def writes(self) -> tuple[int, int, int, int, int]:
+        """What GitLab was asked to do that mints, rotates, revokes, delivers or allowlists."""
         g = self.gitlab
-        return len(g.created), len(g.rotated), len(g.revoked), len(g.variables)
+        writes = len(g.created), len(g.rotated), len(g.revoked), len(g.variables)
+        return (*writes, len(g.allowlist_writes))
 
 
 def _draft(name: str, delivery: Delivery = Delivery.REVEAL) -> RequestDraft:
@@ -138,8 +151,25 @@ def world(db: Engine) -> World:
     blind_actions = replace(actions, gate=replace(blind_gate, admins=()))
     handoff = rotate_tracked_token(HANDED, OWNER, deps=RenewDeps(actions, requests)).id
     provision_request(handoff, deps=requests)
+    gitlab.project("acme/web")
+    gitlab.member(DEV.gitlab_id, "acme/web", AccessLevel.DEVELOPER)
+    job_pending = submit_job_access(DEV, JOB_DRAFT, deps=requests).id
+    gitlab.project("acme/docs")
+    gitlab.member(DEV.gitlab_id, "acme/docs", AccessLevel.DEVELOPER)
+    job_allowed = submit_job_access(DEV, replace(JOB_DRAFT, source="acme/docs"), deps=requests).id
+    approve_job_access(job_allowed, MAINTAINER, deps=requests)
     return World(
-        gitlab, requests, blind, actions, blind_actions, pending, approved, provisioned, handoff
+        gitlab,
+        requests,
+        blind,
+        actions,
+        blind_actions,
+        pending,
+        approved,
+        provisioned,
+        handoff,
+        job_pending,
+        job_allowed,
     )
 
 
@@ -175,6 +205,14 @@ PATHS: dict[str, Path] = {
     "claim": lambda w: claim_token(LISTED, OWNER, deps=w.blind_actions),
     "let it expire": lambda w: let_expire(LISTED, OWNER, deps=w.blind_actions),
     "revoke": lambda w: revoke_now(LISTED, OWNER, deps=w.blind_actions),
+    "request job token access": lambda w: submit_job_access(
+        DEV, replace(JOB_DRAFT, source="acme/api", target="acme/web"), deps=w.blind
+    ),
+    "approve job token access": lambda w: approve_job_access(
+        w.job_pending, MAINTAINER, deps=w.blind
+    ),
+    "deny job token access": lambda w: deny_job_access(w.job_pending, MAINTAINER, deps=w.blind),
+    "remove job token access": lambda w: remove_job_access(w.job_allowed, MAINTAINER, deps=w.blind),
 }
 
 
@@ -184,12 +222,14 @@ def test_a_path_that_skips_the_gate_would_reach_gitlab(world: World, path: str) 
     with world.requests.uow() as uow:
         requests_before = {r.id: r.state for r in uow.requests.open_requests()}
         tracked_before = uow.inventory.get(LISTED)
+        job_before = uow.job_access.in_states(*JobAccessState)
     with pytest.raises((NotAllowedError, RequestRejected)):
         PATHS[path](world)
     assert world.writes() == before
     with world.requests.uow() as uow:
         assert {r.id: r.state for r in uow.requests.open_requests()} == requests_before
         assert uow.inventory.get(LISTED) == tracked_before
+        assert uow.job_access.in_states(*JobAccessState) == job_before
         assert uow.secrets.expiry(world.provisioned) is not None  # the secret still waits
         handoff = uow.handoffs.get(world.handoff)
         assert handoff is not None
@@ -227,3 +267,5 @@ def test_the_world_would_allow_every_path_without_the_blind_gate(world: World) -
     assert handed is not None
     assert handed.state is RequestState.APPROVED
     assert revoke_old_now(world.handoff, OWNER, deps=HandoffDeps(world.requests)).outcome
+    assert approve_job_access(world.job_pending, MAINTAINER, deps=world.requests)
+    assert remove_job_access(world.job_allowed, MAINTAINER, deps=world.requests)

@@ -43,14 +43,19 @@ ACTIONS = (
     ids.REMINDER_RENEW,
     ids.ORPHAN_REVOKE,
     ids.LINK_OPEN,
+    ids.JOB_ACCESS_OPEN,
+    ids.JOB_ACCESS_APPROVE,
+    ids.JOB_ACCESS_DENY,
+    ids.JOB_ACCESS_REMOVE,
     "value",  # the request form's token type select (block "token_type")
 )
-CALLBACKS = (ids.REQUEST_SUBMIT, ids.DENY_SUBMIT, ids.REMINDER_RENEW_SUBMIT)
+CALLBACKS = (ids.REQUEST_SUBMIT, ids.DENY_SUBMIT, ids.REMINDER_RENEW_SUBMIT, ids.JOB_ACCESS_SUBMIT)
 SUBCOMMANDS = (
     "which",
     "request",
     "mine",
     "pending",
+    ids.JOB_ACCESS_COMMAND,
     "help",
     "link",
     "unlink",

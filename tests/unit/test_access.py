@@ -118,6 +118,18 @@ TABLE: dict[Action, dict[str, tuple[Outcome, ...]]] = {
         "nonmember": (D, D, D, D, D),
         "unknown": (D, D, D, D, D),
     },
+    # Approve, deny or remove a job token allowlist entry: GitLab lets the target's
+    # Maintainers edit the allowlist; the power column does not matter (but tokenbot's own).
+    Action.GRANT_JOB_TOKEN: {
+        "requester": (D, D, D, D, D),
+        "guest": (D, D, D, D, D),
+        "reporter": (D, D, D, D, D),
+        "developer": (D, D, D, D, D),
+        "maintainer": (A, A, A, A, D),
+        "owner": (A, A, A, A, D),
+        "nonmember": (D, D, D, D, D),
+        "unknown": (D, D, D, D, D),
+    },
 }
 TABLE[Action.REVOKE] = TABLE[Action.LET_EXPIRE]
 CELLS = [
@@ -210,3 +222,29 @@ def test_a_grant_above_the_role_lets_the_requester_receive_it() -> None:
     gone = Actor(OWNER_ID, linked=True, role=None)
     assert decide(Action.RECEIVE, gone, granted).outcome is D  # left the project since
     assert ABOVE_ROLE  # the flag that marks such a grant on a request
+
+
+JOB_TOKEN = Power(TokenType.CI_JOB_TOKEN, PROJECT)
+
+
+def test_a_maintainer_who_asked_may_remove_the_entry_but_not_approve_it() -> None:
+    maintainer = Actor(OWNER_ID, linked=True, role=R.MAINTAINER)
+    approving = Subject(JOB_TOKEN, owner=OWNER_ID, place="acme/api")
+    removing = Subject(JOB_TOKEN, place="acme/api")  # removal names no requester
+    assert decide(Action.GRANT_JOB_TOKEN, maintainer, approving).outcome is D
+    assert decide(Action.GRANT_JOB_TOKEN, maintainer, removing).outcome is A
+
+
+def test_configured_approvers_do_not_bypass_the_job_token_allowlist_rule() -> None:
+    approver = Actor("U0APPROVER", linked=True, role=R.DEVELOPER, approver=True)
+    verdict = decide(Action.GRANT_JOB_TOKEN, approver, Subject(JOB_TOKEN, place="acme/api"))
+    assert verdict.outcome is D
+    assert "needs Maintainer or higher on acme/api" in verdict.reason
+
+
+def test_asking_for_job_token_access_needs_developer_on_the_source() -> None:
+    source = Power(TokenType.CI_JOB_TOKEN, PROJECT, R.DEVELOPER)
+    for role, expected in ((R.REPORTER, D), (R.DEVELOPER, N), (R.MAINTAINER, N)):
+        actor = Actor("U0DEV", linked=True, role=role)
+        verdict = decide(Action.REQUEST, actor, Subject(source, owner="U0DEV", place="acme/api"))
+        assert verdict.outcome is expected

@@ -42,6 +42,8 @@ def test_the_jobs_expire_requests_and_discard_secrets() -> None:
     assert {j.id: j.every_seconds for j in jobs.values()} == {
         "discard-unrevealed-secrets": 60,
         "expire-undecided-requests": 900,
+        "settle-job-token-access": 60,
+        "expire-undecided-job-token-access": 900,
     }
     moment[0] = NOW + timedelta(days=8)
     assert jobs["expire-undecided-requests"].run() == [request.id]

@@ -19,11 +19,13 @@ from slack_sdk.models.blocks import (
 
 from bot.domain.advice import Recommendation
 from bot.domain.request_policy import REQUESTABLE
+from bot.domain.tokens import TokenType
 from bot.domain.walk import Prompt
 from bot.services.conversations import Turn
 from bot.slack import ids
 from bot.slack import text as t
 from bot.slack.blocks import parts
+from bot.slack.blocks.job_token import job_access_button
 from bot.slack.parse import ButtonValue
 
 
@@ -51,6 +53,8 @@ def conversation_message(
     navigation = _navigation(owner, can_go_back=turn.can_go_back)
     if can_request and rec is not None and rec.token_type in REQUESTABLE:
         navigation.elements.insert(0, _request_button(rec))
+    if can_request and rec is not None and rec.token_type is TokenType.CI_JOB_TOKEN:
+        navigation.elements.insert(0, job_access_button())
     blocks.append(navigation)
     return [block.to_dict() for block in blocks], t.clip(text, t.MESSAGE_TEXT)
 

@@ -1,0 +1,154 @@
+"""The steps of a job token allowlist entry that talk to GitLab, and the guarded write of
+one entry with its audit event: what the use cases in `job_token_access` share."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from bot.domain import job_token_access as jta
+from bot.domain.audit import AuditAction, AuditEvent
+from bot.domain.job_token_access import JobAccessState, JobTokenAccess
+from bot.domain.requests import RequestError
+from bot.services.gitlab_errors import GitLabError, UnavailableError
+from bot.services.ports import ConcurrentUpdateError, UnitOfWork
+from bot.services.request_deps import RequestDeps
+
+log = logging.getLogger(__name__)
+UNSETTLED = (JobAccessState.ADDING, JobAccessState.REMOVING)
+Step = Callable[[JobTokenAccess, datetime], JobTokenAccess]
+
+
+def load_job_access(access_id: str, deps: RequestDeps) -> JobTokenAccess:
+    with deps.uow() as uow:
+        access = uow.job_access.get(access_id)
+    if access is None:
+        raise RequestError("there is no such job token access request")
+    return access
+
+
+def add_entry(access: JobTokenAccess, deps: RequestDeps) -> JobTokenAccess:
+    target, kind, source = access.target.id, access.source_kind, access.source.id
+    try:
+        fresh = deps.gitlab.add_job_token_source(target, kind, source)
+    except UnavailableError as exc:  # answer lost or GitLab away: stays `adding`, settled later
+        log.warning("job token access %s: %s; it is settled later", access.id, exc)
+        return access
+    except GitLabError as exc:
+        why = str(exc)
+
+        def refuse(a: JobTokenAccess, now: datetime) -> JobTokenAccess:
+            return jta.refused(a, why, now)
+
+        return finish(access.id, deps, refuse, AuditAction.FAILED, "tokenbot", failure=why)
+    return finish(
+        access.id, deps, jta.added, AuditAction.JOB_TOKEN_ALLOWED, "tokenbot", new=_yes(fresh)
+    )
+
+
+def remove_entry(access: JobTokenAccess, deps: RequestDeps) -> JobTokenAccess:
+    target, kind, source = access.target.id, access.source_kind, access.source.id
+    try:
+        there = deps.gitlab.remove_job_token_source(target, kind, source)
+    except UnavailableError as exc:
+        log.warning("job token access %s: %s; it is settled later", access.id, exc)
+        return access
+    except GitLabError as exc:
+        why = str(exc)
+        finish(access.id, deps, lambda a, _now: jta.removal_refused(a, why), None, "tokenbot")
+        raise
+    by = access.removed_by or "tokenbot"
+    return finish(
+        access.id, deps, jta.removed, AuditAction.JOB_TOKEN_REMOVED, by, was_listed=_yes(there)
+    )
+
+
+def settle_entry(access: JobTokenAccess, deps: RequestDeps) -> JobTokenAccess:
+    there = deps.gitlab.job_token_allowlist(access.target.id).holds(
+        access.source_kind, access.source.id
+    )
+    if access.state is JobAccessState.ADDING:
+        if not there:
+            return add_entry(access, deps)  # never reached GitLab: add it now (idempotent)
+        action, step, by = AuditAction.JOB_TOKEN_ALLOWED, jta.added, "tokenbot"
+    elif there:
+        return remove_entry(access, deps)
+    else:
+        action, step, by = AuditAction.JOB_TOKEN_REMOVED, jta.removed, access.removed_by or ""
+    return finish(access.id, deps, step, action, by or "tokenbot", settled="yes")
+
+
+def finish(
+    access_id: str,
+    deps: RequestDeps,
+    step: Step,
+    action: AuditAction | None,
+    actor: str,
+    **details: str,
+) -> JobTokenAccess:
+    """End an intent; if another worker (a second click, the settle job) ended it first,
+    its result stands."""
+    try:
+        return change(access_id, deps, step, action, actor, **details)
+    except RequestError:
+        current = load_job_access(access_id, deps)
+        if current.state in UNSETTLED:
+            raise
+        return current
+
+
+def _yes(flag: bool) -> str:
+    return "yes" if flag else "no"
+
+
+def change(
+    access_id: str,
+    deps: RequestDeps,
+    step: Step,
+    action: AuditAction | None,
+    actor: str,
+    **details: str,
+) -> JobTokenAccess:
+    """Apply `step` with the revision guard; a lost race re-reads and re-checks."""
+    for _attempt in range(3):
+        with deps.uow() as uow:
+            now = deps.clock()
+            current = uow.job_access.get(access_id)
+            if current is None:
+                raise RequestError("there is no such job token access request")
+            try:
+                saved = uow.job_access.update(step(current, now))
+            except ConcurrentUpdateError:
+                uow.rollback()
+                continue
+            if action is not None:
+                audit(uow, saved, action, actor, now, **details)
+            uow.commit()
+            return saved
+    raise ConcurrentUpdateError(f"job token access {access_id} kept changing; try again")
+
+
+def audit(
+    uow: UnitOfWork,
+    access: JobTokenAccess,
+    action: AuditAction,
+    actor: str,
+    now: datetime,
+    **details: str,
+) -> None:
+    event = AuditEvent(
+        now,
+        action,
+        access.id,
+        actor,
+        {
+            "state": access.state.value,
+            "kind": "job_token_access",
+            "source_kind": access.source_kind.value,
+            "source": access.source.path,
+            "target": access.target.path,
+            **details,
+        },
+    )
+    uow.audit.append(event)

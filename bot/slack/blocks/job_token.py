@@ -1,0 +1,193 @@
+"""Block Kit for CI/CD job token access: the form, the approvers' card, the list, the notes.
+
+Paths, reasons and GitLab's refusals are untrusted: they go through `bot.slack.text`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    InputBlock,
+    Option,
+    PlainTextInputElement,
+    RadioButtonsElement,
+)
+from slack_sdk.models.views import View
+
+from bot.domain.job_token_access import (
+    PATH_MAX_LENGTH,
+    REASON_MAX_LENGTH,
+    JobAccessState,
+    JobTokenAccess,
+    SourceKind,
+)
+from bot.slack import ids
+from bot.slack import text as t
+from bot.slack.blocks import parts
+
+_SHOWN_PATH = 300
+KIND_LABELS = {
+    SourceKind.PROJECT: "The jobs of one project",
+    SourceKind.GROUP: "The jobs of every project in a group",
+}
+_STATE_WORDS = {
+    JobAccessState.PENDING: "Waiting for a Maintainer of the target project",
+    JobAccessState.ADDING: "Approved; tokenbot is adding it to GitLab's allowlist",
+    JobAccessState.ALLOWED: "Allowed: the entry is on GitLab's job token allowlist",
+    JobAccessState.FAILED: "GitLab refused the entry",
+    JobAccessState.DENIED: "Denied",
+    JobAccessState.REMOVING: "Being removed from GitLab's allowlist",
+    JobAccessState.REMOVED: "Removed from GitLab's allowlist",
+    JobAccessState.WITHDRAWN: "Withdrawn: its approval card could not be posted",
+    JobAccessState.EXPIRED: "Expired: nobody decided in time",
+}
+
+
+def job_access_button() -> ButtonElement:
+    """Under the advisor's CI job token recommendation."""
+    return ButtonElement(
+        text="Request job-token access", action_id=ids.JOB_ACCESS_OPEN, value="open"
+    )
+
+
+def job_access_modal() -> dict[str, Any]:
+    options = [Option(value=k.value, label=label) for k, label in KIND_LABELS.items()]
+    blocks: list[Block] = [
+        InputBlock(
+            block_id="source_kind",
+            label="Whose jobs need access",
+            element=RadioButtonsElement(
+                action_id="value", options=options, initial_option=options[0]
+            ),
+        ),
+        _input("source", "Project or group whose jobs need access", "group/project-with-the-jobs"),
+        _input("target", "Project the jobs need to reach", "group/project-they-reach"),
+        _input("reason", "Reason", None, max_length=REASON_MAX_LENGTH, multiline=True),
+    ]
+    view = View(
+        type="modal",
+        callback_id=ids.JOB_ACCESS_SUBMIT,
+        title="Job token access",
+        submit="Request",
+        close="Cancel",
+        blocks=blocks,
+    )
+    return view.to_dict()
+
+
+def job_access_card(access: JobTokenAccess) -> tuple[list[dict[str, Any]], str]:
+    """The approvers' card; its buttons follow the entry's state."""
+    blocks: list[Block] = [
+        parts.header("CI/CD job token access request"),
+        parts.section(f"{t.mention(access.requester)} asks: {_what(access)}"),
+        parts.section("*Reason*\n" + t.prose(access.reason, t.SECTION_TEXT)),
+        parts.context(_status(access)),
+    ]
+    buttons = _buttons(access)
+    if buttons:
+        blocks.append(ActionsBlock(elements=buttons))
+    return [b.to_dict() for b in blocks], t.clip(f"Job token access: {_plain(access)}", 3000)
+
+
+def job_access_list(entries: Sequence[JobTokenAccess]) -> tuple[list[dict[str, Any]], str]:
+    """`/token job-access`: live entries the person asked for or may remove."""
+    if not entries:
+        words = "No job token access is requested or allowed that you asked for or manage."
+        return [parts.section(words).to_dict()], words
+    blocks: list[Block] = [parts.header("CI/CD job token access")]
+    for access in entries[:40]:  # a message holds 50 blocks
+        remove = _remove_button(access) if access.state is JobAccessState.ALLOWED else None
+        blocks.append(parts.section(f"{_what(access)}\n{_status(access)}", accessory=remove))
+    return [b.to_dict() for b in blocks], "CI/CD job token access"
+
+
+def job_access_note(access: JobTokenAccess) -> str:
+    """What the requester is told at each step (mrkdwn, already escaped)."""
+    what = _what(access)
+    if access.state is JobAccessState.PENDING:
+        return f"Your job token access request is waiting for approval: {what}"
+    if access.state is JobAccessState.FAILED:
+        return f"GitLab refused the job token access: {what}\n{_failure(access)}"
+    if access.state is JobAccessState.WITHDRAWN:
+        return f"Not requested: its approval card could not be posted; try again. ({what})"
+    who = t.mention(access.removed_by or access.decided_by)
+    return f"{_STATE_WORDS[access.state]} (by {who}): {what}"
+
+
+def _what(access: JobTokenAccess) -> str:
+    source = t.code(access.source.path, _SHOWN_PATH)
+    target = t.code(access.target.path, _SHOWN_PATH)
+    if access.source_kind is SourceKind.GROUP:
+        return f"CI/CD jobs of projects in the group {source} may reach {target} with CI_JOB_TOKEN"
+    return f"CI/CD jobs of {source} may reach {target} with CI_JOB_TOKEN"
+
+
+def _plain(access: JobTokenAccess) -> str:
+    return t.plain(f"{access.source.path} → {access.target.path}", 600)
+
+
+def _status(access: JobTokenAccess) -> str:
+    words = _STATE_WORDS[access.state]
+    if access.state in {JobAccessState.ALLOWED, JobAccessState.DENIED} and access.decided_by:
+        words += f"; decided by {t.mention(access.decided_by)}"
+    if access.state is JobAccessState.REMOVED and access.removed_by:
+        words += f" by {t.mention(access.removed_by)}"
+    if access.failure:
+        words += f"\n{_failure(access)}"
+    return words
+
+
+def _failure(access: JobTokenAccess) -> str:
+    return "GitLab said: " + t.prose(access.failure or "", 1000)
+
+
+def _buttons(access: JobTokenAccess) -> list[ButtonElement]:
+    if access.state is JobAccessState.PENDING:
+        return [
+            ButtonElement(
+                text="Approve", action_id=ids.JOB_ACCESS_APPROVE, value=access.id, style="primary"
+            ),
+            ButtonElement(
+                text="Deny", action_id=ids.JOB_ACCESS_DENY, value=access.id, style="danger"
+            ),
+        ]
+    if access.state is JobAccessState.ALLOWED:
+        return [_remove_button(access)]
+    return []
+
+
+def _remove_button(access: JobTokenAccess) -> ButtonElement:
+    return ButtonElement(
+        text="Remove access",
+        action_id=ids.JOB_ACCESS_REMOVE,
+        value=access.id,
+        style="danger",
+        confirm=parts.confirm(
+            title="Remove job token access?",
+            words=f"Jobs of {access.source.path} will no longer reach {access.target.path}.",
+            ok="Remove",
+            deny="Keep",
+        ),
+    )
+
+
+def _input(
+    block_id: str,
+    label: str,
+    placeholder: str | None,
+    *,
+    max_length: int = PATH_MAX_LENGTH,
+    multiline: bool = False,
+) -> InputBlock:
+    element = PlainTextInputElement(
+        action_id="value",
+        placeholder=placeholder,
+        multiline=multiline or None,
+        max_length=max_length,
+    )
+    return InputBlock(block_id=block_id, label=label, element=element)
