@@ -34,18 +34,17 @@ from bot.gitlab import (
     job_token_scope,
     lookup,
     mapping,
+    rotation,
     service_account_rules,
 )
 from bot.gitlab.client import ClientOptions, build_client
 from bot.gitlab.errors import translate
 from bot.gitlab.inventory import walk_inventory, walk_places
-from bot.gitlab.token_managers import need_namespace, token_manager
 from bot.services.checks import GitLabAccount, GitLabInstance
 from bot.services.gitlab_errors import (
     NotFoundError,
     OutcomeUnknownError,
     UnavailableError,
-    ValidationError,
 )
 from bot.services.gitlab_port import ProgressCallback
 from bot.services.webhook_port import GroupHookInfo, HookSpec
@@ -172,43 +171,10 @@ class PythonGitlabGateway:
 
     # ---------------------------------------------------------------- rotate / revoke
     def rotate_token(self, ref: TokenRef, *, expires_on: date | None = None) -> IssuedToken:
-        expires = expires_on.isoformat() if expires_on else None
-        what = f"{ref.token_type.value} {ref.gitlab_id}"
-        if ref.token_type in _RESOURCE_TOKENS | {TokenType.SERVICE_ACCOUNT_PAT} | _PERSONAL:
-            manager = token_manager(self._gl, ref)
-            data = self.call(
-                what,
-                lambda: manager.rotate(ref.gitlab_id, expires_at=expires),
-                change=f"the rotation of {what} (the old token may be revoked)",
-            )
-            record = mapping.access_token(data, ref.token_type, ref.namespace)
-            return IssuedToken(record, Secret(str(data["token"])))
-        if ref.token_type in {TokenType.DEPLOY_TOKEN, TokenType.PIPELINE_TRIGGER_TOKEN}:
-            return self._replace(ref, expires_on)
-        raise ValidationError(f"tokenbot cannot rotate a {ref.token_type.value}")
-
-    def _replace(self, ref: TokenRef, expires_on: date | None) -> IssuedToken:
-        """Deploy and trigger tokens have no rotate API: create a twin, then revoke the old."""
-        ns = need_namespace(ref)
-        manager = token_manager(self._gl, ref)
-        old = self.call(
-            f"{ref.token_type.value} {ref.gitlab_id}", lambda: manager.get(ref.gitlab_id)
-        ).attributes
-        spec = TokenSpec(
-            ref.token_type,
-            ns.path,  # a path names one place; a number id could be a project or a group
-            str(old.get("name") or old.get("description") or "rotated"),
-            tuple(old.get("scopes") or ()),
-            expires_on=expires_on or mapping.to_date(old.get("expires_at")),
-            deploy_username=_custom_username(old),
-        )
-        issued = self.create_token(spec)
-        self.revoke_token(ref)
-        return issued
+        return rotation.rotate(self, self._gl, ref, expires_on=expires_on)
 
     def revoke_token(self, ref: TokenRef) -> None:
-        manager = token_manager(self._gl, ref)
-        self.call(f"{ref.token_type.value} {ref.gitlab_id}", lambda: manager.delete(ref.gitlab_id))
+        rotation.revoke(self, self._gl, ref)
 
     # ---------------------------------------------------------------- no-secret paths
     def allow_job_token(self, project: str, *, from_project: str) -> None:
@@ -308,11 +274,6 @@ def _use_secret(client: gitlab.Gitlab, secret: Secret) -> None:
     """
     client.private_token = secret.reveal()
     client._auth = PrivateTokenAuth(secret.reveal())
-
-
-def _custom_username(attrs: dict[str, Any]) -> str | None:
-    username = str(attrs.get("username") or "")
-    return None if not username or username.startswith("gitlab+deploy-token-") else username
 
 
 def build_gateway(options: ClientOptions, *, inventory_workers: int = 16) -> PythonGitlabGateway:
