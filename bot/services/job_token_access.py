@@ -36,7 +36,7 @@ from bot.services.job_token_steps import (
     remove_entry,
     settle_entry,
 )
-from bot.services.people import Person
+from bot.services.people import NotAllowedError, Person
 from bot.services.ports import ConcurrentUpdateError, DuplicateEntryError
 from bot.services.request_deps import RequestDeps, RequestRejected
 
@@ -206,8 +206,19 @@ def _require_manager(
     access: JobTokenAccess, person: Person, deps: RequestDeps, *, requester_may: bool
 ) -> None:
     owner = None if requester_may else access.requester
+    if not requester_may and person.gitlab_id == access.requester_gitlab_id:
+        owner = person.chat_id  # the same GitLab user from another surface (shell, Slack)
     subject = Subject(_TARGET_POWER, owner=owner, place=access.target.path)
     deps.gate.require(Action.GRANT_JOB_TOKEN, person, subject, access.target.path)
+    try:
+        now_there = deps.gitlab.namespace(access.target.path).id
+    except NotFoundError:
+        now_there = None
+    if now_there != access.target.id:  # the role was read at a path another project holds now
+        raise NotAllowedError(
+            f"{access.target.path} is no longer the project this request named (it was moved"
+            " or renamed): ask for job-token access again"
+        )
 
 
 def _rejected(problems: dict[str, str]) -> RequestRejected:

@@ -42,9 +42,22 @@ def add_entry(access: JobTokenAccess, deps: RequestDeps) -> JobTokenAccess:
             return jta.refused(a, why, now)
 
         return finish(access.id, deps, refuse, AuditAction.FAILED, "tokenbot", failure=why)
-    return finish(
-        access.id, deps, jta.added, AuditAction.JOB_TOKEN_ALLOWED, "tokenbot", new=_yes(fresh)
-    )
+    if not fresh:  # someone added it in GitLab meanwhile: not tokenbot's to track or remove
+        return finish(
+            access.id,
+            deps,
+            lambda a, now: jta.refused(a, ALREADY_THERE, now),
+            AuditAction.FAILED,
+            "tokenbot",
+            failure=ALREADY_THERE,
+        )
+    return finish(access.id, deps, jta.added, AuditAction.JOB_TOKEN_ALLOWED, "tokenbot", new="yes")
+
+
+ALREADY_THERE = (
+    "GitLab lists this source on the target's job token allowlist already: someone added it"
+    " there since the request, so tokenbot neither tracks nor removes that entry"
+)
 
 
 def remove_entry(access: JobTokenAccess, deps: RequestDeps) -> JobTokenAccess:

@@ -13,6 +13,7 @@ import pytest
 from bot.db.unit_of_work import SqlUnitOfWork
 from bot.domain.job_token_access import JobAccessDraft, JobAccessState, SourceKind
 from bot.domain.request_policy import RequestPolicy
+from bot.domain.requests import RequestError
 from bot.domain.tokens import AccessLevel
 from bot.services.job_token_access import (
     approve_job_access,
@@ -193,3 +194,42 @@ def test_a_request_nobody_decides_on_expires_and_frees_the_entry(
     assert (expired.id, expired.state) == (access.id, S.EXPIRED)
     assert submit_job_access(DAN, DRAFT, deps=later).state is S.PENDING
     assert _audit(deps) == ["requested", "expired", "requested"]
+
+
+# ---------------------------------------------------------------- found by the attack review
+
+
+def test_an_entry_someone_added_in_gitlab_meanwhile_is_not_taken_over(
+    deps: RequestDeps, gitlab: FakeGitLab
+) -> None:
+    """Tracking it would let Remove delete an entry someone else made and relies on."""
+    access = submit_job_access(DAN, DRAFT, deps=deps)
+    web = gitlab.places["acme/web"].id
+    gitlab.allowlists[_api(gitlab)] = {(SourceKind.PROJECT, web)}  # a Maintainer, by hand
+    ended = approve_job_access(access.id, OLGA, deps=deps)
+    assert ended.state is S.FAILED
+    assert "neither tracks nor removes" in (ended.failure or "")
+    with pytest.raises(RequestError, match="this job token access is failed"):
+        remove_job_access(access.id, OLGA, deps=deps)
+    assert gitlab.job_token_allowlist(_api(gitlab)).projects == {web}
+
+
+def test_the_requester_cannot_approve_as_the_same_gitlab_user_from_another_surface(
+    deps: RequestDeps, gitlab: FakeGitLab
+) -> None:
+    gitlab.member(DAN.gitlab_id, "acme/api", AccessLevel.MAINTAINER)
+    access = submit_job_access(DAN, DRAFT, deps=deps)
+    dan_in_the_shell = Person("dan", DAN.gitlab_id)
+    with pytest.raises(NotAllowedError, match="your own request"):
+        approve_job_access(access.id, dan_in_the_shell, deps=deps)
+
+
+def test_a_target_moved_since_the_request_is_not_decided_by_whoever_holds_its_old_path(
+    deps: RequestDeps, gitlab: FakeGitLab
+) -> None:
+    """The role is read at the path; the allowlist is changed by id: both must be one project."""
+    access = submit_job_access(DAN, DRAFT, deps=deps)
+    gitlab.project("acme/api")  # api moved away; a new project took its path (a new id)
+    with pytest.raises(NotAllowedError, match="no longer the project this request named"):
+        approve_job_access(access.id, OLGA, deps=deps)
+    assert gitlab.allowlist_writes == []
