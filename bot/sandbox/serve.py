@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import threading
 
 from bot.sandbox.app import GitlabSimulator
@@ -23,6 +24,7 @@ def serve_sandbox(
 
     `tokenbot_url`: also register tokenbot as an OAuth application whose redirect URI is that
     URL + /gitlab/oauth/callback, and print the settings that turn GitLab sign-in on."""
+    _stop_on_ctrl_c()
     sim = GitlabSimulator()
     info = load_demo_data(sim) if demo else None
     if latency_ms > 0:
@@ -46,6 +48,14 @@ def serve_sandbox(
             print("Stopping GitLab sandbox.")
         finally:
             stop_hooks()
+
+
+def _stop_on_ctrl_c() -> None:
+    """Ctrl-C stops it however it was started: a shell starts background jobs with SIGINT
+    ignored, and an ignored signal stays ignored across exec, so Python would never raise
+    KeyboardInterrupt and the sandbox could only be killed."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def _sign_in_app(sim: GitlabSimulator, tokenbot_url: str) -> tuple[str, str, str]:
