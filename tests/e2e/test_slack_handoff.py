@@ -197,10 +197,15 @@ def test_cancel_revokes_the_new_token_and_keeps_the_old(tmp_path: Path) -> None:
         world.driver.click(ALICE, controls, "handoff.cancel")
         _wait(lambda: not _works(world, new), "the new token to be revoked")
         assert _works(world, old)
-        updated = [c for c in world.slack.calls_to("chat.update") if c.args["channel"] == ALICE]
-        assert "Hand-off cancelled" in json.dumps(updated[-1].args)
+        # The bot revokes in GitLab first and updates the DM after: wait for that update.
+        _wait(lambda: "Hand-off cancelled" in _dm_updates(world), "the DM to say it is cancelled")
         assert "finished" not in _sync(world)
         assert _works(world, old)
+
+
+def _dm_updates(world: World) -> str:
+    updates = [c for c in world.slack.calls_to("chat.update") if c.args["channel"] == ALICE]
+    return json.dumps([c.args for c in updates])
 
 
 def test_revoke_the_old_one_now(tmp_path: Path) -> None:
