@@ -1,0 +1,172 @@
+"""Token hygiene: which tracked credentials should not exist as they are, and why.
+
+Pure rules over what the inventory knows of one credential. Each finding says why in one
+sentence and what a narrower credential would be (the advisor's least-privilege choices:
+reading instead of writing, Developer instead of Maintainer or Owner, a project token instead
+of a token over a large group, a lifetime within the policy).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+
+from bot.domain.credentials import NamespaceKind
+from bot.domain.reminders import TrackedToken
+from bot.domain.tokens import AccessLevel, Scope, TokenType
+
+DEFAULT_UNUSED_DAYS = 30
+DEFAULT_LARGE_GROUP_PROJECTS = 20  # the seed: group tokens reach every project of the group
+
+# What reading would do instead of each write scope.
+READ_INSTEAD: Mapping[Scope, Scope] = {
+    Scope.API: Scope.READ_API,
+    Scope.WRITE_REPOSITORY: Scope.READ_REPOSITORY,
+    Scope.WRITE_REGISTRY: Scope.READ_REGISTRY,
+    Scope.WRITE_PACKAGE_REGISTRY: Scope.READ_PACKAGE_REGISTRY,
+}
+_READ_BY_NAME = {write.value: read for write, read in READ_INSTEAD.items()}
+WRITE_SCOPES = frozenset(READ_INSTEAD) | {Scope.MANAGE_RUNNER, Scope.CREATE_RUNNER}
+HIGH_ROLES = frozenset({AccessLevel.MAINTAINER, AccessLevel.OWNER})
+# Credentials that reach every project of the group they belong to.
+GROUP_WIDE = frozenset({TokenType.GROUP_ACCESS_TOKEN, TokenType.DEPLOY_TOKEN})
+
+
+class FindingKind(StrEnum):
+    """Stable ids (a public contract: reports, silences and the digest use them)."""
+
+    UNUSED = "unused"
+    BROAD_SCOPE = "broad_scope"
+    HIGH_ROLE = "high_role"
+    LARGE_GROUP = "large_group"
+    LONG_LIFETIME = "long_lifetime"
+    UNOWNED = "unowned"
+    NEVER_EXPIRES = "never_expires"
+    BEYOND_MAXIMUM = "beyond_maximum"
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    kind: FindingKind
+    why: str  # one sentence
+    instead: str  # what the advisor would recommend instead
+
+
+@dataclass(frozen=True, slots=True)
+class HygieneRules:
+    unused_days: int = DEFAULT_UNUSED_DAYS
+    large_group_projects: int = DEFAULT_LARGE_GROUP_PROJECTS
+    default_lifetime_days: Mapping[TokenType, int] = field(default_factory=dict)
+    max_lifetime_days: Mapping[TokenType, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class CredentialFacts:
+    """What the inventory knows of one credential beyond the tracked token itself."""
+
+    token: TrackedToken
+    created_at: datetime | None = None  # unknown: the unused rule waits for a known age
+    group_projects: int | None = None  # projects of the group a group-wide token reaches
+    creator_known: bool = False  # tokenbot made it, or GitLab names a creator still there
+
+
+def findings(facts: CredentialFacts, rules: HygieneRules, now: datetime) -> tuple[Finding, ...]:
+    """Every finding for one credential, in a stable order."""
+    checks = (_unused, _broad_scope, _high_role, _large_group, _unowned, _lifetime)
+    return tuple(f for check in checks for f in check(facts, rules, now))
+
+
+def narrower_scopes(scopes: tuple[str, ...]) -> tuple[str, ...]:
+    """The same scopes with each write scope replaced by its read counterpart."""
+    narrowed: list[str] = []
+    for name in scopes:
+        read = _READ_BY_NAME.get(name)
+        choice = read.value if read else name
+        if choice not in narrowed:
+            narrowed.append(choice)
+    return tuple(narrowed)
+
+
+def _unused(facts: CredentialFacts, rules: HygieneRules, now: datetime) -> list[Finding]:
+    threshold = now - timedelta(days=rules.unused_days)
+    created = facts.created_at
+    if created is None or created >= threshold:
+        return []  # too young (or of unknown age) to call unused
+    used = facts.token.last_used_at
+    if used is not None and used >= threshold:
+        return []
+    when = "never used" if used is None else f"last used on {used.date().isoformat()}"
+    why = f"It was {when}, more than {rules.unused_days} days ago or never, though it is older."
+    return [Finding(FindingKind.UNUSED, why, "Revoke it; request a new one when it is needed.")]
+
+
+def _broad_scope(facts: CredentialFacts, rules: HygieneRules, now: datetime) -> list[Finding]:
+    writes = [s for s in facts.token.scopes if s in WRITE_SCOPES]
+    if not writes:
+        return []
+    narrower = ", ".join(narrower_scopes(facts.token.scopes))
+    why = f"It can write ({', '.join(writes)}); many consumers only read."
+    return [Finding(FindingKind.BROAD_SCOPE, why, f"If reading is enough: {narrower}.")]
+
+
+def _high_role(facts: CredentialFacts, rules: HygieneRules, now: datetime) -> list[Finding]:
+    role = facts.token.access_level
+    if role is None or role not in HIGH_ROLES:
+        return []
+    why = f"It acts as {role.label}, which can change settings and members."
+    instead = "Developer, unless it must manage the project (then Maintainer, never Owner)."
+    return [Finding(FindingKind.HIGH_ROLE, why, instead)]
+
+
+def _large_group(facts: CredentialFacts, rules: HygieneRules, now: datetime) -> list[Finding]:
+    token, count = facts.token, facts.group_projects
+    wide = token.token_type in GROUP_WIDE and token.namespace.kind is NamespaceKind.GROUP
+    if not wide or count is None or count <= rules.large_group_projects:
+        return []
+    why = f"It reaches all {count} projects of {token.namespace.path}."
+    instead = "A project access token (or deploy token) on each project that needs it."
+    return [Finding(FindingKind.LARGE_GROUP, why, instead)]
+
+
+def _unowned(facts: CredentialFacts, rules: HygieneRules, now: datetime) -> list[Finding]:
+    if facts.token.owner is not None or facts.creator_known:
+        return []
+    why = "Nobody claimed it and its creator is unknown or gone, so reminders reach no one."
+    return [Finding(FindingKind.UNOWNED, why, "Claim it from its reminder, or revoke it.")]
+
+
+def _lifetime(facts: CredentialFacts, rules: HygieneRules, now: datetime) -> list[Finding]:
+    token = facts.token
+    if token.token_type is TokenType.PIPELINE_TRIGGER_TOKEN:
+        return []  # GitLab gives trigger tokens no expiry at all: nothing to shorten
+    maximum = rules.max_lifetime_days.get(token.token_type)
+    if token.expires_on is None:
+        why = "It never expires, so a leak stays useful forever."
+        return [Finding(FindingKind.NEVER_EXPIRES, why, _within(maximum))]
+    left = (token.expires_on - now.date()).days
+    if maximum is not None and left > maximum:
+        why = f"It expires on {token.expires_on.isoformat()}, after the policy's {maximum} days."
+        return [Finding(FindingKind.BEYOND_MAXIMUM, why, _within(maximum))]
+    return _longer_than_default(token, rules, _lifetime_days(facts, token.expires_on))
+
+
+def _longer_than_default(
+    token: TrackedToken, rules: HygieneRules, lifetime: int | None
+) -> list[Finding]:
+    default = rules.default_lifetime_days.get(token.token_type)
+    if default is None or lifetime is None or lifetime <= default:
+        return []
+    why = f"It lives {lifetime} days, longer than the policy's default of {default}."
+    return [Finding(FindingKind.LONG_LIFETIME, why, f"Renew it for {default} days at a time.")]
+
+
+def _lifetime_days(facts: CredentialFacts, expires_on: date) -> int | None:
+    created = facts.created_at
+    return None if created is None else (expires_on - created.date()).days
+
+
+def _within(maximum: int | None) -> str:
+    days = f"{maximum} days" if maximum is not None else "the policy's maximum"
+    return f"Replace it with a token that expires within {days}."
