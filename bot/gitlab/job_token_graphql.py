@@ -32,10 +32,8 @@ _ENTRY = """defaultPermissions jobTokenPolicies
   target { ... on CiJobTokenAccessibleProject { id fullPath }
            ... on CiJobTokenAccessibleGroup { id fullPath } }"""
 ADD_ENTRY = (
-    "mutation TokenbotAddJobTokenEntry($project: ID!, $target: ID!,"
-    " $policies: [CiJobTokenScopePolicies!]!) {\n"
-    "  ciJobTokenScopeAddGroupOrProject(input: {projectPath: $project, targetPath: $target,"
-    " defaultPermissions: false, jobTokenPolicies: $policies}) {\n"
+    "mutation TokenbotAddJobTokenEntry($input: CiJobTokenScopeAddGroupOrProjectInput!) {\n"
+    "  ciJobTokenScopeAddGroupOrProject(input: $input) {\n"
     f"    ciJobTokenScopeAllowlistEntry {{ {_ENTRY} }}\n"
     "    errors\n  }\n}"
 )
@@ -67,7 +65,14 @@ def add_with_policies(
 ) -> JobPolicies | None:
     """Add `source` to `target`'s allowlist with exactly `policies`, then read the entry back:
     the permissions GitLab lists for it, or None if GitLab had the entry already."""
-    variables = {"project": target.path, "target": source.path, "policies": list(policies.policies)}
+    variables = {
+        "input": {
+            "projectPath": target.path,
+            "targetPath": source.path,
+            "defaultPermissions": False,
+            "jobTokenPolicies": list(policies.policies),
+        }
+    }
     data = _execute(
         caller,
         gl,
