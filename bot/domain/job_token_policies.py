@@ -15,6 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from bot.domain.gitlab_features import Verdict
+
 
 class JobResource(StrEnum):
     """The resources the request form offers (GitLab's policy groups, same order)."""
@@ -110,6 +112,27 @@ def from_gitlab(default: bool, policies: Iterable[str]) -> JobPolicies:
     if default:
         return DEFAULT_PERMISSIONS
     return JobPolicies(tuple(sorted({str(p)[:64] for p in policies})), False)
+
+
+# GitLab's table of endpoints (docs "Fine-grained permissions for CI/CD job tokens") marks
+# some "None": no permission controls them, e.g. `GET /job` and the container registry API.
+UNCONTROLLED = "`GET /job` and the container registry API"
+
+
+def reach_advice(verdict: Verdict) -> str:
+    """What the advice adds about limiting an allowlist entry, on this GitLab."""
+    if not verdict.yes:
+        return (
+            f"Fine-grained job token permissions {verdict.reason}: an allowlist entry lets the"
+            " other project's jobs reach everything above."
+        )
+    resources = ", ".join(r.label.lower() for r in JobResource)
+    return (
+        "This GitLab has fine-grained job token permissions: an allowlist entry can be limited"
+        f" to the resources the jobs need, read or read and write each ({resources})."
+        " Request job-token access asks which, and tokenbot sets the least policies."
+        f" Endpoints no permission controls ({UNCONTROLLED}) stay reachable."
+    )
 
 
 def _parse(raw: str) -> tuple[JobResource, Need]:

@@ -28,7 +28,7 @@ from bot.domain.job_token_access import (
     JobTokenAccess,
     SourceKind,
 )
-from bot.domain.job_token_policies import JobResource, Need, choice, choice_label
+from bot.domain.job_token_policies import UNCONTROLLED, JobResource, Need, choice, choice_label
 from bot.slack import ids
 from bot.slack import text as t
 from bot.slack.blocks import parts
@@ -105,8 +105,8 @@ def _resources(fine_grained: Verdict) -> Block:
         ),
         optional=True,
         hint="tokenbot asks GitLab for the least permissions: read unless you pick read and"
-        " write. Leave empty for GitLab's default permissions. Git clone, the container"
-        " registry and GET /job are not restricted by these permissions.",
+        " write. Leave empty for GitLab's default permissions. Endpoints no permission"
+        f" controls ({UNCONTROLLED.replace('`', '')}) stay reachable.",
     )
 
 
