@@ -96,6 +96,9 @@ def test_a_forged_resource_is_refused_by_field_and_stores_nothing(world: World) 
     answer = submit(world.driver, DAN, view, ANSWERS, forged=forged)
     errors = json.loads(answer.text)["errors"]
     assert "not a resource tokenbot offers" in errors["resources"]
+    typed = {"resources": {"value": {"type": "plain_text_input", "value": "packages:read"}}}
+    answer = submit(world.driver, DAN, view, ANSWERS, forged=typed)
+    assert "from the list" in json.loads(answer.text)["errors"]["resources"]
     assert _tracked(world) == []
     assert _audit_actions(world) == []
 

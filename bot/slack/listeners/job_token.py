@@ -127,7 +127,9 @@ def _draft(view: Mapping[str, Any]) -> JobAccessDraft:
     values = {f: form_value(view, f) for f in ("source", "target", "reason")}
     text = {f: v if isinstance(v, str) else "" for f, v in values.items()}
     chosen = form_value(view, "resources")  # checked against the offered ones by the use case
-    resources = tuple(chosen) if isinstance(chosen, list) else ()
+    if chosen is not None and not isinstance(chosen, list):
+        raise RequestRejected([_problem("resources", "Choose the resources from the list.")])
+    resources = tuple(chosen or ())
     return JobAccessDraft(
         _KINDS[kind], text["source"], text["target"], text["reason"], resources=resources
     )
