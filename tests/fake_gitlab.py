@@ -19,7 +19,8 @@ from bot.domain.credentials import (
     TokenRef,
     TokenSpec,
 )
-from bot.domain.job_token_access import Allowlist, SourceKind
+from bot.domain.job_token_access import Allowlist, Place, SourceKind
+from bot.domain.job_token_policies import DEFAULT_PERMISSIONS, JobPolicies
 from bot.domain.provenance import request_of
 from bot.domain.service_accounts import Creation, CreationVerdict
 from bot.domain.tokens import AccessLevel, TokenType
@@ -61,6 +62,8 @@ class FakeGitLab:
     allowlists: dict[int, set[tuple[SourceKind, int]]] = field(default_factory=dict)
     allowlist_writes: list[tuple[str, int, SourceKind, int]] = field(default_factory=list)
     lose_allowlist_answers: int = 0  # the next N adds/removes happen, but their answer is lost
+    # (project id, kind, source id) -> the entry's permissions; absent: GitLab's defaults
+    entry_policies: dict[tuple[int, SourceKind, int], JobPolicies] = field(default_factory=dict)
     _ids: Iterator[int] = field(default_factory=lambda: itertools.count(100))
 
     def project(self, path: str) -> None:
@@ -162,11 +165,31 @@ class FakeGitLab:
         self._maybe_lose("the add")
         return fresh
 
+    def add_job_token_source_with_policies(
+        self, target: Place, kind: SourceKind, source: Place, policies: JobPolicies
+    ) -> JobPolicies | None:
+        self.allowlist_writes.append(("add_policies", target.id, kind, source.id))
+        entries = self.allowlists.setdefault(target.id, set())
+        if (kind, source.id) in entries:
+            return None
+        entries.add((kind, source.id))
+        self.entry_policies[(target.id, kind, source.id)] = policies
+        self._maybe_lose("the add")
+        return policies
+
+    def job_token_entry_policies(
+        self, target: Place, kind: SourceKind, source: Place
+    ) -> JobPolicies | None:
+        if (kind, source.id) not in self.allowlists.get(target.id, set()):
+            return None
+        return self.entry_policies.get((target.id, kind, source.id), DEFAULT_PERMISSIONS)
+
     def remove_job_token_source(self, project_id: int, kind: SourceKind, source_id: int) -> bool:
         self.allowlist_writes.append(("remove", project_id, kind, source_id))
         entries = self.allowlists.setdefault(project_id, set())
         there = (kind, source_id) in entries
         entries.discard((kind, source_id))
+        self.entry_policies.pop((project_id, kind, source_id), None)
         self._maybe_lose("the removal")
         return there
 

@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from bot.db.tables import JobTokenAccessRow
 from bot.domain.job_token_access import JobAccessState, JobTokenAccess, Place, SourceKind
+from bot.domain.job_token_policies import DEFAULT_PERMISSIONS, JobPolicies, from_gitlab
 from bot.domain.requests import MessageRef
 from bot.services.ports import ConcurrentUpdateError, DuplicateEntryError
 
@@ -80,6 +81,9 @@ def _columns(access: JobTokenAccess) -> dict[str, Any]:
         "card_channel": access.card.channel if access.card else None,
         "card_ts": access.card.ts if access.card else None,
         "revision": access.revision,
+        "job_token_policies": None
+        if access.policies.default
+        else ",".join(access.policies.policies),
     }
 
 
@@ -102,4 +106,11 @@ def _access(row: JobTokenAccessRow) -> JobTokenAccess:
         failure=row.failure,
         card=card,
         revision=row.revision,
+        policies=_policies(row.job_token_policies),
     )
+
+
+def _policies(stored: str | None) -> JobPolicies:
+    if stored is None:
+        return DEFAULT_PERMISSIONS
+    return from_gitlab(False, [p for p in stored.split(",") if p])

@@ -263,3 +263,5 @@ class JobTokenAccessRow(SQLModel, table=True):
     card_channel: str | None = Field(default=None, max_length=64)
     card_ts: str | None = Field(default=None, max_length=64)
     revision: int = Field(default=0)
+    # GitLab policy names, comma-separated; NULL: GitLab's default permissions (migration 0012)
+    job_token_policies: str | None = Field(default=None, sa_column=sa.Column(sa.Text))

@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from bot.domain.capabilities import RULES, Capability, role_for, scopes_for, supported
 from bot.domain.fine_grained import FineGrainedAdvice, fine_grained_advice
 from bot.domain.gitlab_features import Availability, Feature
+from bot.domain.job_token_policies import reach_advice
 from bot.domain.platform import Offering, Platform
 from bot.domain.policy import LifetimePolicy, lifetime_for
 from bot.domain.profiles import HOW_TO, PROFILES
@@ -107,12 +108,22 @@ def _build(
         lifetime_days=lifetime,
         reasons=tuple(reasons),
         warnings=tuple(warnings),
-        how_to=(*HOW_TO[token_type], *(fine_grained.steps(token_type) if fine_grained else ())),
+        how_to=(
+            *HOW_TO[token_type],
+            *(fine_grained.steps(token_type) if fine_grained else ()),
+            *_job_token_steps(token_type, platform),
+        ),
         risk=risk,
         leaf=leaf.key,
         seed_node=leaf.seed_node,
         fine_grained=fine_grained,
     )
+
+
+def _job_token_steps(token_type: TokenType, platform: Platform) -> tuple[str, ...]:
+    if token_type is not TokenType.CI_JOB_TOKEN:
+        return ()
+    return (reach_advice(feature_verdict(Feature.FINE_GRAINED_JOB_TOKENS, platform)),)
 
 
 def _fine_grained_reasons(advice: FineGrainedAdvice | None) -> list[str]:

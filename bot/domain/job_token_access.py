@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
+from bot.domain.job_token_policies import DEFAULT_PERMISSIONS, MAX_CHOICES, JobPolicies
 from bot.domain.requests import MessageRef, RequestError
 
 REASON_MIN_LENGTH = 10
@@ -71,6 +72,8 @@ class JobAccessDraft:
     source: str
     target: str
     reason: str
+    # `resource:need` choices (bot/domain/job_token_policies.py); empty: default permissions
+    resources: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +94,7 @@ class JobTokenAccess:
     failure: str | None = None
     card: MessageRef | None = None
     revision: int = 0
+    policies: JobPolicies = DEFAULT_PERMISSIONS  # what the entry allows (GitLab's word once added)
 
     @property
     def entry_key(self) -> str:
@@ -127,6 +131,8 @@ def draft_problems(draft: JobAccessDraft) -> dict[str, str]:
         problems["reason"] = f"Say why the jobs need it (at least {REASON_MIN_LENGTH} characters)."
     elif len(reason) > REASON_MAX_LENGTH:
         problems["reason"] = f"Keep the reason under {REASON_MAX_LENGTH} characters."
+    if len(draft.resources) > MAX_CHOICES:
+        problems["resources"] = f"Choose at most {MAX_CHOICES} resources."
     if not problems and draft.source.strip().lower() == draft.target.strip().lower():
         problems["target"] = "A project's own jobs can always reach it: name another project."
     return problems
@@ -158,9 +164,23 @@ def expire(access: JobTokenAccess, now: datetime) -> JobTokenAccess:
     return replace(access, state=JobAccessState.EXPIRED, finished_at=now)
 
 
-def added(access: JobTokenAccess, now: datetime) -> JobTokenAccess:
+def added(
+    access: JobTokenAccess, now: datetime, confirmed: JobPolicies | None = None
+) -> JobTokenAccess:
+    """GitLab holds the entry; `confirmed`: the permissions GitLab lists for it, kept (with a
+    note) if they are not what was asked, so the card shows what the jobs can really do."""
     _expect(access, JobAccessState.ADDING, "mark as allowed")
-    return replace(access, state=JobAccessState.ALLOWED, finished_at=now, failure=None)
+    policies = access.policies if confirmed is None else confirmed
+    note = None
+    if policies != access.policies:
+        note = f"GitLab set {policies.describe} instead of {access.policies.describe}"
+    return replace(
+        access,
+        state=JobAccessState.ALLOWED,
+        finished_at=now,
+        failure=note[:FAILURE_MAX_LENGTH] if note else None,
+        policies=policies,
+    )
 
 
 def refused(access: JobTokenAccess, why: str, now: datetime) -> JobTokenAccess:

@@ -24,13 +24,15 @@ from bot.domain.credentials import (
     TokenRef,
     TokenSpec,
 )
-from bot.domain.job_token_access import Allowlist, SourceKind
+from bot.domain.job_token_access import Allowlist, Place, SourceKind
+from bot.domain.job_token_policies import JobPolicies
 from bot.domain.service_accounts import CreationVerdict, creation_verdict
 from bot.domain.tokens import AccessLevel, TokenType
 from bot.gitlab import (
     check_reads,
     creation,
     group_hooks,
+    job_token_graphql,
     job_token_scope,
     lookup,
     mapping,
@@ -193,6 +195,18 @@ class PythonGitlabGateway:
 
     def remove_job_token_source(self, project_id: int, kind: SourceKind, source_id: int) -> bool:
         return job_token_scope.remove(self, self._gl, project_id, kind, source_id)
+
+    def add_job_token_source_with_policies(
+        self, target: Place, kind: SourceKind, source: Place, policies: JobPolicies
+    ) -> JobPolicies | None:
+        return job_token_graphql.add_with_policies(
+            self, self._gl, target, kind, source, policies=policies
+        )
+
+    def job_token_entry_policies(
+        self, target: Place, kind: SourceKind, source: Place
+    ) -> JobPolicies | None:
+        return job_token_graphql.entry_policies(self, self._gl, target, kind, source)
 
     def set_ci_variable(
         self, project: str, key: str, value: Secret, *, environment_scope: str = "*"

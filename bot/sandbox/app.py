@@ -13,6 +13,8 @@ from urllib.parse import quote
 from bot.sandbox.auth import authenticate
 from bot.sandbox.endpoints import build_router
 from bot.sandbox.faults import FaultInjector, FaultKind, failure_response
+from bot.sandbox.graphql import GRAPHQL_PATH, respond_graphql
+from bot.sandbox.job_token_graphql import RESOLVERS as GRAPHQL_RESOLVERS
 from bot.sandbox.messages import ApiError, ApiRequest, ApiResponse, route_not_found
 from bot.sandbox.pagination import check_declared_page_params
 from bot.sandbox.params import decode_body, decode_form
@@ -93,6 +95,9 @@ class GitlabSimulator:
         try:
             if is_web_path(path):
                 return respond_web(self.state, self._request(environ, method, path, body))
+            if path == GRAPHQL_PATH and method == "POST":
+                request = self._request(environ, method, path, body)
+                return respond_graphql(self.state, request, GRAPHQL_RESOLVERS)
             if not path.startswith(f"{API_PREFIX}/"):
                 raise route_not_found()
             request = self._request(environ, method, path[len(API_PREFIX) :], body)

@@ -120,6 +120,11 @@ class Project:
     job_token_inbound_enabled: bool = True
     job_token_project_allowlist: list[int] = field(default_factory=list)
     job_token_group_allowlist: list[int] = field(default_factory=list)
+    # "project:ID" / "group:ID" -> (default permissions?, fine-grained policies); an entry
+    # not here has GitLab's default permissions (added over REST, which takes no policies)
+    job_token_entry_permissions: dict[str, tuple[bool, tuple[str, ...]]] = field(
+        default_factory=dict
+    )
 
 
 @dataclass

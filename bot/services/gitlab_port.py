@@ -18,7 +18,8 @@ from bot.domain.credentials import (
     TokenRef,
     TokenSpec,
 )
-from bot.domain.job_token_access import Allowlist, SourceKind
+from bot.domain.job_token_access import Allowlist, Place, SourceKind
+from bot.domain.job_token_policies import JobPolicies
 from bot.domain.service_accounts import CreationVerdict
 from bot.domain.tokens import AccessLevel
 from bot.services.checks import GitLabAccount, GitLabInstance
@@ -56,6 +57,18 @@ class GitLabGateway(Protocol):
 
     def remove_job_token_source(self, project_id: int, kind: SourceKind, source_id: int) -> bool:
         """Remove it from the allowlist; False if it was not there."""
+
+    def add_job_token_source_with_policies(
+        self, target: Place, kind: SourceKind, source: Place, policies: JobPolicies
+    ) -> JobPolicies | None:
+        """Add the source with exactly these fine-grained policies, in one GraphQL mutation;
+        the permissions GitLab then lists for the entry, or None if GitLab had it already.
+        OutcomeUnknownError: the answer was lost; read the entry to know."""
+
+    def job_token_entry_policies(
+        self, target: Place, kind: SourceKind, source: Place
+    ) -> JobPolicies | None:
+        """The permissions of the source's entry on the target's allowlist; None if unlisted."""
 
     def set_ci_variable(
         self, project: str, key: str, value: Secret, *, environment_scope: str = "*"

@@ -16,6 +16,7 @@ from bot.domain import job_token_access as jta
 from bot.domain.access import Action, Outcome, Power, Subject
 from bot.domain.audit import AuditAction
 from bot.domain.credentials import Namespace, NamespaceKind
+from bot.domain.gitlab_features import Feature, Verdict
 from bot.domain.job_token_access import (
     JobAccessDraft,
     JobAccessState,
@@ -23,8 +24,15 @@ from bot.domain.job_token_access import (
     Place,
     SourceKind,
 )
+from bot.domain.job_token_policies import (
+    DEFAULT_PERMISSIONS,
+    JobPolicies,
+    PolicyChoiceError,
+    least_policies,
+)
 from bot.domain.request_policy import Problem
 from bot.domain.requests import MessageRef, RequestError
+from bot.domain.token_availability import feature_verdict
 from bot.domain.tokens import AccessLevel, TokenType
 from bot.services.gitlab_errors import GitLabError, NotFoundError
 from bot.services.job_token_steps import (
@@ -61,6 +69,7 @@ def submit_job_access(
     problems = jta.draft_problems(draft)
     if problems:
         raise _rejected(problems)
+    policies = _policies(draft, deps)
     source, target = _places(draft, deps)
     verdict = deps.gate.check(
         Action.REQUEST,
@@ -82,6 +91,7 @@ def submit_job_access(
         reason=draft.reason.strip(),
         state=JobAccessState.PENDING,
         created_at=deps.clock(),
+        policies=policies,
     )
     with deps.uow() as uow:
         try:
@@ -177,7 +187,30 @@ def attach_job_card(access_id: str, card: MessageRef, *, deps: RequestDeps) -> J
     return change(access_id, deps, lambda a, _now: replace(a, card=card), None, "tokenbot")
 
 
+def fine_grained_verdict(deps: RequestDeps) -> Verdict:
+    """May a request name the resources its jobs need (GitLab 18.3's fine-grained permissions)?"""
+    return feature_verdict(Feature.FINE_GRAINED_JOB_TOKENS, deps.platform())
+
+
 # ------------------------------------------------------------------------------ plumbing
+def _policies(draft: JobAccessDraft, deps: RequestDeps) -> JobPolicies:
+    """The least policies for the chosen resources; none chosen: GitLab's defaults."""
+    if not draft.resources:
+        return DEFAULT_PERMISSIONS
+    verdict = fine_grained_verdict(deps)
+    if not verdict.yes:
+        raise _rejected(
+            {
+                "resources": f"Fine-grained job token permissions {verdict.reason}: leave the"
+                " resources empty for GitLab's default permissions."
+            }
+        )
+    try:
+        return least_policies(draft.resources)
+    except PolicyChoiceError as exc:
+        raise _rejected({"resources": str(exc)}) from None
+
+
 def _places(draft: JobAccessDraft, deps: RequestDeps) -> tuple[Place, Place]:
     target = _find(draft.target.strip(), "target", deps)
     if target.kind is not NamespaceKind.PROJECT:

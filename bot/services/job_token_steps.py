@@ -10,6 +10,7 @@ from datetime import datetime
 from bot.domain import job_token_access as jta
 from bot.domain.audit import AuditAction, AuditEvent
 from bot.domain.job_token_access import JobAccessState, JobTokenAccess
+from bot.domain.job_token_policies import JobPolicies
 from bot.domain.requests import RequestError
 from bot.services.gitlab_errors import GitLabError, UnavailableError
 from bot.services.ports import ConcurrentUpdateError, UnitOfWork
@@ -29,9 +30,19 @@ def load_job_access(access_id: str, deps: RequestDeps) -> JobTokenAccess:
 
 
 def add_entry(access: JobTokenAccess, deps: RequestDeps) -> JobTokenAccess:
-    target, kind, source = access.target.id, access.source_kind, access.source.id
+    """Add the entry: over REST with GitLab's default permissions, or in one GraphQL mutation
+    with exactly its fine-grained policies (then GitLab's listing of them is what is kept)."""
+    confirmed: JobPolicies | None = None
     try:
-        fresh = deps.gitlab.add_job_token_source(target, kind, source)
+        if access.policies.default:
+            fresh = deps.gitlab.add_job_token_source(
+                access.target.id, access.source_kind, access.source.id
+            )
+        else:
+            confirmed = deps.gitlab.add_job_token_source_with_policies(
+                access.target, access.source_kind, access.source, access.policies
+            )
+            fresh = confirmed is not None
     except UnavailableError as exc:  # answer lost or GitLab away: stays `adding`, settled later
         log.warning("job token access %s: %s; it is settled later", access.id, exc)
         return access
@@ -51,7 +62,18 @@ def add_entry(access: JobTokenAccess, deps: RequestDeps) -> JobTokenAccess:
             "tokenbot",
             failure=ALREADY_THERE,
         )
-    return finish(access.id, deps, jta.added, AuditAction.JOB_TOKEN_ALLOWED, "tokenbot", new="yes")
+    return _allowed(access, deps, confirmed, new="yes")
+
+
+def _allowed(
+    access: JobTokenAccess, deps: RequestDeps, confirmed: JobPolicies | None, **details: str
+) -> JobTokenAccess:
+    def step(a: JobTokenAccess, now: datetime) -> JobTokenAccess:
+        return jta.added(a, now, confirmed)
+
+    if not access.policies.default:
+        details["policies"] = ",".join((confirmed or access.policies).policies) or "none"
+    return finish(access.id, deps, step, AuditAction.JOB_TOKEN_ALLOWED, "tokenbot", **details)
 
 
 ALREADY_THERE = (
@@ -78,18 +100,38 @@ def remove_entry(access: JobTokenAccess, deps: RequestDeps) -> JobTokenAccess:
 
 
 def settle_entry(access: JobTokenAccess, deps: RequestDeps) -> JobTokenAccess:
+    if access.state is JobAccessState.ADDING and not access.policies.default:
+        return _settle_fine_grained_add(access, deps)
     there = deps.gitlab.job_token_allowlist(access.target.id).holds(
         access.source_kind, access.source.id
     )
     if access.state is JobAccessState.ADDING:
         if not there:
             return add_entry(access, deps)  # never reached GitLab: add it now (idempotent)
-        action, step, by = AuditAction.JOB_TOKEN_ALLOWED, jta.added, "tokenbot"
-    elif there:
+        return _allowed(access, deps, None, settled="yes")
+    if there:
         return remove_entry(access, deps)
-    else:
-        action, step, by = AuditAction.JOB_TOKEN_REMOVED, jta.removed, access.removed_by or ""
-    return finish(access.id, deps, step, action, by or "tokenbot", settled="yes")
+    by = access.removed_by or "tokenbot"
+    return finish(access.id, deps, jta.removed, AuditAction.JOB_TOKEN_REMOVED, by, settled="yes")
+
+
+def _settle_fine_grained_add(access: JobTokenAccess, deps: RequestDeps) -> JobTokenAccess:
+    """An add with policies whose answer was lost: GitLab's entry is tokenbot's only if it
+    carries exactly the policies asked for; any other entry is not taken over."""
+    listed = deps.gitlab.job_token_entry_policies(access.target, access.source_kind, access.source)
+    if listed is None:
+        return add_entry(access, deps)  # never reached GitLab: add it now
+    if listed != access.policies:
+        why = f"{ALREADY_THERE} (with {listed.describe})"
+        return finish(
+            access.id,
+            deps,
+            lambda a, now: jta.refused(a, why, now),
+            AuditAction.FAILED,
+            "tokenbot",
+            failure=why,
+        )
+    return _allowed(access, deps, listed, settled="yes")
 
 
 def finish(

@@ -6,15 +6,18 @@ list. Ids are the first characters of an entry's id, as for token requests.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from bot.domain.job_token_access import JobAccessDraft, JobAccessState, JobTokenAccess, SourceKind
+from bot.domain.job_token_policies import JobResource
 from bot.domain.requests import RequestError
 from bot.services.gitlab_errors import GitLabError
 from bot.services.identity import IdentityError
 from bot.services.job_token_access import (
     approve_job_access,
     deny_job_access,
+    fine_grained_verdict,
     job_access_for,
     remove_job_access,
     submit_job_access,
@@ -78,8 +81,10 @@ class JobAccessDesk:
         source = self._read()
         self._say("Project the jobs need to reach (its full path):")
         target = self._read()
+        resources = self._resources(deps)
         self._say("Reason:")
-        draft = JobAccessDraft(kind, source.strip(), target.strip(), self._read().strip())
+        reason = self._read().strip()
+        draft = JobAccessDraft(kind, source.strip(), target.strip(), reason, resources=resources)
         try:
             access = submit_job_access(person, draft, deps=deps)
         except RequestRejected as exc:
@@ -87,10 +92,27 @@ class JobAccessDesk:
             self._say(f"Not requested: {problems} Nothing was stored.")
             return
         self._say(
-            f"Job token access {short_id(access.id)} is requested: {access.describe}. A"
+            f"Job token access {short_id(access.id)} is requested: {access.describe}"
+            f" ({access.policies.describe}). A"
             f" Maintainer of {access.target.path} approves it (job-access approve"
             f" {short_id(access.id)})."
         )
+
+    def _resources(self, deps: RequestDeps) -> tuple[str, ...]:
+        """Where GitLab has fine-grained job token permissions, which resources the jobs need."""
+        verdict = fine_grained_verdict(deps)
+        if not verdict.yes:
+            self._say(
+                f"Fine-grained job token permissions {verdict.reason}: the entry gets GitLab's"
+                " default permissions."
+            )
+            return ()
+        offered = ", ".join(f"{r.value}:read|write" for r in JobResource)
+        self._say(
+            "Resources the jobs need, separated by commas, or Enter for GitLab's default"
+            f" permissions ({offered}; write means read and write):"
+        )
+        return tuple(c for c in re.split(r"[,\s]+", self._read().strip()) if c)
 
     def _decide(self, user: str, verb: str, arg: str, deps: RequestDeps) -> None:
         person = self._person(user)
@@ -110,7 +132,10 @@ class JobAccessDesk:
 
 
 def _line(access: JobTokenAccess) -> str:
-    return f"  {short_id(access.id)}  {access.state.value:<9} {access.describe}"
+    return (
+        f"  {short_id(access.id)}  {access.state.value:<9} {access.describe}"
+        f"  [{access.policies.describe}]"
+    )
 
 
 def job_access_desk(

@@ -92,7 +92,13 @@ def _dm_text(world: World, user: str, words: str) -> None:
 
 def test_advice_to_allowlist_entry_and_back_through_slack(world: World) -> None:
     view = _open_form_from_advice(world, DAN)
-    labels = [b["label"]["text"] for b in view["blocks"]]
+    # "Resources the jobs need" too, once tokenbot has read the simulator's version (18.6):
+    # tests/e2e/test_slack_job_token_policies.py; left empty, the entry gets the defaults
+    labels = [
+        b["label"]["text"]
+        for b in view["blocks"]
+        if "label" in b and b.get("block_id") != "resources"
+    ]
     assert labels == [
         "Whose jobs need access",
         "Project or group whose jobs need access",

@@ -9,7 +9,11 @@ from datetime import UTC, datetime
 
 import pytest
 
+from bot.domain.gitlab_features import Feature, Verdict
 from bot.domain.job_token_access import JobAccessState, JobTokenAccess, Place, SourceKind
+from bot.domain.job_token_policies import JobPolicies
+from bot.domain.platform import Offering, Platform, Tier
+from bot.domain.token_availability import feature_verdict
 from bot.slack import ids
 from bot.slack.blocks.job_token import (
     job_access_card,
@@ -73,12 +77,45 @@ def test_the_list_offers_remove_for_allowed_entries_only() -> None:
 
 
 def test_every_input_of_the_form_has_a_plain_label() -> None:
-    view = job_access_modal()
+    view = job_access_modal(_verdict(WITH_183))
     assert view["callback_id"] == ids.JOB_ACCESS_SUBMIT
-    labels = {b["block_id"]: b["label"]["text"] for b in view["blocks"]}
+    labels = {b["block_id"]: b["label"]["text"] for b in view["blocks"] if "label" in b}
     assert labels == {
         "source_kind": "Whose jobs need access",
         "source": "Project or group whose jobs need access",
         "target": "Project the jobs need to reach",
+        "resources": "Resources the jobs need",
         "reason": "Reason",
     }
+    [resources] = [b for b in view["blocks"] if b.get("block_id") == "resources"]
+    offered = [o["value"] for o in resources["element"]["options"]]
+    assert offered[:2] == ["deployments:read", "deployments:write"]
+    assert len(offered) == 16
+    assert resources["optional"] is True
+
+
+def test_without_fine_grained_permissions_the_form_says_so_and_asks_no_resources() -> None:
+    view = job_access_modal(_verdict(Platform(Offering.SELF_MANAGED, Tier.FREE, (18, 2))))
+    assert "resources" not in {b.get("block_id") for b in view["blocks"]}
+    said = json.dumps(view["blocks"])
+    assert "need GitLab 18.3 or later" in said
+    assert "default permissions" in said
+
+
+def test_the_card_and_the_list_show_the_entry_s_permissions() -> None:
+    fine = JobPolicies(("ADMIN_RELEASES", "READ_PACKAGES"), default=False)
+    blocks, _ = job_access_card(_access(policies=fine))
+    said = json.dumps(blocks)
+    assert "Releases: read and write (ADMIN_RELEASES)" in said
+    assert "Packages (package registry): read (READ_PACKAGES)" in said
+    listed, _ = job_access_list([_access(JobAccessState.ALLOWED)])
+    assert "GitLab's default permissions" in json.dumps(listed)
+    allowed = job_access_note(_access(JobAccessState.ALLOWED, policies=fine))
+    assert "ADMIN_RELEASES" in allowed
+
+
+WITH_183 = Platform(Offering.SELF_MANAGED, Tier.FREE, (18, 3))
+
+
+def _verdict(platform: Platform) -> Verdict:
+    return feature_verdict(Feature.FINE_GRAINED_JOB_TOKENS, platform)

@@ -86,6 +86,7 @@ def add_project(ctx: Context) -> ApiResponse:
     if target is None or not can_see_project(ctx.state, ctx.user, target):
         raise not_found("target_project_id not found")
     _add(project.job_token_project_allowlist, target.id, "project")
+    project.job_token_entry_permissions.pop(f"project:{target.id}", None)
     return ApiResponse(201, {"source_project_id": project.id, "target_project_id": target.id})
 
 
@@ -97,6 +98,7 @@ def remove_project(ctx: Context) -> ApiResponse:
     _may_edit_scope(ctx, project)
     if target.id == project.id:
         raise bad_request("Source project cannot be removed from the job token scope")
+    project.job_token_entry_permissions.pop(f"project:{target.id}", None)
     return _remove(project.job_token_project_allowlist, target.id, "project")
 
 
@@ -123,6 +125,7 @@ def add_group(ctx: Context) -> ApiResponse:
     if target is None or not can_see_group(ctx.state, ctx.user, target):
         raise not_found("target_group_id not found")
     _add(project.job_token_group_allowlist, target.id, "group")
+    project.job_token_entry_permissions.pop(f"group:{target.id}", None)
     return ApiResponse(201, {"source_project_id": project.id, "target_group_id": target.id})
 
 
@@ -133,6 +136,7 @@ def remove_group(ctx: Context) -> ApiResponse:
     if target_id not in ctx.state.groups:
         raise not_found("target_group_id not found")
     _may_edit_scope(ctx, project)
+    project.job_token_entry_permissions.pop(f"group:{target_id}", None)
     return _remove(project.job_token_group_allowlist, target_id, "group")
 
 

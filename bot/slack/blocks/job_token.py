@@ -16,9 +16,11 @@ from slack_sdk.models.blocks import (
     Option,
     PlainTextInputElement,
     RadioButtonsElement,
+    StaticMultiSelectElement,
 )
 from slack_sdk.models.views import View
 
+from bot.domain.gitlab_features import Verdict
 from bot.domain.job_token_access import (
     PATH_MAX_LENGTH,
     REASON_MAX_LENGTH,
@@ -26,6 +28,7 @@ from bot.domain.job_token_access import (
     JobTokenAccess,
     SourceKind,
 )
+from bot.domain.job_token_policies import UNCONTROLLED, JobResource, Need, choice, choice_label
 from bot.slack import ids
 from bot.slack import text as t
 from bot.slack.blocks import parts
@@ -55,7 +58,9 @@ def job_access_button() -> ButtonElement:
     )
 
 
-def job_access_modal() -> dict[str, Any]:
+def job_access_modal(fine_grained: Verdict) -> dict[str, Any]:
+    """The request form; where GitLab has fine-grained job token permissions (18.3), it asks
+    which resources the jobs need, else it says that the entry gets the default permissions."""
     options = [Option(value=k.value, label=label) for k, label in KIND_LABELS.items()]
     blocks: list[Block] = [
         InputBlock(
@@ -67,6 +72,7 @@ def job_access_modal() -> dict[str, Any]:
         ),
         _input("source", "Project or group whose jobs need access", "group/project-with-the-jobs"),
         _input("target", "Project the jobs need to reach", "group/project-they-reach"),
+        _resources(fine_grained),
         _input("reason", "Reason", None, max_length=REASON_MAX_LENGTH, multiline=True),
     ]
     view = View(
@@ -80,12 +86,37 @@ def job_access_modal() -> dict[str, Any]:
     return view.to_dict()
 
 
+def _resources(fine_grained: Verdict) -> Block:
+    if not fine_grained.yes:
+        return parts.context(
+            f"Fine-grained job token permissions {t.prose(fine_grained.reason, 500)}: the"
+            " entry gets GitLab's default permissions (everything a job token can reach)."
+        )
+    options = [
+        Option(value=choice(resource, need), label=choice_label(resource, need))
+        for resource in JobResource
+        for need in Need
+    ]
+    return InputBlock(
+        block_id="resources",
+        label="Resources the jobs need",
+        element=StaticMultiSelectElement(
+            action_id="value", placeholder="Read or read and write, per resource", options=options
+        ),
+        optional=True,
+        hint="tokenbot asks GitLab for the least permissions: read unless you pick read and"
+        " write. Leave empty for GitLab's default permissions. Endpoints no permission"
+        f" controls ({UNCONTROLLED.replace('`', '')}) stay reachable.",
+    )
+
+
 def job_access_card(access: JobTokenAccess) -> tuple[list[dict[str, Any]], str]:
     """The approvers' card; its buttons follow the entry's state."""
     blocks: list[Block] = [
         parts.header("CI/CD job token access request"),
         parts.section(f"{t.mention(access.requester)} asks: {_what(access)}"),
         parts.section("*Reason*\n" + t.prose(access.reason, t.SECTION_TEXT)),
+        parts.section("*Permissions*\n" + t.prose(access.policies.describe, 1500)),
         parts.context(_status(access)),
     ]
     buttons = _buttons(access)
@@ -102,7 +133,8 @@ def job_access_list(entries: Sequence[JobTokenAccess]) -> tuple[list[dict[str, A
     blocks: list[Block] = [parts.header("CI/CD job token access")]
     for access in entries[:40]:  # a message holds 50 blocks
         remove = _remove_button(access) if access.state is JobAccessState.ALLOWED else None
-        blocks.append(parts.section(f"{_what(access)}\n{_status(access)}", accessory=remove))
+        words = f"{_what(access)}\n{_permissions(access)}\n{_status(access)}"
+        blocks.append(parts.section(words, accessory=remove))
     return [b.to_dict() for b in blocks], "CI/CD job token access"
 
 
@@ -110,13 +142,20 @@ def job_access_note(access: JobTokenAccess) -> str:
     """What the requester is told at each step (mrkdwn, already escaped)."""
     what = _what(access)
     if access.state is JobAccessState.PENDING:
-        return f"Your job token access request is waiting for approval: {what}"
+        return (
+            f"Your job token access request is waiting for approval: {what}\n{_permissions(access)}"
+        )
     if access.state is JobAccessState.FAILED:
         return f"GitLab refused the job token access: {what}\n{_failure(access)}"
     if access.state is JobAccessState.WITHDRAWN:
         return f"Not requested: its approval card could not be posted; try again. ({what})"
     who = t.mention(access.removed_by or access.decided_by)
-    return f"{_STATE_WORDS[access.state]} (by {who}): {what}"
+    said = f"{_STATE_WORDS[access.state]} (by {who}): {what}"
+    if access.state is JobAccessState.ALLOWED:
+        said += f"\n{_permissions(access)}"
+        if access.failure:
+            said += f"\n{_failure(access)}"
+    return said
 
 
 def _what(access: JobTokenAccess) -> str:
@@ -125,6 +164,10 @@ def _what(access: JobTokenAccess) -> str:
     if access.source_kind is SourceKind.GROUP:
         return f"CI/CD jobs of projects in the group {source} may reach {target} with CI_JOB_TOKEN"
     return f"CI/CD jobs of {source} may reach {target} with CI_JOB_TOKEN"
+
+
+def _permissions(access: JobTokenAccess) -> str:
+    return "Permissions: " + t.prose(access.policies.describe, 800)
 
 
 def _plain(access: JobTokenAccess) -> str:

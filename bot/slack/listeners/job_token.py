@@ -23,6 +23,7 @@ from bot.services.job_token_access import (
     approve_job_access,
     attach_job_card,
     deny_job_access,
+    fine_grained_verdict,
     job_access_for,
     remove_job_access,
     submit_job_access,
@@ -49,7 +50,8 @@ def register(app: App, flow: RequestFlow) -> None:
     @app.action(ids.JOB_ACCESS_OPEN)
     def handle_job_access_button(ack: Ack, body: Mapping[str, Any], client: WebClient) -> None:
         ack()
-        client.views_open(trigger_id=trigger_id(body), view=job_access_modal())
+        view = job_access_modal(fine_grained_verdict(flow.deps))
+        client.views_open(trigger_id=trigger_id(body), view=view)
 
     @app.view(ids.JOB_ACCESS_SUBMIT)
     def handle_job_access_submit(ack: Ack, body: Mapping[str, Any], client: WebClient) -> None:
@@ -124,7 +126,13 @@ def _draft(view: Mapping[str, Any]) -> JobAccessDraft:
         raise RequestRejected([_problem("source_kind", "Choose whose jobs need access.")])
     values = {f: form_value(view, f) for f in ("source", "target", "reason")}
     text = {f: v if isinstance(v, str) else "" for f, v in values.items()}
-    return JobAccessDraft(_KINDS[kind], text["source"], text["target"], text["reason"])
+    chosen = form_value(view, "resources")  # checked against the offered ones by the use case
+    if chosen is not None and not isinstance(chosen, list):
+        raise RequestRejected([_problem("resources", "Choose the resources from the list.")])
+    resources = tuple(chosen or ())
+    return JobAccessDraft(
+        _KINDS[kind], text["source"], text["target"], text["reason"], resources=resources
+    )
 
 
 def _problem(field: str, message: str) -> Problem:
