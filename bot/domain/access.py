@@ -16,7 +16,8 @@ GitLab. The rules, in words (docs/security.md has them as a table):
 - Break-glass (made at once, reviewed after) is for people the break-glass policy names, and
   never gives more than they could have approved: nothing above their own live role (no
   approvers' grant exists for it), and nothing GitLab does not expire. Its review is
-  acknowledged by those who could have approved it, never by the requester.
+  acknowledged by those who could have approved it, never by the requester. A break-glass
+  token is never rotated or renewed (that would outlive its day).
 """
 
 from __future__ import annotations
@@ -115,6 +116,7 @@ class Subject:
     owner: str | None = None  # the tracked token's owner, or the request's requester
     granted: bool = False  # approvers agreed to hand it above the requester's role
     place: str = ""  # its project or group path, for the reasons given
+    break_glass: bool = False  # made by break-glass: it ends soon and is never rotated
 
     @property
     def on(self) -> str:
@@ -165,6 +167,11 @@ def _cancel(actor: Actor, subject: Subject) -> Verdict:
 
 def _rotate(actor: Actor, subject: Subject) -> Verdict:
     power = subject.power
+    if subject.break_glass:
+        return _deny(
+            "a break-glass token is not rotated or renewed: it ends within a day. Break glass"
+            " again, or ask for a token with /token request"
+        )
     owner = actor.chat_id == subject.owner and actor.role is not None
     if not (owner or _manages(actor, power) or _manages_place(actor, power)):
         role = _place_role(power).label

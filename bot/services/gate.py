@@ -219,4 +219,9 @@ def is_own(token: TrackedToken, me: BotIdentity) -> bool:
 def request_subject(request: TokenRequest, power: Power) -> Subject:
     """A request as the decision sees it: its requester, and whether approvers granted it
     above the requester's role."""
-    return Subject(power, owner=request.requester, granted=ABOVE_ROLE in request.risk_flags)
+    return Subject(
+        power,
+        owner=request.requester,
+        granted=ABOVE_ROLE in request.risk_flags,
+        break_glass=request.break_glass,
+    )

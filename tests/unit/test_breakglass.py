@@ -23,6 +23,7 @@ from bot.domain.tokens import AccessLevel, Scope, TokenType
 from bot.services.breakglass import acknowledge_review, submit_break_glass
 from bot.services.breakglass_sweep import sweep_break_glass
 from bot.services.provisioning import provision_request
+from bot.services.request_rotation import rotate_request_token
 from bot.services.token_requests import (
     NotAllowedError,
     Person,
@@ -258,3 +259,16 @@ def test_a_break_glass_still_being_made_is_ended_only_once_it_settles(
     provision_request(request.id, deps=deps)
     assert sweep_break_glass(deps=deps, notify=Notices()).ended == [request.id]
     assert len(gitlab.revoked) == 1
+
+
+def test_a_break_glass_token_is_not_rotated_from_its_dm(
+    deps: RequestDeps, gitlab: FakeGitLab
+) -> None:
+    """A rotation would give it a life past its day (a reminder's Rotate and Renew: in
+    tests/integration/test_breakglass_storage.py)."""
+    request = submit_break_glass(ADA, _draft(), deps=deps)
+    provision_request(request.id, deps=deps)
+    with pytest.raises(NotAllowedError, match="Break glass again"):
+        rotate_request_token(request.id, ADA, deps=deps)
+    assert gitlab.rotated == []
+    assert len(gitlab.created) == 1

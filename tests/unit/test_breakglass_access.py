@@ -99,3 +99,18 @@ def test_acknowledging_a_review_is_for_those_who_could_have_approved(
     subject = Subject(POWERS["developer_api"], owner="U0BREAKER", place="acme/api")
     actor = Actor(who, linked=True, role=role, breaks_glass=True)
     assert decide(Action.ACKNOWLEDGE, actor, subject).outcome is expected
+
+
+@pytest.mark.parametrize("role", [R.DEVELOPER, R.MAINTAINER, R.OWNER])
+@pytest.mark.parametrize("owner", [True, False])
+def test_a_break_glass_token_is_never_rotated_or_renewed(role: AccessLevel, owner: bool) -> None:
+    """A rotation or renewal would outlive its day: refused to its owner and managers alike."""
+    who = "U0BREAKER" if owner else "U0OTHER"
+    actor = Actor(who, linked=True, role=role, breaks_glass=True)
+    glass = Subject(POWERS["reporter_read"], owner="U0BREAKER", place="acme/api", break_glass=True)
+    verdict = decide(Action.ROTATE, actor, glass)
+    assert verdict.outcome is D
+    assert "Break glass again" in verdict.reason
+    if owner:  # the control: the same token, not break-glass, its owner rotates
+        usual = Subject(POWERS["reporter_read"], owner="U0BREAKER", place="acme/api")
+        assert decide(Action.ROTATE, actor, usual).outcome is A
