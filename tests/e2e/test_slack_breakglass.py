@@ -159,6 +159,9 @@ def test_break_glass_provisions_at_once_announces_and_posts_the_review_card(
     assert revealed.status_code == 200
     view = json.dumps(world.slack.wait_for("views.open", 2)[-1].args["view"])
     assert "glpat-" in view
+    _wait(lambda: world.slack.calls_to("chat.update"), "the DM after the reveal")
+    after = json.dumps(world.slack.calls_to("chat.update")[-1].args)
+    assert "request.rotate" not in after  # never rotated: break glass again instead
     actions = _audit(world)
     assert actions[:3] == ["break_glass_requested", "provisioning", "provisioned"]
     assert "approved" not in actions
