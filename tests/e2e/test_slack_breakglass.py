@@ -72,9 +72,15 @@ def world(tmp_path: Path) -> Iterator[World]:
 
 
 def _open_form(world: World, user: str) -> dict[str, Any]:
-    before = len(world.slack.calls_to("views.open"))
+    """`/token breakglass`: a modal opens at once ("Checking…"), then becomes the form."""
+    opens, updates = (len(world.slack.calls_to(m)) for m in ("views.open", "views.update"))
     assert world.driver.command(user, "breakglass").status_code == 200
-    view: dict[str, Any] = world.slack.wait_for("views.open", before + 1)[-1].args["view"]
+    opened = world.slack.wait_for("views.open", opens + 1)[opens]
+    assert "Checking with GitLab" in json.dumps(opened.args["view"])
+    update = world.slack.wait_for("views.update", updates + 1)[updates]
+    assert update.args["view_id"] == opened.answer["view"]["id"]
+    view: dict[str, Any] = update.args["view"]
+    assert view.get("submit"), "the form, not a refusal"
     return view
 
 
@@ -157,7 +163,7 @@ def test_break_glass_provisions_at_once_announces_and_posts_the_review_card(
     assert "glpat-" not in said + json.dumps(card.args)  # the secret is never in the channel
     revealed = world.driver.click(ALICE, reveal, "request.reveal")
     assert revealed.status_code == 200
-    view = json.dumps(world.slack.wait_for("views.open", 2)[-1].args["view"])
+    view = json.dumps(world.slack.wait_for("views.open", 2)[1].args["view"])  # after the form
     assert "glpat-" in view
     _wait(lambda: world.slack.calls_to("chat.update"), "the DM after the reveal")
     after = json.dumps(world.slack.calls_to("chat.update")[-1].args)
@@ -221,7 +227,9 @@ def test_break_glass_is_refused_for_someone_the_policy_does_not_allow(world: Wor
     answer = world.slack.wait_for("response_url")[-1].args
     assert "Break-glass is not for you" in answer["text"]
     assert answer.get("response_type", "ephemeral") == "ephemeral"
-    assert not world.slack.calls_to("views.open")  # no form for dan
+    refusal = world.slack.wait_for("views.update")[-1].args["view"]
+    assert "Break-glass is not for you" in json.dumps(refusal)
+    assert "submit" not in refusal  # no form for dan: nothing to submit
     # A forged submit of the form (dan never got one) is refused too, and stores nothing.
     view = _open_form(world, ALICE)
     refused = submit(world.driver, DAN, view, {**ANSWERS, "name": "dan-forged"})

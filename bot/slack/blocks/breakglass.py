@@ -77,6 +77,28 @@ def breakglass_modal(
     return view.to_dict()
 
 
+def checking_modal() -> dict[str, Any]:
+    """Opened at once (a command's trigger lasts 3 s; asking GitLab may take longer), then
+    replaced by the form or by the refusal."""
+    return _notice_modal("Checking with GitLab that break-glass is open to you…")
+
+
+def refused_modal(words: str) -> dict[str, Any]:
+    """In place of the form, for someone the policy does not allow: no submit button."""
+    return _notice_modal(":no_entry: " + t.prose(words, t.SECTION_TEXT - 20))
+
+
+def _notice_modal(markup: str) -> dict[str, Any]:
+    view = View(
+        type="modal",
+        callback_id=ids.BREAKGLASS_SUBMIT,
+        title="Break glass",
+        close="Close",
+        blocks=[parts.section(markup)],
+    )
+    return view.to_dict()
+
+
 def announcement(
     request: TokenRequest, review: BreakGlassReview
 ) -> tuple[list[dict[str, Any]], str]:

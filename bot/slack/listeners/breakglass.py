@@ -47,16 +47,19 @@ def register(app: App, flow: RequestFlow) -> None:
         ack: Ack, command: Mapping[str, Any], client: WebClient, respond: Respond
     ) -> None:
         ack()
+        opened = client.views_open(trigger_id=trigger_id(command), view=blocks.checking_modal())
+        shown = opened.get("view")
+        view_id = str(shown.get("id") or "") if isinstance(shown, Mapping) else ""
         try:
             allowed = may_break_glass(person(flow, client, str(command["user_id"])), deps=flow.deps)
         except (IdentityError, GitLabError) as exc:
-            respond(text=notices.said(f"No break-glass: {exc}"))
+            _refuse(client, respond, view_id, f"No break-glass: {exc}")
             return
         if not allowed:
-            respond(text=notices.said(REFUSED))
+            _refuse(client, respond, view_id, REFUSED)
             return
         view = breakglass_form(flow.deps.offered(), hours=flow.deps.breakglass.hours)
-        client.views_open(trigger_id=trigger_id(command), view=view)
+        client.views_update(view_id=view_id, view=view)
 
     @app.view(ids.BREAKGLASS_SUBMIT)
     def handle_breakglass_submit(ack: Ack, body: Mapping[str, Any], client: WebClient) -> None:
@@ -84,6 +87,12 @@ def register(app: App, flow: RequestFlow) -> None:
             tell(client, body, f"Not acknowledged: {exc}")
             return
         refresh_review_card(client, flow, request_id)
+
+
+def _refuse(client: WebClient, respond: Respond, view_id: str, words: str) -> None:
+    """The refusal, privately where the command was typed, and in place of the form."""
+    respond(text=notices.said(words))
+    client.views_update(view_id=view_id, view=blocks.refused_modal(words))
 
 
 def announce(flow: RequestFlow, client: WebClient, request: TokenRequest) -> None:
