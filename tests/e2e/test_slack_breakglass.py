@@ -249,10 +249,10 @@ def test_break_glass_never_gives_more_than_the_person_holds(world: World) -> Non
     assert _audit(world) == []
 
 
-def test_a_lifetime_over_a_day_is_refused_at_start(tmp_path: Path) -> None:
-    checked = run_tokenbot(
-        "settings", env={"TOKENBOT_BREAKGLASS_HOURS": "25", "TOKENBOT_DATA_DIR": str(tmp_path)}
-    )
-    assert checked.code != 0
-    assert "TOKENBOT_BREAKGLASS_HOURS" in checked.err
+@pytest.mark.parametrize("command", ["run", "settings"])
+def test_a_lifetime_over_a_day_is_refused_at_start(tmp_path: Path, command: str) -> None:
+    env = {"TOKENBOT_BREAKGLASS_HOURS": "25", "TOKENBOT_DATA_DIR": str(tmp_path)}
+    checked = run_tokenbot(command, env=env)
+    assert checked.code == 2
+    assert "TOKENBOT_BREAKGLASS_HOURS: must be 1 to 24" in checked.err
     assert "at most one day" in checked.err
