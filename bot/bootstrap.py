@@ -189,6 +189,7 @@ def request_deps(settings: Settings, container: Container) -> RequestDeps | None
         gate=container.gate(),
         platform=container.advice.current_platform,
         handoff_hours=settings.tokenbot_handoff_hours,
+        breakglass=settings.breakglass_policy,
     )
 
 
@@ -275,6 +276,7 @@ def bootstrap(settings: Settings, *, clock: Clock = utc_now, migrate: bool = Tru
             BotIdentitySource(lambda: gateway().bot_credential()),
             admins=frozenset(settings.tokenbot_admins),
             approvers=settings.request_policy.approvers,
+            breakglass_groups=settings.tokenbot_breakglass_groups,
         )
 
     return Container(settings, db, advice, deps, uow, clock, gateway, gate)

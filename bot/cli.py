@@ -23,6 +23,7 @@ from bot.commands.admin import (
     run_settings,
 )
 from bot.commands.advise import add_advise_parser, add_tree_parser, run_advise, run_tree
+from bot.commands.breakglass import add_breakglass_parser, run_breakglass_sweep
 from bot.commands.inventory import add_inventory_parser, add_sync_parser, run_inventory, run_sync
 from bot.commands.manifest import add_manifest_parser, run_manifest
 from bot.commands.remind import add_remind_parser, run_remind
@@ -61,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_inventory_parser(commands)
     add_sync_parser(commands)
     add_remind_parser(commands)
+    add_breakglass_parser(commands)
     add_sandbox_parser(commands)
     add_audit_parser(commands)
     add_db_parser(commands)
@@ -116,6 +118,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         "reconcile": run_reconcile,
         "sync": run_sync,
         "remind": run_remind,
+        "breakglass-sweep": run_breakglass_sweep,
         "users": run_users,
         "manifest": run_manifest,
         "webhooks": run_webhooks,

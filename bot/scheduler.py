@@ -13,6 +13,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.domain.requests import TokenRequest
+from bot.services.breakglass_sweep import BreakGlassNotifier, SweepReport, sweep_break_glass
 from bot.services.handoffs import HandoffDeps, advance_handoffs
 from bot.services.inventory_sync import SyncDeps, sync_inventory
 from bot.services.job_token_access import expire_job_access, settle_job_access
@@ -45,6 +46,7 @@ def request_jobs(
     reconcile: ReconcileDeps | None = None,
     linking: bool = False,
     handoffs: HandoffDeps | None = None,
+    breakglass: BreakGlassNotifier | None = None,
 ) -> list[Job]:
     """Housekeeping of token requests; each is safe to run in two processes at once.
 
@@ -52,7 +54,9 @@ def request_jobs(
     `reconcile` runs the reconciler every minute (one process at a time, by its lease);
     `linking` discards GitLab sign-ins nobody finished, every 10 minutes;
     `handoffs` moves hand-off rotations on every 10 minutes (the sync does too), in one
-    process at a time (each step is exactly once in the database anyway).
+    process at a time (each step is exactly once in the database anyway);
+    `breakglass` gets the break-glass sweep's news (overdue reviews, ended tokens), every
+    minute, in one process at a time (each step is claimed once in the database too).
     """
 
     def expire() -> list[str]:
@@ -89,6 +93,8 @@ def request_jobs(
                 ),
             )
         )
+    if breakglass is not None:
+        jobs.append(Job("break-glass-sweep", 60, lambda: sweep_exclusively(deps, breakglass)))
     if linking:
         jobs.append(
             Job(
@@ -98,6 +104,17 @@ def request_jobs(
             )
         )
     return jobs
+
+
+def sweep_exclusively(deps: RequestDeps, notify: BreakGlassNotifier) -> SweepReport | None:
+    """The break-glass sweep under its lease (None: another process is sweeping)."""
+    return run_exclusively(
+        "break-glass",
+        lambda: sweep_break_glass(deps=deps, notify=notify),
+        uow=deps.uow,
+        clock=deps.clock,
+        longest=timedelta(minutes=30),
+    )
 
 
 def reminder_jobs(

@@ -160,6 +160,23 @@ class SettingsFields(BaseSettings):
         " successor, in hours: the old one is revoked once the successor is seen in use, or"
         " when this deadline passes. See docs/handoff.md.",
     )
+    tokenbot_breakglass_groups: Annotated[tuple[str, ...], NoDecode] = Field(
+        (),
+        description="Comma-separated GitLab group paths whose members (direct or through a"
+        " parent group, asked of GitLab at each use) may use `/token breakglass`: a"
+        " short-lived token at once, without approval, announced and reviewed afterwards."
+        " Empty: nobody. See docs/breakglass.md.",
+    )
+    tokenbot_breakglass_hours: int = Field(
+        24,
+        description="How long a break-glass token lives, in hours (1 to 24): tokenbot"
+        " revokes it then; GitLab's expiry date, the next midnight UTC, is the backstop.",
+    )
+    tokenbot_breakglass_review_hours: Annotated[int, Field(ge=1, le=168)] = Field(
+        4,
+        description="How soon an approver must acknowledge a break-glass review, in hours;"
+        " after that it escalates once to the approvals channel, mentioning TOKENBOT_APPROVERS.",
+    )
     tokenbot_gitlab_webhook_secret: SecretStr | None = Field(
         None,
         description="Secret token GitLab sends in `X-Gitlab-Token` with each webhook to"

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import PrivateAttr, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 
+from bot.domain.breakglass import MAX_HOURS, BreakGlassPolicy
 from bot.domain.links import OAUTH_CALLBACK_PATH
 from bot.domain.platform import Offering, Platform, parse_version
 from bot.domain.policy import GITLAB_MAX_LIFETIME_DAYS, LifetimePolicy
@@ -136,6 +137,7 @@ class Settings(SettingsFields):
         "tokenbot_owners",
         "tokenbot_admins",
         "tokenbot_reminder_days",
+        "tokenbot_breakglass_groups",
         mode="before",
     )
     @classmethod
@@ -143,6 +145,21 @@ class Settings(SettingsFields):
         if isinstance(value, str):
             return tuple(part.strip().strip("/") for part in value.split(",") if part.strip())
         return value
+
+    @field_validator("tokenbot_breakglass_hours")
+    @classmethod
+    def _breakglass_hours(cls, value: int) -> int:
+        if not 1 <= value <= MAX_HOURS:
+            raise ValueError(f"must be 1 to {MAX_HOURS}: a break-glass token lives at most one day")
+        return value
+
+    @property
+    def breakglass_policy(self) -> BreakGlassPolicy:
+        return BreakGlassPolicy(
+            self.tokenbot_breakglass_groups,
+            self.tokenbot_breakglass_hours,
+            self.tokenbot_breakglass_review_hours,
+        )
 
     @field_validator("tokenbot_gitlab_version")
     @classmethod

@@ -8,6 +8,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from bot.domain.audit import AuditEvent
+from bot.domain.breakglass import BreakGlassReview
 from bot.domain.conversation import Conversation
 from bot.domain.credentials import Secret
 from bot.domain.handoff import Handoff
@@ -277,6 +278,49 @@ class FakeHandoffs:
         return self.rows[handoff.request_id]
 
 
+class FakeBreakGlassReviews:
+    """Break-glass reviews in memory, with the claims' conditions (no rollback: the tests
+    that use it commit what they change)."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, BreakGlassReview] = {}
+
+    def add(self, review: BreakGlassReview) -> None:
+        self.rows[review.request_id] = review
+
+    def get(self, request_id: str) -> BreakGlassReview | None:
+        return self.rows.get(request_id)
+
+    def acknowledge(self, request_id: str, who: str, now: datetime) -> bool:
+        return self._claim(request_id, "acknowledged_at", acknowledged_by=who, acknowledged_at=now)
+
+    def claim_escalation(self, request_id: str, now: datetime) -> bool:
+        known = self.rows.get(request_id)
+        if known is None or known.acknowledged_at is not None:
+            return False
+        return self._claim(request_id, "escalated_at", escalated_at=now)
+
+    def claim_end(self, request_id: str, now: datetime) -> bool:
+        return self._claim(request_id, "ended_at", ended_at=now)
+
+    def attach_card(self, request_id: str, card: MessageRef) -> None:
+        known = self.rows[request_id]
+        self.rows[request_id] = replace(known, card_channel=card.channel, card_ts=card.ts)
+
+    def overdue(self, now: datetime) -> list[BreakGlassReview]:
+        return [r for r in self.rows.values() if r.overdue(now)]
+
+    def ending(self, now: datetime) -> list[BreakGlassReview]:
+        return [r for r in self.rows.values() if r.lifetime_over(now)]
+
+    def _claim(self, request_id: str, unset: str, **values: Any) -> bool:
+        known = self.rows.get(request_id)
+        if known is None or getattr(known, unset) is not None:
+            return False
+        self.rows[request_id] = replace(known, **values)
+        return True
+
+
 class FakeRequestUnitOfWork(FakeUnitOfWork):
     """A unit of work whose request data rolls back unless committed."""
 
@@ -288,6 +332,7 @@ class FakeRequestUnitOfWork(FakeUnitOfWork):
         self.audit = FakeAudit(self.store)
         self.minted = FakeMintedLedger(self.store)
         self.handoffs = FakeHandoffs()
+        self.reviews = FakeBreakGlassReviews()
         self._snapshot: _Snapshot | None = None
 
     def __enter__(self) -> Self:

@@ -31,6 +31,7 @@ from bot.services.own_token_watch import watch_own_token
 from bot.services.provisioning import observe_provisioning
 from bot.slack.handoff_notices import SlackHandoffNotifier
 from bot.slack.link_page import CALLBACK_PATH, link_pages
+from bot.slack.listeners.breakglass import SlackBreakGlassNotifier
 from bot.slack.listeners.delivery import announce_expired
 from bot.slack.reconcile_notices import SlackReconcileNotifier
 from bot.slack.reminders import SlackReminderPoster
@@ -92,6 +93,7 @@ def run_bot(args: argparse.Namespace, settings: Settings) -> int:
                 reconcile=reconcile_deps(settings, container, notify),
                 linking=flow.linking is not None,
                 handoffs=HandoffDeps(flow.deps, SlackHandoffNotifier(app.client)),
+                breakglass=SlackBreakGlassNotifier(app.client, flow),
             )
         else:
             log.info(

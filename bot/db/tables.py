@@ -237,6 +237,25 @@ class HandoffRow(SQLModel, table=True):
     version: int = Field(default=1)
 
 
+class BreakGlassReviewRow(SQLModel, table=True):
+    """The review of a break-glass request: acknowledged, escalated, ended (each once)."""
+
+    __tablename__ = "breakglass_reviews"
+
+    request_id: str = Field(primary_key=True, max_length=64)
+    requester: str = Field(max_length=64)
+    target: str = Field(max_length=512)
+    created_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
+    review_due: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False, index=True))
+    ends_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False, index=True))
+    acknowledged_by: str | None = Field(default=None, max_length=64)
+    acknowledged_at: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime))
+    escalated_at: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime))
+    ended_at: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime))
+    card_channel: str | None = Field(default=None, max_length=64)
+    card_ts: str | None = Field(default=None, max_length=64)
+
+
 class JobTokenAccessRow(SQLModel, table=True):
     """A job token allowlist entry tokenbot was asked for, added, or removed again."""
 

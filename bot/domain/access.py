@@ -13,6 +13,11 @@ GitLab. The rules, in words (docs/security.md has them as a table):
   (a rotation above the clicker's role is a request like any other).
 - Managing a credential (approving it, claiming it, revoking it) needs Maintainer, or Owner
   for group-wide and Owner-level credentials. Claiming decides who is told; it grants nothing.
+- Break-glass (made at once, reviewed after) is for people the break-glass policy names, and
+  never gives more than they could have approved: nothing above their own live role (no
+  approvers' grant exists for it), and nothing GitLab does not expire. Its review is
+  acknowledged by those who could have approved it, never by the requester. A break-glass
+  token is never rotated or renewed (that would outlive its day).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.domain.credentials import NamespaceKind
+from bot.domain.request_policy import UNDATED
 from bot.domain.tokens import AccessLevel, Scope, TokenType
 
 # The least role whose holder could use each scope; a token may not reach above its holder.
@@ -54,6 +60,8 @@ class Action(StrEnum):
     DELIVER = "deliver"  # write a secret into a project's CI/CD variable
     # approve, deny or remove a job token allowlist entry
     GRANT_JOB_TOKEN = "grant_job_token"  # noqa: S105 - an action name, not a secret
+    BREAK_GLASS = "break_glass"  # a short-lived credential at once, reviewed afterwards
+    ACKNOWLEDGE = "acknowledge"  # acknowledge someone's break-glass review
 
 
 class Outcome(StrEnum):
@@ -97,6 +105,7 @@ class Actor:
     role: AccessLevel | None  # their live role there (None: not a member)
     admin: bool = False  # TOKENBOT_ADMINS: may silence or revoke, never receive
     approver: bool = False  # the request policy's approvers: may approve anything
+    breaks_glass: bool = False  # the break-glass policy names them (TOKENBOT_BREAKGLASS_GROUPS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +116,7 @@ class Subject:
     owner: str | None = None  # the tracked token's owner, or the request's requester
     granted: bool = False  # approvers agreed to hand it above the requester's role
     place: str = ""  # its project or group path, for the reasons given
+    break_glass: bool = False  # made by break-glass: it ends soon and is never rotated
 
     @property
     def on(self) -> str:
@@ -157,6 +167,11 @@ def _cancel(actor: Actor, subject: Subject) -> Verdict:
 
 def _rotate(actor: Actor, subject: Subject) -> Verdict:
     power = subject.power
+    if subject.break_glass:
+        return _deny(
+            "a break-glass token is not rotated or renewed: it ends within a day. Break glass"
+            " again, or ask for a token with /token request"
+        )
     owner = actor.chat_id == subject.owner and actor.role is not None
     if not (owner or _manages(actor, power) or _manages_place(actor, power)):
         role = _place_role(power).label
@@ -212,6 +227,22 @@ def _grant_job_token(actor: Actor, subject: Subject) -> Verdict:
     if actor.role is not None and actor.role >= AccessLevel.MAINTAINER:
         return Verdict(Outcome.ALLOW)
     return _deny(f"changing the job token allowlist needs Maintainer or higher {subject.on}")
+
+
+def _break_glass(actor: Actor, subject: Subject) -> Verdict:
+    if not actor.breaks_glass:
+        return _deny(
+            "break-glass is only for members of the break-glass groups"
+            " (TOKENBOT_BREAKGLASS_GROUPS); ask for the token with /token request instead"
+        )
+    if subject.power.token_type in UNDATED:
+        return _deny(
+            "GitLab gives this token type no expiry date, so it cannot be a short-lived"
+            " break-glass token"
+        )
+    if not _holds(actor, subject.power):
+        return _deny(_above(actor, subject))
+    return Verdict(Outcome.ALLOW)
 
 
 def _holds(actor: Actor, power: Power) -> bool:
@@ -271,4 +302,7 @@ _RULES = {
     Action.RECEIVE: _receive,
     Action.DELIVER: _deliver,
     Action.GRANT_JOB_TOKEN: _grant_job_token,
+    Action.BREAK_GLASS: _break_glass,
+    # Acknowledging a review is deciding on the request after the fact: the same people.
+    Action.ACKNOWLEDGE: _approve,
 }

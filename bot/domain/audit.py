@@ -44,6 +44,11 @@ class AuditAction(StrEnum):
     JOB_TOKEN_REMOVED = "job_token_removed"  # that entry removed again
     # Webhooks (request_id is "group:<path>"):
     WEBHOOK_INSTALLED = "webhook_installed"  # tokenbot registered its hook on a group
+    # Break-glass (bot/services/breakglass*.py); request_id is the break-glass request's:
+    BREAK_GLASS_REQUESTED = "break_glass_requested"  # made at once, without approval
+    BREAK_GLASS_ACKNOWLEDGED = "break_glass_acknowledged"  # an approver reviewed it
+    BREAK_GLASS_ESCALATED = "break_glass_escalated"  # its review was overdue
+    BREAK_GLASS_ENDED = "break_glass_ended"  # its lifetime was over: tokenbot revoked it
     # On a person (the event's request_id is then "person:<chat id>"):
     LINKED = "linked"  # linked to the GitLab user who signed in
     UNLINKED = "unlinked"

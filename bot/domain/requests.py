@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from enum import StrEnum
 
+from bot.domain.breakglass import BREAK_GLASS
 from bot.domain.tokens import AccessLevel, Scope, TokenType
 
 DENY_REASON_MAX_LENGTH = 500
@@ -102,6 +103,11 @@ class TokenRequest:
     # reconciler clears it once GitLab's own list agrees with the database.
     unsure_since: datetime | None = None
     revision: int = 0
+
+    @property
+    def break_glass(self) -> bool:
+        """Made at once without approval (bot/domain/breakglass.py), reviewed afterwards."""
+        return BREAK_GLASS in self.risk_flags
 
     def approved_by(self, approver: str, *, now: datetime) -> TokenRequest:
         """One more approval; the request becomes APPROVED when it has enough."""

@@ -18,6 +18,7 @@ from bot.domain.credentials import BotCredential, Namespace, NamespaceKind
 from bot.domain.reminders import TrackedToken
 from bot.domain.requests import RequestDraft, TokenRequest
 from bot.domain.tokens import AccessLevel, TokenType
+from bot.services.gitlab_errors import NotFoundError
 from bot.services.people import NotAllowedError, Person
 
 # Credentials that are a user's own token: tokenbot's account may hold one of these.
@@ -97,6 +98,7 @@ class Gate:
     identity: BotIdentitySource
     admins: Collection[str] = ()
     approvers: Collection[str] = field(default_factory=frozenset)
+    breakglass_groups: Collection[str] = ()  # TOKENBOT_BREAKGLASS_GROUPS
 
     def remembering(self) -> Gate:
         """The same gate, asking GitLab each question once: for a listing, not for acting."""
@@ -121,8 +123,22 @@ class Gate:
             role=role,
             admin=who in self.admins,
             approver=who in self.approvers,
+            breaks_glass=action is Action.BREAK_GLASS and self.breaks_glass(person),
         )
         return decide(action, actor, subject)
+
+    def breaks_glass(self, person: Person | None) -> bool:
+        """Is this person a member (directly or through a parent) of a break-glass group?
+        Asked of GitLab now, so someone who left the group may no longer."""
+        if person is None:
+            return False
+        for group in self.breakglass_groups:
+            try:
+                if self.gitlab.effective_role(person.gitlab_id, group) is not None:
+                    return True
+            except NotFoundError:
+                continue  # a group GitLab does not show tokenbot has no members it can see
+        return False
 
     def require(
         self, action: Action, person: Person | None, subject: Subject, where: str
@@ -203,4 +219,9 @@ def is_own(token: TrackedToken, me: BotIdentity) -> bool:
 def request_subject(request: TokenRequest, power: Power) -> Subject:
     """A request as the decision sees it: its requester, and whether approvers granted it
     above the requester's role."""
-    return Subject(power, owner=request.requester, granted=ABOVE_ROLE in request.risk_flags)
+    return Subject(
+        power,
+        owner=request.requester,
+        granted=ABOVE_ROLE in request.risk_flags,
+        break_glass=request.break_glass,
+    )

@@ -9,6 +9,7 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from bot.domain.audit import AuditEvent
+from bot.domain.breakglass import BreakGlassReview
 from bot.domain.conversation import Conversation
 from bot.domain.credentials import PlaceTokens, Secret
 from bot.domain.handoff import Handoff
@@ -241,6 +242,26 @@ class JobAccessRepository(Protocol):
     def in_states(self, *states: JobAccessState) -> list[JobTokenAccess]: ...
 
 
+class BreakGlassReviews(Protocol):
+    """Break-glass reviews (bot/domain/breakglass.py); each claim is true for one caller."""
+
+    def add(self, review: BreakGlassReview) -> None: ...
+
+    def get(self, request_id: str) -> BreakGlassReview | None: ...
+
+    def acknowledge(self, request_id: str, who: str, now: datetime) -> bool: ...
+
+    def claim_escalation(self, request_id: str, now: datetime) -> bool: ...
+
+    def claim_end(self, request_id: str, now: datetime) -> bool: ...
+
+    def attach_card(self, request_id: str, card: MessageRef) -> None: ...
+
+    def overdue(self, now: datetime) -> list[BreakGlassReview]: ...
+
+    def ending(self, now: datetime) -> list[BreakGlassReview]: ...
+
+
 class UnitOfWork(Protocol):
     @property
     def conversations(self) -> ConversationRepository: ...
@@ -274,6 +295,9 @@ class UnitOfWork(Protocol):
 
     @property
     def job_access(self) -> JobAccessRepository: ...
+
+    @property
+    def reviews(self) -> BreakGlassReviews: ...
 
     def __enter__(self) -> Self: ...
 

@@ -230,6 +230,8 @@ def _may_receive(request: TokenRequest, deps: RequestDeps) -> None:
     subject = request_subject(request, gate.power_of_request(request))
     requester = Person(request.requester, request.requester_gitlab_id)
     gate.require(Action.RECEIVE, requester, subject, request.draft.target)
+    if request.break_glass:  # still allowed to break glass (not left the group meanwhile)
+        gate.require(Action.BREAK_GLASS, requester, subject, request.draft.target)
     if request.draft.delivery is Delivery.CI_VARIABLE:
         where = request.draft.variable_project or ""
         gate.require(Action.DELIVER, requester, subject, where)

@@ -85,8 +85,21 @@ def revoke_now(key: str, person: Person, *, deps: ActionDeps) -> TrackedToken:
 def check_may_act(action: Action, token: TrackedToken, person: Person, deps: ActionDeps) -> Verdict:
     """The decision on `action` for this tracked token; NotAllowedError if it says no."""
     gate = deps.gate
-    subject = Subject(gate.power_of_tracked(token), owner=token.owner)
+    subject = Subject(
+        gate.power_of_tracked(token),
+        owner=token.owner,
+        break_glass=_made_by_break_glass(token, deps),
+    )
     return gate.require(action, person, subject, token.namespace.path)
+
+
+def _made_by_break_glass(token: TrackedToken, deps: ActionDeps) -> bool:
+    """Did a break-glass request make this token (then it is never rotated or renewed)?"""
+    if token.request_id is None:
+        return False
+    with deps.uow() as uow:
+        request = uow.requests.get(token.request_id)
+    return request is not None and request.break_glass
 
 
 def load_tracked(key: str, deps: ActionDeps) -> TrackedToken:

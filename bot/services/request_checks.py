@@ -71,6 +71,8 @@ def provisioning_refusal(request: TokenRequest, deps: RequestDeps) -> str | None
     if request.renews is not None:
         return policy_refusal(request, deps) if _extends(request, deps) else None
     refusal = policy_refusal(request, deps)
+    if request.break_glass:  # no approvals: the gate's BREAK_GLASS verdict stands for them
+        return refusal
     need, given = approvals_needed(request, deps), len(request.approvals)
     if refusal is None and given < need:
         refusal = f"policy now asks {need} approvals for this request and it has {given}"

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.domain.audit import AuditAction, AuditEvent
+from bot.domain.breakglass import BreakGlassPolicy
 from bot.domain.platform import Platform
 from bot.domain.request_policy import Problem, RequestPolicy
 from bot.domain.requests import RequestError, TokenRequest
@@ -30,6 +31,7 @@ class RequestDeps:
     gate: Gate = field(default=None)  # type: ignore[assignment]  # built from gitlab if absent
     platform: Callable[[], Platform] = Platform  # the GitLab as best known now
     handoff_hours: int = 72  # TOKENBOT_HANDOFF_HOURS: how long a hand-off keeps the old token
+    breakglass: BreakGlassPolicy = field(default_factory=BreakGlassPolicy)  # default: nobody
 
     def offered(self) -> RequestPolicy:
         """The policy for the types this GitLab can make: what the forms offer."""
@@ -45,6 +47,7 @@ class RequestDeps:
                 self.gitlab,
                 BotIdentitySource(self.gitlab.bot_credential),
                 approvers=self.policy.approvers,
+                breakglass_groups=self.breakglass.groups,
             )
             object.__setattr__(self, "gate", gate)
 

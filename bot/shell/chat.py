@@ -46,6 +46,7 @@ Token requests (an approver decides; the token is created once approved):
   rotate ID in-place          a fresh secret now; the old one stops working (a leak)
   revoke-old ID               end a hand-off now: revoke the old token (ID of the rotation)
   cancel-handoff ID           end a hand-off: revoke the new token, keep the old one
+  breakglass                  not here: only in Slack, where it is announced and reviewed
   job-access [request | approve ID | deny ID | remove ID]
                               CI/CD job token access: list it, ask for it, decide on it
   whoami                      who you are here and in GitLab

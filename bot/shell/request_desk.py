@@ -50,7 +50,12 @@ _NOT_DONE = {
     "revoke-old": "Old token not revoked",
     "cancel-handoff": "Hand-off not cancelled",
 }
-COMMANDS = frozenset({*_NOT_DONE, "whoami"})
+COMMANDS = frozenset({*_NOT_DONE, "whoami", "breakglass"})
+NO_BREAKGLASS = (
+    "Break-glass is only in Slack (/token breakglass): a token made without approval must be"
+    " announced in the approvals channel and reviewed there, and the shell's user is not"
+    " signed in (anyone here can be anyone with `as NAME`). Type request to ask for a token."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +97,9 @@ class RequestDesk:
         deps = self._setup.deps
         if command == "whoami":
             self.whoami(user)
+            return
+        if command == "breakglass":
+            self._say(NO_BREAKGLASS)
             return
         if deps is None:
             self._say(self.off_notice())

@@ -17,6 +17,7 @@ from bot.services.conversations import ConversationDeps
 from bot.slack.errors import install_error_handler
 from bot.slack.flow import ReminderFlow, RequestFlow
 from bot.slack.listeners import advisor, handoffs, home, links, messages
+from bot.slack.listeners import breakglass as breakglass_listeners
 from bot.slack.listeners import job_token as job_token_listeners
 from bot.slack.listeners import reminders as reminder_listeners
 from bot.slack.listeners import requests as request_listeners
@@ -70,6 +71,7 @@ def create_app(
         request_listeners.register(app, requests)  # before the generic /token listener
         handoffs.register(app, requests)
         job_token_listeners.register(app, requests)
+        breakglass_listeners.register(app, requests)
     home.register(app, deps, requests)  # also before the generic /token listener
     if reminders is not None:
         reminder_listeners.register(app, reminders)

@@ -47,3 +47,7 @@ JOB_ACCESS_APPROVE = "job_access.approve"
 JOB_ACCESS_DENY = "job_access.deny"
 JOB_ACCESS_REMOVE = "job_access.remove"
 JOB_ACCESS_COMMAND = "job-access"  # `/token job-access` lists them
+# Break-glass (bot/slack/listeners/breakglass.py); the button carries the request's id.
+BREAKGLASS_COMMAND = "breakglass"  # `/token breakglass` opens the form
+BREAKGLASS_SUBMIT = "breakglass.submit"  # the form's callback id
+BREAKGLASS_ACKNOWLEDGE = "breakglass.acknowledge"  # on the review card

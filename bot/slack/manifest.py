@@ -34,7 +34,7 @@ SLASH_COMMANDS = (
     SlashCommand(
         ids.COMMAND,
         "Choose, request and track GitLab tokens",
-        "which | request | mine | pending | job-access | help",
+        "which | request | mine | pending | job-access | breakglass | help",
     ),
 )
 

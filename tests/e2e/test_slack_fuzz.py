@@ -37,12 +37,18 @@ def test_every_registered_id_is_fuzzed() -> None:
         value
         for name, value in vars(ids).items()
         if isinstance(value, str) and name.isupper() and name not in {"COMMAND", "ANSWER"}
-    } - {ids.CAPABILITIES_BLOCK, ids.JOB_ACCESS_COMMAND, *CALLBACKS}
+    } - {ids.CAPABILITIES_BLOCK, ids.JOB_ACCESS_COMMAND, ids.BREAKGLASS_COMMAND, *CALLBACKS}
     assert action_ids <= set(ACTIONS)
     assert any(ids.ANSWER_PATTERN.match(a) for a in ACTIONS)
-    assert {"which", "request", "mine", "pending", ids.JOB_ACCESS_COMMAND, "help"} <= set(
-        SUBCOMMANDS
-    )
+    assert {
+        "which",
+        "request",
+        "mine",
+        "pending",
+        ids.JOB_ACCESS_COMMAND,
+        ids.BREAKGLASS_COMMAND,
+        "help",
+    } <= set(SUBCOMMANDS)
     assert {e.split(".")[0] for e in BOT_EVENTS} <= set(EVENTS)
 
 

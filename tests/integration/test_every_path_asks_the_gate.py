@@ -18,12 +18,14 @@ from sqlalchemy.engine import Engine
 
 from bot.db.secret_box import FernetBox
 from bot.db.unit_of_work import SqlUnitOfWork
+from bot.domain.breakglass import BreakGlassPolicy
 from bot.domain.credentials import Namespace, TokenRecord
 from bot.domain.job_token_access import JobAccessDraft, JobAccessState, SourceKind
 from bot.domain.reminders import token_key
 from bot.domain.request_policy import RequestPolicy
 from bot.domain.requests import Delivery, RequestDraft, RequestState
 from bot.domain.tokens import AccessLevel, Scope, TokenType
+from bot.services.breakglass import acknowledge_review, submit_break_glass
 from bot.services.gate import BotIdentitySource, Gate
 from bot.services.handoff_cancel import cancel_handoff
 from bot.services.handoffs import HandoffDeps, revoke_old_now
@@ -90,6 +92,7 @@ class World:
     handoff: str  # a hand-off under way, of HANDED
     job_pending: str = ""  # a job token access request, pending
     job_allowed: str = ""  # one approved and on the allowlist
+    breakglass: str = ""  # a break-glass made, its review not acknowledged
 
     def writes(self) -> tuple[int, int, int, int, int]:
         """What GitLab was asked to do that mints, rotates, revokes, delivers or allowlists."""
@@ -120,14 +123,23 @@ def world(db: Engine) -> World:
     gitlab.project("acme/api")
     for person, role in ((DEV, "DEVELOPER"), (MAINTAINER, "MAINTAINER"), (OWNER, "OWNER")):
         gitlab.member(person.gitlab_id, "acme/api", AccessLevel[role])
+    gitlab.group("acme/oncall")  # the break-glass group: the developer is on call
+    gitlab.member(DEV.gitlab_id, "acme/oncall", AccessLevel.DEVELOPER)
     box = FernetBox("test-only-key-0123456789-abcdefghijklmnop")
 
     def uow() -> SqlUnitOfWork:
         return SqlUnitOfWork(db, box)
 
     ids = (f"r{n}" for n in itertools.count(1))
-    requests = RequestDeps(uow, gitlab, RequestPolicy(), lambda: NOW, lambda: next(ids))
-    blind_gate = Gate(NobodyIsAMember(gitlab), BotIdentitySource(gitlab.bot_credential))
+    on_call = BreakGlassPolicy(("acme/oncall",))
+    requests = RequestDeps(
+        uow, gitlab, RequestPolicy(), lambda: NOW, lambda: next(ids), breakglass=on_call
+    )
+    blind_gate = Gate(
+        NobodyIsAMember(gitlab),
+        BotIdentitySource(gitlab.bot_credential),
+        breakglass_groups=on_call.groups,
+    )
     blind = replace(requests, gate=blind_gate)
     pending = submit_request(DEV, _draft("pending"), deps=requests).id
     approved = submit_request(DEV, _draft("approved"), deps=requests).id
@@ -158,6 +170,8 @@ def world(db: Engine) -> World:
     gitlab.member(DEV.gitlab_id, "acme/docs", AccessLevel.DEVELOPER)
     job_allowed = submit_job_access(DEV, replace(JOB_DRAFT, source="acme/docs"), deps=requests).id
     approve_job_access(job_allowed, MAINTAINER, deps=requests)
+    breakglass = submit_break_glass(DEV, _draft("glass"), deps=requests).id
+    provision_request(breakglass, deps=requests)
     return World(
         gitlab,
         requests,
@@ -170,6 +184,7 @@ def world(db: Engine) -> World:
         handoff,
         job_pending,
         job_allowed,
+        breakglass,
     )
 
 
@@ -213,6 +228,10 @@ PATHS: dict[str, Path] = {
     ),
     "deny job token access": lambda w: deny_job_access(w.job_pending, MAINTAINER, deps=w.blind),
     "remove job token access": lambda w: remove_job_access(w.job_allowed, MAINTAINER, deps=w.blind),
+    "break glass": lambda w: submit_break_glass(DEV, _draft("glass-again"), deps=w.blind),
+    "acknowledge a break-glass review": lambda w: acknowledge_review(
+        w.breakglass, MAINTAINER, deps=w.blind
+    ),
 }
 
 
@@ -239,6 +258,12 @@ def test_a_path_that_skips_the_gate_would_reach_gitlab(world: World, path: str) 
         assert provisioned.gitlab_token_id is not None
         key = token_key(TokenType.PROJECT_ACCESS_TOKEN, provisioned.gitlab_token_id)
         assert uow.inventory.get(key) is None  # nothing tracked for a refused hand-off
+        review = uow.reviews.get(world.breakglass)
+        assert review is not None
+        assert review.acknowledged_at is None
+        assert [
+            r for r in uow.requests.of_requester(DEV.chat_id) if r.draft.name == "glass-again"
+        ] == []
 
 
 def test_provisioning_asks_again_for_the_requester(world: World) -> None:
@@ -269,3 +294,6 @@ def test_the_world_would_allow_every_path_without_the_blind_gate(world: World) -
     assert revoke_old_now(world.handoff, OWNER, deps=HandoffDeps(world.requests)).outcome
     assert approve_job_access(world.job_pending, MAINTAINER, deps=world.requests)
     assert remove_job_access(world.job_allowed, MAINTAINER, deps=world.requests)
+    assert acknowledge_review(world.breakglass, MAINTAINER, deps=world.requests).acknowledged
+    glass = submit_break_glass(DEV, _draft("glass-again"), deps=world.requests)
+    assert glass.state is RequestState.APPROVED

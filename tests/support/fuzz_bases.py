@@ -47,15 +47,23 @@ ACTIONS = (
     ids.JOB_ACCESS_APPROVE,
     ids.JOB_ACCESS_DENY,
     ids.JOB_ACCESS_REMOVE,
+    ids.BREAKGLASS_ACKNOWLEDGE,
     "value",  # the request form's token type select (block "token_type")
 )
-CALLBACKS = (ids.REQUEST_SUBMIT, ids.DENY_SUBMIT, ids.REMINDER_RENEW_SUBMIT, ids.JOB_ACCESS_SUBMIT)
+CALLBACKS = (
+    ids.REQUEST_SUBMIT,
+    ids.DENY_SUBMIT,
+    ids.REMINDER_RENEW_SUBMIT,
+    ids.JOB_ACCESS_SUBMIT,
+    ids.BREAKGLASS_SUBMIT,
+)
 SUBCOMMANDS = (
     "which",
     "request",
     "mine",
     "pending",
     ids.JOB_ACCESS_COMMAND,
+    ids.BREAKGLASS_COMMAND,
     "help",
     "link",
     "unlink",

@@ -151,6 +151,12 @@ class SlackRecorder:
                 "text": args.get("text"),
             },
             "chat.postEphemeral": lambda: {"ok": True, "message_ts": ts},
+            # Slack answers with the view it opened or updated, and its id (`views.open`).
+            "views.open": lambda: {"ok": True, "view": {**args.get("view", {}), "id": f"V{ts}"}},
+            "views.update": lambda: {
+                "ok": True,
+                "view": {**args.get("view", {}), "id": args.get("view_id") or f"V{ts}"},
+            },
             "conversations.open": lambda: {
                 "ok": True,
                 "channel": {"id": "D" + str(args.get("users", "")).lstrip("U")},

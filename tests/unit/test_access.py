@@ -130,8 +130,22 @@ TABLE: dict[Action, dict[str, tuple[Outcome, ...]]] = {
         "nonmember": (D, D, D, D, D),
         "unknown": (D, D, D, D, D),
     },
+    # Break-glass for people the break-glass policy does not name: refused whatever their
+    # role (tests/unit/test_breakglass_access.py has the people it names).
+    Action.BREAK_GLASS: {
+        "requester": (D, D, D, D, D),
+        "guest": (D, D, D, D, D),
+        "reporter": (D, D, D, D, D),
+        "developer": (D, D, D, D, D),
+        "maintainer": (D, D, D, D, D),
+        "owner": (D, D, D, D, D),
+        "nonmember": (D, D, D, D, D),
+        "unknown": (D, D, D, D, D),
+    },
 }
 TABLE[Action.REVOKE] = TABLE[Action.LET_EXPIRE]
+# Acknowledging a break-glass review: whoever could have approved the request.
+TABLE[Action.ACKNOWLEDGE] = TABLE[Action.APPROVE]
 CELLS = [
     (action, actor, power, expected)
     for action, rows in TABLE.items()

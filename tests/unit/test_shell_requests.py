@@ -235,3 +235,14 @@ def test_a_requester_rotates_a_lost_secret_and_reveals_the_new_one(world: World)
     assert "See the new secret once, within 60 minutes: reveal 0001cccc" in out
     refused = world.chat("mei", [f"rotate {request_id}"])
     assert "Not rotated: only the requester can ask for a rotation of this token" in refused
+
+
+def test_breakglass_in_the_shell_says_why_it_is_only_in_slack_and_stores_nothing(
+    world: World,
+) -> None:
+    """The shell's user is not signed in (`as NAME`) and its requests reach no channel: a
+    token made without approval there would be announced to nobody."""
+    out = world.chat("ada", ["breakglass"])
+    assert "Break-glass is only in Slack (/token breakglass)" in out
+    assert world.uow.store.requests == {}
+    assert world.gitlab.created == []

@@ -83,8 +83,9 @@ def rotate_offer(request: TokenRequest, text: str) -> tuple[list[dict[str, Any]]
     `text` is the caller's mrkdwn: what came from people in it must be escaped already
     (`bot.slack.text`); here it is only bounded.
     """
-    rotate = rotate_buttons(request)
-    blocks: list[Block] = [parts.section(text), ActionsBlock(elements=list(rotate))]
+    blocks: list[Block] = [parts.section(text)]
+    if not request.break_glass:  # never rotated: it ends within a day (break glass again)
+        blocks.append(ActionsBlock(elements=list(rotate_buttons(request))))
     return [b.to_dict() for b in blocks], t.clip(text, t.MESSAGE_TEXT)
 
 

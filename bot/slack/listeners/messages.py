@@ -23,6 +23,8 @@ HELP = (
     f"• `{ids.COMMAND} pending`: requests waiting for your decision\n"
     f"• `{ids.COMMAND} {ids.JOB_ACCESS_COMMAND}`: CI/CD job token access you asked for or"
     " manage, with Remove access\n"
+    f"• `{ids.COMMAND} {ids.BREAKGLASS_COMMAND}`: in an emergency, and if the break-glass"
+    " policy allows you, a token for at most a day at once, announced and reviewed afterwards\n"
     f"• `{ids.COMMAND} link` / `{ids.COMMAND} unlink`: link your GitLab account by signing"
     " in to GitLab (where set up), or undo it\n"
     f"• `{ids.COMMAND} help`: this message\n"
@@ -52,7 +54,7 @@ def register(app: App, deps: ConversationDeps) -> None:
             )
         elif sub == "help":
             ack(HELP)
-        elif sub in {"request", "mine", "pending", ids.JOB_ACCESS_COMMAND}:
+        elif sub in {"request", "mine", "pending", ids.JOB_ACCESS_COMMAND, ids.BREAKGLASS_COMMAND}:
             ack(NO_REQUESTS)  # reached only when the request listeners are not registered
         else:
             ack(notices.unknown_subcommand(sub, HELP))
