@@ -1,7 +1,7 @@
 """Break-glass reviews: a break-glass request's review, acknowledged, escalated and ended once.
 
 Revision ID: 0015
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-06
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from bot.db.types import UTCDateTime
 
 revision = "0015"
-down_revision = "0011"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
