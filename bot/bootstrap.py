@@ -190,6 +190,7 @@ def request_deps(settings: Settings, container: Container) -> RequestDeps | None
         gate=container.gate(),
         platform=container.advice.current_platform,
         handoff_hours=settings.tokenbot_handoff_hours,
+        gitlab_url=settings.gitlab_url or "",
     )
 
 

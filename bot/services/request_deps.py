@@ -30,6 +30,7 @@ class RequestDeps:
     gate: Gate = field(default=None)  # type: ignore[assignment]  # built from gitlab if absent
     platform: Callable[[], Platform] = Platform  # the GitLab as best known now
     handoff_hours: int = 72  # TOKENBOT_HANDOFF_HOURS: how long a hand-off keeps the old token
+    gitlab_url: str = ""  # GITLAB_URL: the host in the commands shown with a new secret
 
     def offered(self) -> RequestPolicy:
         """The policy for the types this GitLab can make: what the forms offer."""
