@@ -19,6 +19,7 @@ from bot.config import Settings, SettingsError
 from bot.db.engine import create_db_engine
 from bot.db.migrate import upgrade
 from bot.db.secret_box import FernetBox
+from bot.db.sqlite_files import private_directory
 from bot.db.unit_of_work import SqlUnitOfWork
 from bot.gitlab.client import ClientOptions
 from bot.gitlab.gateway import PythonGitlabGateway, build_gateway
@@ -190,6 +191,7 @@ def request_deps(settings: Settings, container: Container) -> RequestDeps | None
         platform=container.advice.current_platform,
         handoff_hours=settings.tokenbot_handoff_hours,
         breakglass=settings.breakglass_policy,
+        gitlab_url=settings.gitlab_url or "",
     )
 
 
@@ -255,6 +257,8 @@ def own_token_check(settings: Settings, container: Container) -> Callable[[], Ow
 
 def bootstrap(settings: Settings, *, clock: Clock = utc_now, migrate: bool = True) -> Container:
     """Build everything a command needs; migrations run first so the schema is current."""
+    if settings.database_url is None:  # the default: a SQLite file in tokenbot's own directory
+        private_directory(settings.tokenbot_data_dir)
     db = create_db_engine(settings.effective_database_url)
     if migrate:
         upgrade(db)

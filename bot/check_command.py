@@ -27,8 +27,7 @@ from bot.services.checks import (
 )
 from bot.services.checks_features import checked_platform, feature_lines, features_json
 from bot.services.webhook_install import hook_url
-from bot.slack.app import create_client
-from bot.slack.checks import SlackWebProbe
+from bot.slack.checks import SlackWebProbe, check_client
 
 EXIT_OK, EXIT_FAILED = 0, 1
 # A check should answer in seconds: GitLab calls retry 429s/5xx for at most this long.
@@ -58,7 +57,7 @@ def add_check_parser(commands: argparse._SubParsersAction[argparse.ArgumentParse
 def run_check(args: argparse.Namespace, settings: Settings) -> int:
     """Run every check, print the report, and return the exit code."""
     strict = bool(getattr(args, "strict", False))
-    config = getattr(args, "config", None)
+    config = getattr(args, "config", None) or settings.config_file
     report = run_checks(check_deps(settings, config_file=config))
     platform, origin = checked_platform(settings.platform, report)
     if getattr(args, "json", False):
@@ -130,7 +129,7 @@ def _webhooks(settings: Settings, gitlab: PythonGitlabGateway | None) -> Webhook
 def _slack(settings: Settings) -> SlackProbe | None:
     if settings.slack_bot_token is None:
         return None
-    client = create_client(
+    client = check_client(
         token=settings.slack_bot_token.get_secret_value(), api_url=settings.slack_api_url
     )
     return SlackWebProbe(client)

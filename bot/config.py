@@ -47,6 +47,7 @@ def load_settings(config_file: Path | None = None) -> Settings:
     except ValidationError as exc:
         raise SettingsError(_one_line(exc)) from None
     settings._secret_sources.update(sources)
+    settings._config_file = path
     return settings
 
 

@@ -192,6 +192,7 @@ def start_scheduler(jobs: list[Job]) -> BackgroundScheduler:
             _logged(job),
             trigger,
             id=job.id,
+            name=job.id,  # APScheduler logs a job by its name (else `_logged.<locals>.run`)
             **first,
             coalesce=True,
             max_instances=1,
@@ -203,6 +204,8 @@ def start_scheduler(jobs: list[Job]) -> BackgroundScheduler:
 
 
 def _logged(job: Job) -> Callable[[], None]:
+    """The job's run, logging its failure and outcome under its id."""
+
     def run() -> None:
         try:
             done = job.run()

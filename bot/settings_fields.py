@@ -38,8 +38,8 @@ class SettingsFields(BaseSettings):
     tokenbot_data_dir: Path = Field(
         default_factory=_default_data_dir,
         description="Directory for the SQLite database"
-        " and other local state. Default: `$XDG_DATA_HOME/tokenbot` or"
-        " `~/.local/share/tokenbot`.",
+        " and other local state; kept 0700, its files 0600, whatever the umask. Default:"
+        " `$XDG_DATA_HOME/tokenbot` or `~/.local/share/tokenbot`.",
     )
     gitlab_url: str | None = Field(
         None, description="Base URL of your GitLab, e.g. `https://gitlab.example.com`."

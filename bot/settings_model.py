@@ -48,6 +48,7 @@ class Settings(SettingsFields):
     """Every setting; the environment variable is the field name in capitals."""
 
     _secret_sources: dict[str, Path] = PrivateAttr(default_factory=dict)
+    _config_file: Path | None = PrivateAttr(default=None)
 
     _check_bot = field_validator("slack_bot_token")(_prefixed("xoxb-"))
     _check_app = field_validator("slack_app_token")(_prefixed("xapp-"))
@@ -98,6 +99,11 @@ class Settings(SettingsFields):
     @property
     def owners(self) -> dict[str, str]:
         return _split_pairs(self.tokenbot_owners)
+
+    @property
+    def config_file(self) -> Path | None:
+        """The TOML file the settings were read from (`--config` or TOKENBOT_CONFIG), if any."""
+        return self._config_file
 
     def secret_file(self, name: str) -> Path | None:
         """The file a secret setting was read from (`NAME_FILE`), if it came from one."""

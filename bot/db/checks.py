@@ -44,7 +44,9 @@ class SqlSchemaProbe:
         if _missing_sqlite_file(url):
             return SchemaState(current=None, head=head, exists=False)
         try:
-            engine = create_db_engine(_with_timeout(url).render_as_string(hide_password=False))
+            engine = create_db_engine(
+                _with_timeout(url).render_as_string(hide_password=False), private=False
+            )
         except SQLAlchemyError as exc:  # an unknown driver, for example
             raise DatabaseUnavailableError(_first_line(exc)) from None
         try:

@@ -57,6 +57,7 @@ def columns(request: TokenRequest) -> dict[str, Any]:
         "gitlab_token_id": request.gitlab_token_id,
         "failure": request.failure,
         "token_user_id": request.token_user_id,
+        "token_account": request.token_account,
         "card_channel": request.card.channel if request.card else None,
         "card_ts": request.card.ts if request.card else None,
         "renews_key": request.renews.key if request.renews else None,
@@ -99,6 +100,7 @@ def request_of(row: TokenRequestRow) -> TokenRequest:
         gitlab_token_id=row.gitlab_token_id,
         failure=row.failure,
         token_user_id=row.token_user_id,
+        token_account=row.token_account or "",
         card=MessageRef(row.card_channel, row.card_ts)
         if row.card_channel and row.card_ts
         else None,

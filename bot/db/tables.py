@@ -48,6 +48,7 @@ class TokenRequestRow(SQLModel, table=True):
     gitlab_token_id: int | None = None
     failure: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
     token_user_id: int | None = None
+    token_account: str = Field(default="", max_length=255)  # a username, never a secret
     card_channel: str | None = Field(default=None, max_length=64)
     card_ts: str | None = Field(default=None, max_length=64)
     renews_key: str | None = Field(default=None, max_length=64)

@@ -95,6 +95,9 @@ class TokenRequest:
     gitlab_token_id: int | None = None
     failure: str | None = None
     token_user_id: int | None = None  # the bot user or service account behind the token
+    # The username to use it with, where GitLab names one: a deploy token's `username`, the
+    # service account's or bot user's. Not secret; shown with the reveal.
+    token_account: str = ""
     card: MessageRef | None = None
     renews: Renewal | None = None  # a rotation or renewal of an existing token
     claimed_at: datetime | None = None  # when it last went into PROVISIONING or ROTATING
@@ -152,13 +155,16 @@ class TokenRequest:
             raise RequestError("this request has not expired yet")
         return replace(self, state=RequestState.EXPIRED)
 
-    def provisioned(self, gitlab_token_id: int, user_id: int | None = None) -> TokenRequest:
+    def provisioned(
+        self, gitlab_token_id: int, user_id: int | None = None, account: str = ""
+    ) -> TokenRequest:
         self._must_be(RequestState.PROVISIONING)
         return replace(
             self,
             state=RequestState.PROVISIONED,
             gitlab_token_id=gitlab_token_id,
             token_user_id=user_id,
+            token_account=account or self.token_account,
             failure=None,
         )
 
@@ -177,13 +183,16 @@ class TokenRequest:
             )
         return replace(self, state=RequestState.ROTATING, failure=None, claimed_at=now)
 
-    def rotated(self, gitlab_token_id: int, user_id: int | None = None) -> TokenRequest:
+    def rotated(
+        self, gitlab_token_id: int, user_id: int | None = None, account: str = ""
+    ) -> TokenRequest:
         self._must_be(RequestState.ROTATING)
         return replace(
             self,
             state=RequestState.PROVISIONED,
             gitlab_token_id=gitlab_token_id,
             token_user_id=user_id if user_id is not None else self.token_user_id,
+            token_account=account or self.token_account,
         )
 
     def rotation_failed(self, *, unsure_since: datetime | None) -> TokenRequest:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any, Protocol, TypeVar
 
 import gitlab
@@ -18,7 +19,7 @@ from bot.domain.credentials import (
 )
 from bot.domain.tokens import AccessLevel, TokenType
 from bot.gitlab import lookup, mapping
-from bot.services.gitlab_errors import ValidationError
+from bot.services.gitlab_errors import GitLabError, ValidationError
 
 T = TypeVar("T")
 _RESOURCE_TOKENS = {TokenType.PROJECT_ACCESS_TOKEN, TokenType.GROUP_ACCESS_TOKEN}
@@ -44,7 +45,8 @@ def create(caller: ChangeCaller, gl: gitlab.Gitlab, ns: Namespace, spec: TokenSp
         made = caller.call(
             spec.where, lambda: _owner(gl, ns).access_tokens.create(data), change=change
         )
-        return _issued(mapping.access_token(made.attributes, kind, ns), made)
+        record = mapping.access_token(made.attributes, kind, ns)
+        return _issued(replace(record, account=_bot_username(caller, gl, record.user_id)), made)
     if kind is TokenType.SERVICE_ACCOUNT_PAT:
         expect(ns, NamespaceKind.GROUP, kind)
         data.pop("access_level", None)  # the account's role is its membership
@@ -56,7 +58,9 @@ def create(caller: ChangeCaller, gl: gitlab.Gitlab, ns: Namespace, spec: TokenSp
             if spec.access_level is not None:
                 _make_member(caller, gl, ns, int(account.attributes["id"]), spec.access_level)
         made = caller.call(spec.where, lambda: account.access_tokens.create(data), change=change)
-        return _issued(mapping.access_token(made.attributes, kind, ns), made)
+        record = mapping.access_token(made.attributes, kind, ns)
+        username = str(account.attributes.get("username") or "")
+        return _issued(replace(record, account=username), made)
     if kind is TokenType.DEPLOY_TOKEN:
         data.pop("access_level", None)
         data.pop("description", None)
@@ -77,6 +81,18 @@ def create(caller: ChangeCaller, gl: gitlab.Gitlab, ns: Namespace, spec: TokenSp
         )
         return _issued(mapping.trigger_token(made.attributes, ns), made)
     raise ValidationError(f"tokenbot cannot create a {kind.value} through the API")
+
+
+def _bot_username(caller: ChangeCaller, gl: gitlab.Gitlab, user_id: int | None) -> str:
+    """The username of a project or group token's bot user, to show with the secret. GitLab's
+    create answer names only its id; a failed read costs the name, never the token."""
+    if user_id is None:
+        return ""
+    try:
+        user = caller.call("the token's bot user", lambda: gl.users.get(user_id))
+    except GitLabError:
+        return ""
+    return str(user.attributes.get("username") or "")
 
 
 def _make_member(

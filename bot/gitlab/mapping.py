@@ -87,6 +87,7 @@ def deploy_token(attrs: Mapping[str, Any], where: Namespace) -> TokenRecord:
         revoked=revoked,
         active=not revoked and not expired,
         description=str(attrs.get("username") or ""),
+        account=str(attrs.get("username") or ""),  # what it is used with, besides the token
     )
 
 

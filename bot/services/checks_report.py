@@ -59,7 +59,9 @@ def report_lines(report: CheckReport, *, strict: bool = False) -> list[str]:
         lines.append(line)
     counts = ", ".join(f"{report.count(s)} {s.value}" for s in Status)
     verdict = "not ready"
-    if report.passed(strict=strict):
+    if any(r.facts.get("configured") is False for r in report.results):
+        verdict = "not configured: `tokenbot run` will not start"
+    elif report.passed(strict=strict):
         verdict = "ready, with warnings" if report.count(Status.WARN) else "ready"
     lines.append(f"{verdict}: {counts}" + (" (strict: warnings fail)" if strict else ""))
     return lines

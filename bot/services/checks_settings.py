@@ -11,11 +11,14 @@ def check_settings(setup: CheckSetup) -> CheckResult:
     problems: list[tuple[Status, str, str]] = []
     problems += _gitlab_setting_problems(setup)
     problems += _slack_setting_problems(setup)
-    facts = {"config_file": setup.config_file, "enabled": _enabled(setup)}
+    problems = problems or _run_problems(setup)  # the other problems say what is missing
+    facts = {
+        "config_file": setup.config_file,
+        "enabled": _enabled(setup),
+        "configured": configured(setup),
+    }
+    source = f"{setup.config_file} and the environment" if setup.config_file else "the environment"
     if not problems:
-        source = (
-            f"{setup.config_file} and the environment" if setup.config_file else "the environment"
-        )
         on = ", ".join(_enabled(setup)) or "only the advisor"
         return CheckResult("settings", Status.PASS, f"read from {source}; on: {on}", facts=facts)
     status = Status.FAIL if any(s is Status.FAIL for s, _, _ in problems) else Status.WARN
@@ -26,6 +29,48 @@ def check_settings(setup: CheckSetup) -> CheckResult:
         fix="; ".join(fix for _, _, fix in problems),
         facts=facts,
     )
+
+
+NOT_CONFIGURED = "not configured: `tokenbot run` will not start"
+
+
+def configured(setup: CheckSetup) -> bool:
+    """Is anything of Slack or GitLab set at all?"""
+    return any(
+        (
+            setup.slack_token_set,
+            setup.slack_app_token_set,
+            setup.slack_signing_secret_set,
+            setup.gitlab_url is not None,
+            setup.gitlab_token_set,
+            setup.watched_groups,
+            *(value for _, value in _channel_settings(setup)),
+        )
+    )
+
+
+def _run_problems(setup: CheckSetup) -> list[tuple[Status, str, str]]:
+    """`tokenbot run` needs SLACK_BOT_TOKEN: with nothing set it is the one thing to say."""
+    if setup.slack_token_set:
+        return []
+    if not configured(setup):
+        return [
+            (
+                Status.FAIL,
+                f"{NOT_CONFIGURED} (neither Slack nor GitLab is set)",
+                "set SLACK_BOT_TOKEN and SLACK_APP_TOKEN (or SLACK_SIGNING_SECRET), GITLAB_URL"
+                " and GITLAB_TOKEN, in the environment or a config file (--config,"
+                " TOKENBOT_CONFIG); see docs/configuration.md",
+            )
+        ]
+    return [
+        (
+            Status.WARN,
+            "`tokenbot run` will not start: SLACK_BOT_TOKEN is not set (the terminal commands"
+            " work)",
+            "set SLACK_BOT_TOKEN and SLACK_APP_TOKEN (see docs/slack.md) to run the Slack bot",
+        )
+    ]
 
 
 def _gitlab_setting_problems(setup: CheckSetup) -> list[tuple[Status, str, str]]:

@@ -38,10 +38,20 @@ def slack_checks(slack: SlackProbe | None, setup: CheckSetup) -> list[CheckResul
         return [skip("slack", why), *skipped, *unset]
     auth, identity = check_slack_auth(slack, setup)
     if identity is None:
-        why = "Slack refused the bot token" if auth.status is Status.FAIL else "Slack is off"
+        why = _why_no_channels(auth)
         return [auth, *(skip("slack.channel", why, target=c.id) for c in channels), *unset]
     results = [check_channel(slack, c, identity) for c in channels]
     return [auth, *results, *unset]
+
+
+def _why_no_channels(auth: CheckResult) -> str:
+    if auth.status is not Status.FAIL:
+        return "Slack is off"
+    if auth.facts.get("error") == SLACK_UNREACHABLE:
+        return "Slack cannot be reached"
+    if auth.facts.get("error") in _AUTH_ERRORS:
+        return "Slack refused the bot token"
+    return "auth.test failed"
 
 
 def _channels(setup: CheckSetup) -> list[_Channel]:
@@ -101,7 +111,7 @@ def _slack_auth_failure(exc: SlackProblemError, setup: CheckSetup) -> CheckResul
         return CheckResult(
             "slack",
             Status.FAIL,
-            f"Slack's Web API at {setup.slack_api_url} cannot be reached ({exc.detail})",
+            f"Slack cannot be reached at {setup.slack_api_url} ({exc.detail})",
             fix="check the network and any proxy, and SLACK_API_URL if you changed it",
             facts=facts,
         )

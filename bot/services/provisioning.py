@@ -144,7 +144,8 @@ def _finish(attempt: Attempt, issued: IssuedToken, *, problem: str | None = None
     deps, claimed = attempt.deps, attempt.request
     assert isinstance(deps, RequestDeps)  # noqa: S101
     now = deps.clock()
-    done = claimed.provisioned(issued.record.gitlab_id, issued.record.user_id)
+    record = issued.record
+    done = claimed.provisioned(record.gitlab_id, record.user_id, record.account)
     if attempt.sure:
         done = done.settled()  # else the reconciler checks GitLab once answers cannot land
     with deps.uow() as uow:
@@ -200,7 +201,9 @@ def _renew(attempt: Attempt, renews: Renewal, deps: RequestDeps) -> Provisioning
     now = deps.clock()
     with deps.uow() as uow:
         done = uow.requests.update(
-            attempt.request.provisioned(issued.record.gitlab_id, issued.record.user_id).settled()
+            attempt.request.provisioned(
+                issued.record.gitlab_id, issued.record.user_id, issued.record.account
+            ).settled()
         )
         if draft.delivery is Delivery.REVEAL or problem is not None:
             uow.secrets.put(claimed.id, issued.secret, expires_at=now + deps.secret_ttl)

@@ -32,6 +32,7 @@ class RequestDeps:
     platform: Callable[[], Platform] = Platform  # the GitLab as best known now
     handoff_hours: int = 72  # TOKENBOT_HANDOFF_HOURS: how long a hand-off keeps the old token
     breakglass: BreakGlassPolicy = field(default_factory=BreakGlassPolicy)  # default: nobody
+    gitlab_url: str = ""  # GITLAB_URL: the host in the commands shown with a new secret
 
     def offered(self) -> RequestPolicy:
         """The policy for the types this GitLab can make: what the forms offer."""

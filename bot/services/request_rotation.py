@@ -102,7 +102,8 @@ def _record(
             problem = f"the CI/CD variable could not be updated: {exc}"
     now = deps.clock()
     with deps.uow() as uow:
-        done = rotating.rotated(issued.record.gitlab_id, issued.record.user_id)
+        record = issued.record
+        done = rotating.rotated(record.gitlab_id, record.user_id, record.account)
         done = uow.requests.update(done if earlier is not None else done.settled())
         if draft.delivery is Delivery.REVEAL or problem is not None:
             uow.secrets.put(done.id, issued.secret, expires_at=now + deps.secret_ttl)

@@ -80,7 +80,9 @@ def _take_over(
             done = uow.requests.update(taken.rotation_failed(unsure_since=taken.unsure_since))
             audit_request(uow, done, AuditAction.ROTATION_FAILED, now, reason=NEVER_ROTATED)
         else:
-            done = uow.requests.update(taken.rotated(successor.gitlab_id, successor.user_id))
+            done = uow.requests.update(
+                taken.rotated(successor.gitlab_id, successor.user_id, successor.account)
+            )
         reason = NEVER_ROTATED if successor is None else ROTATED_UNSEEN
         ids = {"old_gitlab_token_id": old_id, "gitlab_token_id": str(done.gitlab_token_id)}
         audit_request(uow, done, AuditAction.RECONCILED, now, reason=reason, **ids)

@@ -15,6 +15,7 @@ from datetime import date
 
 from bot.domain.handoff import IN_PLACE_ONLY, can_hand_off
 from bot.domain.requests import RequestError, RequestState, TokenRequest
+from bot.services.credential_usage import usage_of
 from bot.services.people import Person
 from bot.services.provisioning import provision_request
 from bot.services.renewals import RenewDeps, renew_tracked_token, rotate_tracked_token
@@ -86,4 +87,6 @@ class RenewalCommands:
             )
             return
         outcome = provision_request(request.id, deps=self._deps.requests)
-        self._say(provisioning_outcome(outcome.request, self._deps.requests.secret_ttl))
+        requests = self._deps.requests
+        usage = usage_of(outcome.request, deps=requests, in_variable=True)
+        self._say(provisioning_outcome(outcome.request, requests.secret_ttl, usage))

@@ -9,6 +9,7 @@ from datetime import UTC, date
 
 from bot.domain.credentials import Secret
 from bot.domain.requests import Delivery, RequestError, RequestState, TokenRequest
+from bot.services.credential_usage import usage_of
 from bot.services.handoff_cancel import cancel_handoff
 from bot.services.handoffs import HandoffDeps, revoke_old_now
 from bot.services.provisioning import Provisioning, provision_request
@@ -113,7 +114,7 @@ class RequestActions:
         sid = short_id(request_id)
 
         def show(request: TokenRequest, secret: Secret) -> None:
-            self._say(reveal_text(request, secret))
+            self._say(reveal_text(request, secret, usage_of(request, deps=self._deps)))
 
         try:
             reveal_secret(request_id, self._person(user), show=show, deps=self._deps)
@@ -165,7 +166,8 @@ class RequestActions:
         if not outcome.started:
             self._say(f"{idle}: this request is {outcome.request.state.value}.")
             return
-        self._say(provisioning_outcome(outcome.request, self._deps.secret_ttl))
+        usage = usage_of(outcome.request, deps=self._deps, in_variable=True)
+        self._say(provisioning_outcome(outcome.request, self._deps.secret_ttl, usage))
 
     def _resolve(self, user: str, word: str, command: str) -> str:
         if not word:

@@ -9,9 +9,11 @@ from bot.domain.credentials import Secret
 from bot.domain.expiry import days_left, shown_expiry
 from bot.domain.profiles import PROFILES, how_to_use
 from bot.domain.requests import Delivery, RequestState, TokenRequest
+from bot.domain.usage import Usage
 from bot.shell.request_form import DELIVERY_LABELS
 from bot.shell.request_ids import short_id
 from bot.shell.tables import render_table
+from bot.shell.usage_text import usage_text
 
 MINE_HEADERS = ("ID", "TYPE", "NAME", "TARGET", "STATE", "EXPIRES", "LEFT")
 PENDING_HEADERS = ("ID", "FROM", "TYPE", "TARGET", "ROLE", "SCOPES", "STATE", "APPROVALS")
@@ -91,7 +93,9 @@ def status(request: TokenRequest) -> str:
     return texts.get(request.state, request.state.value)
 
 
-def provisioning_outcome(request: TokenRequest, secret_ttl: timedelta) -> str:
+def provisioning_outcome(
+    request: TokenRequest, secret_ttl: timedelta, usage: Usage | None = None
+) -> str:
     """What happened when tokenbot tried to create the approved token."""
     draft, rid = request.draft, short_id(request.id)
     what = f"{PROFILES[draft.token_type].title} '{draft.name}' on {draft.target}"
@@ -116,9 +120,10 @@ def provisioning_outcome(request: TokenRequest, secret_ttl: timedelta) -> str:
             f" {request.gitlab_token_id}) expires on {shown_expiry(draft.expires_on)}."
         )
     if draft.delivery is Delivery.CI_VARIABLE:
+        how = f"\n{usage_text(usage, variable_project=draft.variable_project)}" if usage else ""
         return (
             f"{created} Its secret is in the masked, protected CI/CD variable"
-            f" {draft.variable_key} of {draft.variable_project}."
+            f" {draft.variable_key} of {draft.variable_project}.{how}"
         )
     return (
         f"{created} {request.requester} can see its secret once, within"
@@ -131,10 +136,14 @@ def minutes(ttl: timedelta) -> int:
     return int(ttl.total_seconds() // 60)
 
 
-def reveal_text(request: TokenRequest, secret: Secret) -> str:
+def reveal_text(request: TokenRequest, secret: Secret, usage: Usage | None = None) -> str:
     """The only place the shell prints a secret: to its requester, once."""
     draft = request.draft
-    steps = "\n".join(f"  * {line}" for line in how_to_use(draft.token_type))
+    steps = (
+        usage_text(usage)
+        if usage is not None
+        else "\n".join(f"  * {line}" for line in how_to_use(draft.token_type))
+    )
     return (
         f"Your {PROFILES[draft.token_type].title} '{draft.name}' on {draft.target}"
         f" ({_until(draft.expires_on)}):\n\n"

@@ -6,8 +6,10 @@ private ones; without them Slack answers `missing_scope` and the check says so.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
+from urllib.error import URLError
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -15,9 +17,25 @@ from slack_sdk.web import SlackResponse
 
 from bot.services.checks import SLACK_UNREACHABLE, SlackChannel, SlackIdentity, SlackProblemError
 
+CHECK_TIMEOUT_SECONDS = 5
+
+
+def check_client(*, token: str, api_url: str) -> WebClient:
+    """A Web API client that asks once: a check says "cannot be reached" at once, without
+    the retries (and their log lines) the bot's own client makes."""
+    quiet = logging.Logger("bot.slack.check", level=logging.CRITICAL + 1)
+    quiet.propagate = False
+    return WebClient(
+        token=token,
+        base_url=api_url,
+        timeout=CHECK_TIMEOUT_SECONDS,
+        retry_handlers=[],
+        logger=quiet,
+    )
+
 
 class SlackWebProbe:
-    """`SlackProbe` on the Web API client the bot itself uses."""
+    """`SlackProbe` on a Web API client (`check_client`)."""
 
     def __init__(self, client: WebClient) -> None:
         self._client = client
@@ -55,7 +73,16 @@ def _call(operation: Callable[[], SlackResponse]) -> SlackResponse:
         needed = _text(response.get("needed")) if response is not None else ""
         raise SlackProblemError(error or "error", needed=needed or None) from None
     except (OSError, SlackClientError) as exc:
-        raise SlackProblemError(SLACK_UNREACHABLE, detail=exc.__class__.__name__) from None
+        raise SlackProblemError(SLACK_UNREACHABLE, detail=_reason(exc)) from None
+
+
+def _reason(exc: BaseException) -> str:
+    """Why the connection failed, in the system's words ("Connection refused", "timed out")."""
+    cause: object = exc.reason if isinstance(exc, URLError) else exc
+    if isinstance(cause, OSError) and cause.strerror:
+        return cause.strerror
+    words = str(cause).strip()
+    return words[:200] if words else exc.__class__.__name__
 
 
 def _text(value: Any) -> str:

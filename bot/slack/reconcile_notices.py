@@ -33,7 +33,7 @@ class SlackReconcileNotifier:
             deliver(
                 self._client,
                 request,
-                ttl=self._flow.deps.secret_ttl,
+                deps=self._flow.deps,
                 problem=outcome.problem,
                 rotated=rotated_in_place(request),
             )

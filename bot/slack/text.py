@@ -86,6 +86,13 @@ def code(text: str, limit: int | None = None) -> str:
     return f"`{inner}`"
 
 
+def code_block(text: str, limit: int) -> str:
+    """Lines as a preformatted block that nothing inside it can close or break out of."""
+    flat = _neutral(text, keep="\n").replace("`", _BACKTICK_LOOKALIKE)
+    inner = clip(escape(flat.strip()), max(limit - 6, 1)) or EMPTY
+    return f"```{inner}```"
+
+
 def plain(text: str, limit: int) -> str:
     """Text for a plain_text object: bounded and never empty.
 

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import socket
+import socketserver
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -238,15 +241,38 @@ def test_json_output_has_every_check_and_the_verdict(world: World, tokenbot: Run
     assert_no_secrets(result, world.bot_token)
 
 
-def test_nothing_but_the_database_skips_the_rest_and_passes(world: World, direct: Runner) -> None:
-    result = direct("check", env={"DATABASE_URL": f"sqlite:///{world.database}"})
-    assert result.code == 0, result.out
+def test_nothing_configured_says_tokenbot_run_will_not_start_and_fails(
+    world: World, tokenbot: Runner
+) -> None:
+    result = tokenbot("check", env={"DATABASE_URL": f"sqlite:///{world.database}"})
+    assert result.code == 1, result.out
     lines = lines_of(result)
+    assert lines["settings"].startswith(
+        "fail not configured: `tokenbot run` will not start (neither Slack nor GitLab is set)"
+    )
     assert lines["database"].startswith("pass ")
     assert lines["gitlab"] == "skip GITLAB_URL and GITLAB_TOKEN are not both set: GitLab is off"
     assert lines["slack"] == "skip SLACK_BOT_TOKEN is not set: Slack is off"
     assert lines["slack.channel reminders"].startswith("skip TOKENBOT_REMINDERS_CHANNEL is not set")
+    assert result.out.splitlines()[-1].startswith(
+        "not configured: `tokenbot run` will not start: 1 pass"
+    )
     assert world.slack.calls == []
+
+
+def test_the_config_file_named_by_tokenbot_config_is_named(
+    world: World, tokenbot: Runner, tmp_path: Path
+) -> None:
+    config = tmp_path / "tokenbot.toml"
+    config.write_text(f'TOKENBOT_REMINDERS_CHANNEL = "{REMINDERS}"\n', encoding="utf-8")
+    env = world.env(TOKENBOT_CONFIG=str(config))
+    del env["TOKENBOT_REMINDERS_CHANNEL"]
+    result = tokenbot("check", env=env)
+    assert result.code == 0, result.out + result.err
+    assert lines_of(result)["settings"].startswith(
+        f"pass read from {config} and the environment; on: "
+    )
+    assert "expiry reminders" in lines_of(result)["settings"]
 
 
 # ---------------------------------------------------------------- the database
@@ -360,6 +386,45 @@ def test_slack_refusing_the_bot_token_fails_and_skips_the_channels(
     assert lines[f"slack.channel {APPROVALS}"] == "skip Slack refused the bot token"
     assert world.slack.calls_to("conversations.info") == []
     assert_no_secrets(result, world.bot_token)
+
+
+def _closed_port() -> int:
+    """A port on 127.0.0.1 nobody listens on: connecting is refused at once."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_slack_out_of_reach_is_named_by_its_url_without_retry_lines(
+    world: World, tokenbot: Runner
+) -> None:
+    url = f"http://127.0.0.1:{_closed_port()}/api/"
+    result = tokenbot("check", env=world.env(SLACK_API_URL=url))
+    assert result.code == 1
+    lines = lines_of(result)
+    assert lines["slack"].startswith(f"fail Slack cannot be reached at {url} (Connection refused)")
+    assert lines[f"slack.channel {APPROVALS}"] == "skip Slack cannot be reached"
+    assert "refused the bot token" not in result.out
+    assert "retry" not in result.err.lower()
+    assert "slack_sdk" not in result.err
+
+
+class _HangUp(socketserver.BaseRequestHandler):
+    """Accepts the connection and closes it without an answer, counting each one."""
+
+    def handle(self) -> None:
+        self.server.connections += 1  # type: ignore[attr-defined]
+
+
+def test_the_check_asks_an_unanswering_slack_only_once(world: World, direct: Runner) -> None:
+    with socketserver.TCPServer(("127.0.0.1", 0), _HangUp) as hang_up:
+        hang_up.connections = 0  # type: ignore[attr-defined]
+        threading.Thread(target=hang_up.serve_forever, daemon=True).start()
+        url = f"http://127.0.0.1:{hang_up.server_address[1]}/api/"
+        result = direct("check", env=world.env(SLACK_API_URL=url))
+        hang_up.shutdown()
+    assert lines_of(result)["slack"].startswith(f"fail Slack cannot be reached at {url} (")
+    assert hang_up.connections == 1  # type: ignore[attr-defined]
 
 
 def test_without_the_channels_read_scope_the_channels_are_a_warning(

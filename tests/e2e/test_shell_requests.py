@@ -147,7 +147,11 @@ def test_a_request_is_approved_by_a_maintainer_and_revealed_once(chats: list[Cha
     revealed = chat.type(f"reveal {request_id}")
     secret = re.search(r"^ {4}(glpat-\S+)$", revealed, re.MULTILINE)
     assert secret, revealed
-    assert "Git over HTTPS: any non-empty username, the token as password." in revealed
+    bot_user = re.search(r"^  Username: (project_\d+_bot_\w+) \(Its bot user's", revealed, re.M)
+    assert bot_user, revealed  # GitLab's name for the token's bot user, read after creating it
+    assert re.search(
+        rf"^      git clone https://{bot_user.group(1)}@\S+/{TERRAFORM}\.git$", revealed, re.M
+    )
     again = chat.type(f"reveal {request_id}")
     assert "Not revealed: The token's secret was already revealed" in again
     mine = chat.type("mine")

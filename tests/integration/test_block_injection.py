@@ -33,11 +33,13 @@ from bot.domain.requests import (
 )
 from bot.domain.tokens import AccessLevel, Scope, TokenType
 from bot.domain.tree import Target
+from bot.domain.usage import Credential, Usage, usage
 from bot.domain.walk import Prompt, PromptChoice, Walk
 from bot.services.advisor import Advice
 from bot.services.conversations import Turn
 from bot.slack import text as t
 from bot.slack.blocks import advisor, home, reminders, requests
+from bot.slack.blocks import usage as usage_blocks
 
 TODAY = date(2026, 11, 22)
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
@@ -208,6 +210,32 @@ def _reveal_modal(h: Hostile) -> Iterator[Payload]:
         yield requests.reveal_modal(request, secret)
 
 
+def _usage(h: Hostile, token_type: TokenType, *, in_ci: bool) -> Usage | None:
+    """How to use it, from a hostile GitLab (its username) and hostile paths and keys."""
+    scopes = ("api", "read_repository", "read_registry")
+    credential = Credential(
+        token_type,
+        scopes,
+        target=h.name,
+        gitlab_url=f"https://{h.name}@gitlab.example/",
+        account=h.name,
+        place=NamespaceKind.GROUP,
+        variable=h.name if in_ci else None,
+        name=h.words,
+    )
+    return usage(credential)
+
+
+def _reveal_with_usage(h: Hostile) -> Iterator[Payload]:
+    secret = Secret("glpat-" + (h.name or "x")[:40])
+    for token_type in TokenType:
+        request = replace(_requests(h)[0], draft=_draft(h, token_type))
+        yield requests.reveal_modal(request, secret, _usage(h, token_type, in_ci=False))
+        yield usage_blocks.in_variable_message(
+            request, _usage(h, token_type, in_ci=True), rotated=False
+        )
+
+
 def _request_modal(h: Hostile) -> Iterator[Payload]:
     yield requests.request_modal(today=TODAY)
     yield requests.request_modal(
@@ -302,6 +330,7 @@ BUILDERS: dict[str, Build] = {
     "requests.rotate_offer": _rotate_offer,
     "requests.ready_message": _ready_message,
     "requests.reveal_modal": _reveal_modal,
+    "requests.reveal_modal+usage/usage.in_variable_message": _reveal_with_usage,
     "requests.request_modal": _request_modal,
     "requests.deny_modal": _deny_modal,
 }

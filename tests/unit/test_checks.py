@@ -254,10 +254,10 @@ def test_strict_makes_warnings_fail() -> None:
 
 
 # ---------------------------------------------------------------- settings
-def test_nothing_but_the_database_configured_skips_gitlab_and_slack_and_passes() -> None:
+def test_nothing_configured_fails_saying_tokenbot_run_will_not_start() -> None:
     report = check(CheckSetup(), no_gitlab=True, no_slack=True)
     assert statuses(report) == {
-        "settings": Status.PASS,
+        "settings": Status.FAIL,
         "database": Status.PASS,
         "gitlab": Status.SKIP,
         "gitlab.credential": Status.SKIP,
@@ -266,10 +266,25 @@ def test_nothing_but_the_database_configured_skips_gitlab_and_slack_and_passes()
         "slack.channel approvals": Status.SKIP,
         "slack.channel reminders": Status.SKIP,
     }
-    assert report.passed(strict=True)
-    assert one(report, "settings").detail == "read from the environment; on: only the advisor"
+    assert not report.passed()
+    settings = one(report, "settings")
+    assert settings.detail == (
+        "not configured: `tokenbot run` will not start (neither Slack nor GitLab is set)"
+    )
+    assert "SLACK_BOT_TOKEN" in (settings.fix or "")
+    assert report_lines(report)[-1].startswith("not configured: `tokenbot run` will not start:")
     assert "TOKENBOT_WATCHED_GROUPS is not set" in one(report, "gitlab.group").detail
     assert one(report, "slack").detail == "SLACK_BOT_TOKEN is not set: Slack is off"
+
+
+def test_gitlab_without_slack_warns_that_tokenbot_run_will_not_start() -> None:
+    setup = CheckSetup(gitlab_url="https://gitlab.example.com", gitlab_token_set=True)
+    report = check(setup, no_slack=True)
+    settings = one(report, "settings")
+    assert settings.status is Status.WARN
+    assert settings.detail.startswith("`tokenbot run` will not start: SLACK_BOT_TOKEN is not set")
+    assert report.passed()
+    assert not report.passed(strict=True)
 
 
 @pytest.mark.parametrize(
@@ -570,10 +585,12 @@ def test_slack_refusing_the_token_fails_and_skips_the_channels() -> None:
 
 
 def test_slack_out_of_reach_fails() -> None:
-    slack = FakeSlack(who=SlackProblemError(SLACK_UNREACHABLE, detail="URLError"))
-    result = one(check(slack=slack), "slack")
+    slack = FakeSlack(who=SlackProblemError(SLACK_UNREACHABLE, detail="Connection refused"))
+    report = check(slack=slack)
+    result = one(report, "slack")
     assert result.status is Status.FAIL
-    assert result.detail == "Slack's Web API at https://slack.com/api/ cannot be reached (URLError)"
+    assert result.detail == "Slack cannot be reached at https://slack.com/api/ (Connection refused)"
+    assert one(report, "slack.channel", "C0REMIND").detail == "Slack cannot be reached"
 
 
 def test_the_bot_not_in_the_reminders_channel_fails_with_the_invite_command() -> None:

@@ -18,11 +18,13 @@ from bot.domain.expiry import shown_expiry
 from bot.domain.profiles import PROFILES, how_to_use
 from bot.domain.requests import RequestState, TokenRequest
 from bot.domain.tokens import TokenType
+from bot.domain.usage import Usage
 from bot.slack import ids
 from bot.slack import text as t
 from bot.slack.blocks import parts
 from bot.slack.blocks.handoffs import rotate_buttons
 from bot.slack.blocks.request_forms import DELIVERY, deny_modal, request_modal
+from bot.slack.blocks.usage import usage_blocks
 
 __all__ = [
     "approval_card",
@@ -115,16 +117,22 @@ RUNS_AS_BOT = (
 )
 
 
-def reveal_modal(request: TokenRequest, secret: Secret) -> dict[str, Any]:
-    """The only place a secret is ever written to Slack: a modal, shown once."""
-    how_to = how_to_use(request.draft.token_type)
-    steps = "\n".join(f"• {t.prose(line, t.SECTION_TEXT)}" for line in how_to)
-    blocks = [
+def reveal_modal(
+    request: TokenRequest, secret: Secret, usage: Usage | None = None
+) -> dict[str, Any]:
+    """The only place a secret is ever written to Slack: a modal, shown once. `usage` (its
+    username and commands) holds no secret."""
+    blocks: list[Block] = [
         parts.section("Copy it now: tokenbot has forgotten it and will not show it again."),
         # Escaped, not clipped: a secret cut short is no secret; GitLab's are short.
         parts.section(f"```{t.escape(secret.reveal())}```"),
-        parts.section(f"*How to use it*\n{steps}"),
     ]
+    if usage is not None:
+        blocks += [parts.section("*How to use it*"), *usage_blocks(usage)]
+    else:
+        how_to = how_to_use(request.draft.token_type)
+        steps = "\n".join(f"• {t.prose(line, t.SECTION_TEXT)}" for line in how_to)
+        blocks.append(parts.section(f"*How to use it*\n{steps}"))
     if request.draft.token_type is TokenType.PIPELINE_TRIGGER_TOKEN:
         blocks.insert(1, parts.section(RUNS_AS_BOT))
     if request.draft.token_type is TokenType.SERVICE_ACCOUNT_PAT and request.draft.access_level:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import timedelta
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -12,15 +11,18 @@ from slack_sdk.errors import SlackApiError
 
 from bot.domain.credentials import Secret
 from bot.domain.requests import Delivery, RequestError, RequestState, TokenRequest
+from bot.services.credential_usage import usage_of
 from bot.services.gitlab_errors import GitLabError
 from bot.services.identity import IdentityError
 from bot.services.provisioning import provision_request
+from bot.services.request_deps import RequestDeps
 from bot.services.request_handoff import hand_off_request_token
 from bot.services.request_rotation import rotate_request_token
 from bot.services.reveal import GONE, reveal_secret
 from bot.slack import ids
 from bot.slack.blocks import handoffs, notices
 from bot.slack.blocks.requests import approval_card, ready_message, reveal_modal, rotate_offer
+from bot.slack.blocks.usage import in_variable_message
 from bot.slack.flow import RequestFlow, person, silent_logger, tell
 from bot.slack.listeners.home import publish_home
 from bot.slack.parse import action_value, trigger_id, user_id
@@ -39,7 +41,8 @@ def register(app: App, flow: RequestFlow) -> None:
         )
 
         def show(request: TokenRequest, secret: Secret) -> None:
-            quiet.views_open(trigger_id=trigger_id(body), view=reveal_modal(request, secret))
+            view = reveal_modal(request, secret, usage_of(request, deps=flow.deps))
+            quiet.views_open(trigger_id=trigger_id(body), view=view)
 
         try:
             who = person(flow, client, user)
@@ -90,7 +93,7 @@ def _rotate_handler(flow: RequestFlow, *, in_place: bool) -> Callable[..., None]
         if not rotation.rotated:
             tell(client, body, f"Not rotated (the old secret still works): {rotation.problem}")
             return
-        deliver(client, rotation.request, ttl=flow.deps.secret_ttl, problem=rotation.problem)
+        deliver(client, rotation.request, deps=flow.deps, problem=rotation.problem)
         after_click(flow, client, body)
 
     return handle
@@ -125,7 +128,7 @@ def provision_and_deliver(
     deliver(
         client,
         request,
-        ttl=flow.deps.secret_ttl,
+        deps=flow.deps,
         problem=outcome.problem,
         rotated=rotated_in_place(request),
     )
@@ -156,15 +159,17 @@ def deliver(
     client: WebClient,
     request: TokenRequest,
     *,
-    ttl: timedelta,
+    deps: RequestDeps,
     problem: str | None = None,
     rotated: bool = True,
 ) -> None:
-    """Tell the requester where the new secret is: a variable, or behind a Reveal button."""
-    draft = request.draft
+    """Tell the requester where the new secret is: a variable (with how to use it there), or
+    behind a Reveal button."""
+    draft, ttl = request.draft, deps.secret_ttl
     if draft.delivery is Delivery.CI_VARIABLE and problem is None:
-        text = notices.in_variable(draft, rotated=rotated)
-        client.chat_postMessage(channel=request.requester, text=text)
+        usage = usage_of(request, deps=deps, in_variable=True)
+        blocks, text = in_variable_message(request, usage, rotated=rotated)
+        client.chat_postMessage(channel=request.requester, blocks=blocks, text=text)
         return
     lead = (
         notices.rotated_lead(draft, problem)
