@@ -61,6 +61,11 @@ class Settings(SettingsFields):
     def _routes(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         return _check_pairs(value, "group/path=CHANNELID")
 
+    @field_validator("tokenbot_approver_groups")
+    @classmethod
+    def _group_pairs(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return _check_pairs(value, "group/path=SUBTEAMID")
+
     @field_validator("tokenbot_owners")
     @classmethod
     def _owner_pairs(cls, value: tuple[str, ...]) -> tuple[str, ...]:
@@ -107,6 +112,10 @@ class Settings(SettingsFields):
         return _split_pairs(self.tokenbot_approvals_routes)
 
     @property
+    def approver_groups(self) -> dict[str, str]:
+        return _split_pairs(self.tokenbot_approver_groups)
+
+    @property
     def user_map(self) -> dict[str, str]:
         return _split_pairs(self.tokenbot_user_map)
 
@@ -130,6 +139,8 @@ class Settings(SettingsFields):
     @field_validator(
         "tokenbot_watched_groups",
         "tokenbot_approvers",
+        "tokenbot_fallback_approvers",
+        "tokenbot_approver_groups",
         "tokenbot_user_map",
         "tokenbot_approvals_routes",
         "tokenbot_reminders_routes",

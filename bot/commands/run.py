@@ -88,7 +88,7 @@ def run_bot(args: argparse.Namespace, settings: Settings) -> int:
             notify = SlackReconcileNotifier(app.client, flow)
             jobs += request_jobs(
                 flow.deps,
-                on_expired=lambda request: announce_expired(app.client, request),
+                on_expired=lambda request: announce_expired(app.client, request, flow),
                 reconcile=reconcile_deps(settings, container, notify),
                 linking=flow.linking is not None,
                 handoffs=HandoffDeps(flow.deps, SlackHandoffNotifier(app.client)),

@@ -8,6 +8,7 @@ from typing import Self
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from bot.db.approval_notice_repositories import SqlApprovalNotices
 from bot.db.handoff_repositories import SqlHandoffs
 from bot.db.inventory_repositories import SqlInventory
 from bot.db.job_token_repositories import SqlJobTokenAccess
@@ -32,6 +33,7 @@ class SqlUnitOfWork:
     links: SqlAccountLinks
     handoffs: SqlHandoffs
     job_access: SqlJobTokenAccess
+    approval_notices: SqlApprovalNotices
 
     def __init__(self, engine: Engine, box: FernetBox | None = None) -> None:
         self._engine = engine
@@ -52,6 +54,7 @@ class SqlUnitOfWork:
         self.links = SqlAccountLinks(session)
         self.handoffs = SqlHandoffs(session)
         self.job_access = SqlJobTokenAccess(session)
+        self.approval_notices = SqlApprovalNotices(session)
         return self
 
     def __exit__(

@@ -204,3 +204,12 @@ def request_subject(request: TokenRequest, power: Power) -> Subject:
     """A request as the decision sees it: its requester, and whether approvers granted it
     above the requester's role."""
     return Subject(power, owner=request.requester, granted=ABOVE_ROLE in request.risk_flags)
+
+
+def approval_subject(request: TokenRequest, power: Power, approver: Person | None) -> Subject:
+    """The request as the decision sees it for `approver`: the requester acting as the same
+    GitLab user from another surface (shell, Slack) is still the requester."""
+    subject = request_subject(request, power)
+    if approver is not None and approver.gitlab_id == request.requester_gitlab_id:
+        return replace(subject, owner=approver.chat_id)
+    return subject
