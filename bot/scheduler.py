@@ -13,6 +13,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.domain.requests import TokenRequest
+from bot.services.approval_nudges import SendNudge, nudge_waiting
 from bot.services.handoffs import HandoffDeps, advance_handoffs
 from bot.services.inventory_sync import SyncDeps, sync_inventory
 from bot.services.job_token_access import expire_job_access, settle_job_access
@@ -45,6 +46,7 @@ def request_jobs(
     reconcile: ReconcileDeps | None = None,
     linking: bool = False,
     handoffs: HandoffDeps | None = None,
+    nudge: tuple[timedelta, SendNudge] | None = None,
 ) -> list[Job]:
     """Housekeeping of token requests; each is safe to run in two processes at once.
 
@@ -52,7 +54,9 @@ def request_jobs(
     `reconcile` runs the reconciler every minute (one process at a time, by its lease);
     `linking` discards GitLab sign-ins nobody finished, every 10 minutes;
     `handoffs` moves hand-off rotations on every 10 minutes (the sync does too), in one
-    process at a time (each step is exactly once in the database anyway).
+    process at a time (each step is exactly once in the database anyway);
+    `nudge` (after how long, and how) reminds approvers of waiting requests and escalates
+    them, checked every 10 minutes; each nudge is claimed in the database, so sent once.
     """
 
     def expire() -> list[str]:
@@ -71,6 +75,15 @@ def request_jobs(
         Job("settle-job-token-access", 60, lambda: settle_job_access(deps=deps)),
         Job("expire-undecided-job-token-access", 900, lambda: expire_job_access(deps=deps)),
     ]
+    if nudge is not None:
+        after, send = nudge
+        jobs.append(
+            Job(
+                "remind-approvers",
+                600,
+                lambda: nudge_waiting(deps=deps, after=after, send=send),
+            )
+        )
     if reconcile is not None:
         settle = reconcile
         jobs.append(Job("reconcile-provisioning", 60, lambda: reconcile_exclusively(deps=settle)))

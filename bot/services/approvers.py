@@ -34,8 +34,10 @@ class Refusal:
 class Roster:
     approvers: tuple[str, ...]  # chat ids the gate lets approve; never the requester
     role: AccessLevel = AccessLevel.MAINTAINER  # the GitLab role that may approve it there
-    fallback: tuple[str, ...] = ()  # fallback approvers the gate lets approve, not above
-    refused: tuple[Refusal, ...] = ()  # fallback approvers it does not
+    # fallback approvers to ask: the gate lets them approve, or tokenbot cannot place them
+    # in GitLab before they click (their click is identified and decided then)
+    fallback: tuple[str, ...] = ()
+    refused: tuple[Refusal, ...] = ()  # fallback approvers the gate would not let approve
 
     @property
     def nobody(self) -> bool:
@@ -84,20 +86,18 @@ def roster(
     target = request.draft.target
     by_chat = {p.chat_id: p for p in people}
 
-    def verdict(chat_id: str) -> tuple[bool, str]:
-        person = by_chat.get(chat_id)
+    def verdict(person: Person) -> tuple[bool, str]:
         subject = approval_subject(request, power, person)
-        checked = asking.check(Action.APPROVE, person, subject, target, chat_id=chat_id)
+        checked = asking.check(Action.APPROVE, person, subject, target)
         return checked.allowed, checked.reason
 
-    approvers = tuple(p.chat_id for p in people if verdict(p.chat_id)[0])
-    allowed, refused = [], []
+    approvers = tuple(p.chat_id for p in people if verdict(p)[0])
+    asked, refused = [], []
     for chat_id in dict.fromkeys(fallback):
-        if chat_id in approvers:
-            continue
-        ok, reason = verdict(chat_id)
+        person = by_chat.get(chat_id)
+        ok, reason = verdict(person) if person is not None else (True, "")
         if ok:
-            allowed.append(chat_id)
+            asked.append(chat_id)
         else:
             refused.append(Refusal(chat_id, reason))
-    return Roster(approvers, power.manager_role, tuple(allowed), tuple(refused))
+    return Roster(approvers, power.manager_role, tuple(asked), tuple(refused))

@@ -6,7 +6,6 @@ card and messages redrawn after every decision."""
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import timedelta
 
 from slack_sdk import WebClient
@@ -14,7 +13,6 @@ from slack_sdk.errors import SlackApiError
 
 from bot.domain.approval_notices import SUBTEAM_PREFIX, Nudge, Surface
 from bot.domain.requests import MessageRef, RequestState, TokenRequest
-from bot.domain.tokens import AccessLevel
 from bot.services.approval_nudges import (
     messages_of,
     notice_of,
@@ -23,6 +21,7 @@ from bot.services.approval_nudges import (
 )
 from bot.services.approvers import Roster, known_people, roster
 from bot.services.gitlab_errors import GitLabError
+from bot.services.request_notices import Announced
 from bot.services.token_requests import attach_card, withdraw_request
 from bot.slack import text as t
 from bot.slack.blocks import approvals as b
@@ -31,17 +30,6 @@ from bot.slack.flow import RequestFlow
 
 log = logging.getLogger(__name__)
 _SLACK_FAILURES = (SlackApiError, ValueError, OSError)
-
-
-@dataclass(frozen=True, slots=True)
-class Announced:
-    """What became of putting a request before its approvers."""
-
-    channel: str | None  # where its card is; None: not posted, and the request withdrawn
-    approvers: tuple[str, ...] = ()  # the people asked by direct message
-    nobody: bool = False  # nobody but the requester could approve it
-    fallback: tuple[str, ...] = ()  # the fallback approvers asked (nobody else could)
-    role: AccessLevel = AccessLevel.MAINTAINER  # the GitLab role that may approve it
 
 
 class SlackApprovals:
