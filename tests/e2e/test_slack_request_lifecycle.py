@@ -143,8 +143,7 @@ def test_the_home_tab_shows_mine_and_what_waits_for_me_and_approves(world: World
     assert "<@U0ALICE> asks for *`release-notes`*" in json.dumps(home["blocks"])
     world.driver.click_in_view(OLGA, home, "request.approve")
     dm_with_button(world, ALICE)  # provisioned and delivered
-    assert "token created" in json.dumps(_updates_with(world, "token created")[-1].args)
-    assert _updates_with(world, "token created")[-1].args["ts"] == card["ts"]
+    assert _updates_with(world, "token created", channel=APPROVALS)[-1].args["ts"] == card["ts"]
     refreshed = json.dumps(_published(world, OLGA, 2)["blocks"])
     assert "release-notes" not in refreshed  # nothing waits for her any more
 
