@@ -7,6 +7,7 @@ what the rest of tokenbot uses (the platform, the request policy, the routes).
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -64,7 +65,19 @@ class Settings(SettingsFields):
     @field_validator("tokenbot_approver_groups")
     @classmethod
     def _group_pairs(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        return _check_pairs(value, "group/path=SUBTEAMID")
+        value = _check_pairs(value, "group/path=SUBTEAMID")
+        for group in _split_pairs(value).values():
+            if not _SLACK_ID.fullmatch(group) or not group.startswith("S"):
+                raise ValueError(f"'{group}' is not a Slack user group id (S...)")
+        return value
+
+    @field_validator("tokenbot_fallback_approvers")
+    @classmethod
+    def _slack_users(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for user in value:
+            if not _SLACK_ID.fullmatch(user) or user[0] not in "UW":
+                raise ValueError(f"'{user}' is not a Slack user id (U... or W...)")
+        return value
 
     @field_validator("tokenbot_owners")
     @classmethod
@@ -283,6 +296,9 @@ def _describe(field: str) -> str:
 
 def secret_fields() -> list[str]:
     return [n for n, f in Settings.model_fields.items() if "SecretStr" in str(f.annotation)]
+
+
+_SLACK_ID = re.compile(r"[A-Z][A-Z0-9]{2,30}")
 
 
 def _check_pairs(value: tuple[str, ...], shape: str) -> tuple[str, ...]:
