@@ -59,31 +59,37 @@ def run_remind(args: argparse.Namespace, settings: Settings) -> int:
             clock=deps.clock,
             longest=timedelta(hours=1),
         )
-        _remind_approvers(settings, container, app.client)
+        nudged = _remind_approvers(settings, container, app.client)
     finally:
         container.close()
+    # The approvers' line comes after the sweep's own, which scripts read first.
     if report is None:
+        if nudged:
+            print(nudged)
         print("tokenbot: another process is sweeping right now; try again later", file=sys.stderr)
         return EXIT_FAILED
     print(
         f"{len(report.due)} due, {report.posted} posted"
         f" ({report.digests} digests), {report.lost_to_another_process} taken by another process"
     )
+    if nudged:
+        print(nudged)
     for failure in report.failed:
         print(f"not posted: {failure}", file=sys.stderr)
     return EXIT_FAILED if report.failed else EXIT_OK
 
 
-def _remind_approvers(settings: Settings, container: Container, client: WebClient) -> None:
-    """With token requests on: the approvers' reminders and escalations that are due."""
+def _remind_approvers(settings: Settings, container: Container, client: WebClient) -> str | None:
+    """With token requests on: send the approvers' reminders and escalations that are due,
+    and say how many."""
     flow = request_flow(settings, container)
     if flow is None:
-        return
+        return None
     sent = nudge_waiting(
         deps=flow.deps, after=reminder_after(flow), send=SlackApprovals(client, flow).nudge
     )
     reminders = sum(1 for _, nudge in sent if nudge is Nudge.REMINDER)
-    print(f"{reminders} approval reminders, {len(sent) - reminders} escalations")
+    return f"{reminders} approval reminders, {len(sent) - reminders} escalations"
 
 
 class _NoPoster:
