@@ -9,7 +9,17 @@ from datetime import UTC, datetime, timedelta
 
 from bot.db.unit_of_work import SqlUnitOfWork
 from bot.domain.approval_notices import ApprovalNotice, Nudge, Surface
-from bot.domain.requests import MessageRef
+from bot.domain.request_policy import RequestPolicy
+from bot.domain.requests import (
+    MessageRef,
+    RequestDraft,
+    RequestState,
+    TokenRequest,
+)
+from bot.domain.tokens import AccessLevel, Scope, TokenType
+from bot.services.approval_nudges import nudge_waiting
+from bot.services.request_deps import RequestDeps
+from tests.fake_gitlab import FakeGitLab
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 Factory = Callable[[], SqlUnitOfWork]
@@ -87,3 +97,55 @@ def test_the_latest_message_to_each_approver_is_kept(sql_uow: Factory) -> None:
             "U0MEI": MessageRef("D1", "1.2"),
             "U0OLA": MessageRef("D2", "2.1"),
         }
+
+
+def _waiting(sql_uow: Factory, request_id: str, made: datetime) -> None:
+    draft = RequestDraft(
+        TokenType.PROJECT_ACCESS_TOKEN,
+        "acme/api",
+        request_id,
+        (Scope.READ_API,),
+        AccessLevel.REPORTER,
+        None,
+        "release notes",
+    )
+    request = TokenRequest(
+        request_id, "U0ADA", 11, draft, RequestState.PENDING, made, made + timedelta(days=7), 1
+    )
+    with sql_uow() as uow:
+        uow.requests.add(request)
+        uow.commit()
+
+
+def test_the_sweep_sends_each_due_nudge_once_even_when_sending_failed(sql_uow: Factory) -> None:
+    """Claimed before sent: a failed send is logged, not repeated; a request never announced
+    in chat is not chased."""
+    _waiting(sql_uow, "r1", NOW - timedelta(hours=25))
+    _waiting(sql_uow, "r2", NOW - timedelta(hours=49))
+    _waiting(sql_uow, "quiet", NOW - timedelta(hours=49))
+    _announce(sql_uow, "r1")
+    _announce(sql_uow, "r2")
+    clock = [NOW]
+    deps = RequestDeps(
+        uow=sql_uow,  # type: ignore[arg-type]
+        gitlab=FakeGitLab(),  # type: ignore[arg-type]
+        policy=RequestPolicy(),
+        clock=lambda: clock[0],
+        new_id=lambda: "unused",
+    )
+    tried: list[tuple[str, Nudge]] = []
+
+    def send(request: TokenRequest, nudge: Nudge) -> None:
+        tried.append((request.id, nudge))
+        if request.id == "r2" and nudge is Nudge.REMINDER:
+            raise OSError("Slack is down")
+
+    sent = nudge_waiting(deps=deps, after=timedelta(hours=24), send=send)
+    assert sorted(sent) == [("r1", Nudge.REMINDER), ("r2", Nudge.ESCALATION)]
+    assert ("r2", Nudge.REMINDER) in tried
+    clock[0] = NOW + timedelta(hours=24)  # r1's escalation is due now, nothing else
+    assert nudge_waiting(deps=deps, after=timedelta(hours=24), send=send) == [
+        ("r1", Nudge.ESCALATION)
+    ]
+    assert nudge_waiting(deps=deps, after=timedelta(hours=24), send=send) == []
+    assert all(request_id != "quiet" for request_id, _ in tried)
