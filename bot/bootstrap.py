@@ -221,6 +221,9 @@ def request_flow(settings: Settings, container: Container) -> RequestFlow | None
         settings.tokenbot_provisioning_timeout_seconds,
         link_deps(settings, container.uow, container.clock),
         RenewApproval(settings.tokenbot_renew_needs_approval),
+        settings.tokenbot_fallback_approvers,
+        settings.approver_groups,
+        settings.tokenbot_approval_reminder_hours,
     )
 
 

@@ -13,6 +13,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.domain.requests import TokenRequest
+from bot.services.approval_nudges import SendNudge, nudge_waiting
 from bot.services.breakglass_sweep import BreakGlassNotifier, SweepReport, sweep_break_glass
 from bot.services.handoffs import HandoffDeps, advance_handoffs
 from bot.services.inventory_sync import SyncDeps, sync_inventory
@@ -47,6 +48,7 @@ def request_jobs(
     linking: bool = False,
     handoffs: HandoffDeps | None = None,
     breakglass: BreakGlassNotifier | None = None,
+    nudge: tuple[timedelta, SendNudge] | None = None,
 ) -> list[Job]:
     """Housekeeping of token requests; each is safe to run in two processes at once.
 
@@ -57,6 +59,8 @@ def request_jobs(
     process at a time (each step is exactly once in the database anyway);
     `breakglass` gets the break-glass sweep's news (overdue reviews, ended tokens), every
     minute, in one process at a time (each step is claimed once in the database too).
+    `nudge` (after how long, and how) reminds approvers of waiting requests and escalates
+    them, checked every 10 minutes; each nudge is claimed in the database, so sent once.
     """
 
     def expire() -> list[str]:
@@ -75,6 +79,15 @@ def request_jobs(
         Job("settle-job-token-access", 60, lambda: settle_job_access(deps=deps)),
         Job("expire-undecided-job-token-access", 900, lambda: expire_job_access(deps=deps)),
     ]
+    if nudge is not None:
+        after, send = nudge
+        jobs.append(
+            Job(
+                "remind-approvers",
+                600,
+                lambda: nudge_waiting(deps=deps, after=after, send=send),
+            )
+        )
     if reconcile is not None:
         settle = reconcile
         jobs.append(Job("reconcile-provisioning", 60, lambda: reconcile_exclusively(deps=settle)))

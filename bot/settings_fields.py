@@ -236,6 +236,28 @@ class SettingsFields(BaseSettings):
         description="Comma-separated chat user ids (Slack `U...` ids) who may approve any"
         " request, besides the target's Maintainers and Owners in GitLab.",
     )
+    tokenbot_fallback_approvers: Annotated[tuple[str, ...], NoDecode] = Field(
+        (),
+        description="Comma-separated Slack user ids (`U...`) asked when nobody but the"
+        " requester could approve a request, and when a request is still waiting twice"
+        " TOKENBOT_APPROVAL_REMINDER_HOURS after it was made. They decide through the same"
+        " rules as anyone (a Maintainer or Owner of the target, or in TOKENBOT_APPROVERS);"
+        " one the rules would refuse is told whom to ask instead.",
+    )
+    tokenbot_approval_reminder_hours: Annotated[int, Field(ge=1, le=720)] = Field(
+        24,
+        description="Hours after which the approvers who have not acted on a waiting"
+        " request are reminded by direct message; after twice as long the request is"
+        " escalated to TOKENBOT_FALLBACK_APPROVERS in its approvals channel. Each happens"
+        " once per request.",
+    )
+    tokenbot_approver_groups: Annotated[tuple[str, ...], NoDecode] = Field(
+        (),
+        description="Comma-separated `group/path=SUBTEAMID` pairs: the approval card of a"
+        " request for that namespace (and everything under it) also mentions that Slack"
+        " user group (`S...`); the most specific path wins. The group is mentioned only:"
+        " its members decide by the same rules as anyone.",
+    )
     tokenbot_approvals_channel: str | None = Field(
         None,
         description="Slack channel id (`C...`) where token requests are posted for"

@@ -7,6 +7,7 @@ what the rest of tokenbot uses (the platform, the request policy, the routes).
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -63,6 +64,23 @@ class Settings(SettingsFields):
     def _routes(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         return _check_pairs(value, "group/path=CHANNELID")
 
+    @field_validator("tokenbot_approver_groups")
+    @classmethod
+    def _group_pairs(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        value = _check_pairs(value, "group/path=SUBTEAMID")
+        for group in _split_pairs(value).values():
+            if not _SLACK_ID.fullmatch(group) or not group.startswith("S"):
+                raise ValueError(f"'{group}' is not a Slack user group id (S...)")
+        return value
+
+    @field_validator("tokenbot_fallback_approvers")
+    @classmethod
+    def _slack_users(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for user in value:
+            if not _SLACK_ID.fullmatch(user) or user[0] not in "UW":
+                raise ValueError(f"'{user}' is not a Slack user id (U... or W...)")
+        return value
+
     @field_validator("tokenbot_owners")
     @classmethod
     def _owner_pairs(cls, value: tuple[str, ...]) -> tuple[str, ...]:
@@ -114,6 +132,10 @@ class Settings(SettingsFields):
         return _split_pairs(self.tokenbot_approvals_routes)
 
     @property
+    def approver_groups(self) -> dict[str, str]:
+        return _split_pairs(self.tokenbot_approver_groups)
+
+    @property
     def user_map(self) -> dict[str, str]:
         return _split_pairs(self.tokenbot_user_map)
 
@@ -137,6 +159,8 @@ class Settings(SettingsFields):
     @field_validator(
         "tokenbot_watched_groups",
         "tokenbot_approvers",
+        "tokenbot_fallback_approvers",
+        "tokenbot_approver_groups",
         "tokenbot_user_map",
         "tokenbot_approvals_routes",
         "tokenbot_reminders_routes",
@@ -295,6 +319,9 @@ def _describe(field: str) -> str:
 
 def secret_fields() -> list[str]:
     return [n for n, f in Settings.model_fields.items() if "SecretStr" in str(f.annotation)]
+
+
+_SLACK_ID = re.compile(r"[A-Z][A-Z0-9]{2,30}")
 
 
 def _check_pairs(value: tuple[str, ...], shape: str) -> tuple[str, ...]:

@@ -7,15 +7,20 @@ import sys
 from collections.abc import Sequence
 from datetime import timedelta
 
-from bot.bootstrap import bootstrap, missing_for_requests, slack_app
+from slack_sdk import WebClient
+
+from bot.bootstrap import Container, bootstrap, missing_for_requests, request_flow, slack_app
 from bot.commands import EXIT_FAILED, EXIT_OK
 from bot.config import Settings
+from bot.domain.approval_notices import Nudge
 from bot.domain.reminders import Reminder
 from bot.reminder_wiring import reminder_deps
+from bot.services.approval_nudges import nudge_waiting
 from bot.services.leases import run_exclusively
 from bot.services.reminders import plan_reminders, sweep
 from bot.shell.reminder_table import REMINDER_HEADERS, reminder_rows
 from bot.shell.tables import render_table
+from bot.slack.approvals import SlackApprovals, reminder_after
 from bot.slack.reminders import SlackReminderPoster
 
 
@@ -54,18 +59,37 @@ def run_remind(args: argparse.Namespace, settings: Settings) -> int:
             clock=deps.clock,
             longest=timedelta(hours=1),
         )
+        nudged = _remind_approvers(settings, container, app.client)
     finally:
         container.close()
+    # The approvers' line comes after the sweep's own, which scripts read first.
     if report is None:
+        if nudged:
+            print(nudged)
         print("tokenbot: another process is sweeping right now; try again later", file=sys.stderr)
         return EXIT_FAILED
     print(
         f"{len(report.due)} due, {report.posted} posted"
         f" ({report.digests} digests), {report.lost_to_another_process} taken by another process"
     )
+    if nudged:
+        print(nudged)
     for failure in report.failed:
         print(f"not posted: {failure}", file=sys.stderr)
     return EXIT_FAILED if report.failed else EXIT_OK
+
+
+def _remind_approvers(settings: Settings, container: Container, client: WebClient) -> str | None:
+    """With token requests on: send the approvers' reminders and escalations that are due,
+    and say how many."""
+    flow = request_flow(settings, container)
+    if flow is None:
+        return None
+    sent = nudge_waiting(
+        deps=flow.deps, after=reminder_after(flow), send=SlackApprovals(client, flow).nudge
+    )
+    reminders = sum(1 for _, nudge in sent if nudge is Nudge.REMINDER)
+    return f"{reminders} approval reminders, {len(sent) - reminders} escalations"
 
 
 class _NoPoster:

@@ -29,6 +29,7 @@ from bot.services.handoffs import HandoffDeps
 from bot.services.leases import run_exclusively
 from bot.services.own_token_watch import watch_own_token
 from bot.services.provisioning import observe_provisioning
+from bot.slack.approvals import SlackApprovals, reminder_after
 from bot.slack.handoff_notices import SlackHandoffNotifier
 from bot.slack.link_page import CALLBACK_PATH, link_pages
 from bot.slack.listeners.breakglass import SlackBreakGlassNotifier
@@ -89,11 +90,12 @@ def run_bot(args: argparse.Namespace, settings: Settings) -> int:
             notify = SlackReconcileNotifier(app.client, flow)
             jobs += request_jobs(
                 flow.deps,
-                on_expired=lambda request: announce_expired(app.client, request),
+                on_expired=lambda request: announce_expired(app.client, request, flow),
                 reconcile=reconcile_deps(settings, container, notify),
                 linking=flow.linking is not None,
                 handoffs=HandoffDeps(flow.deps, SlackHandoffNotifier(app.client)),
                 breakglass=SlackBreakGlassNotifier(app.client, flow),
+                nudge=(reminder_after(flow), SlackApprovals(app.client, flow).nudge),
             )
         else:
             log.info(

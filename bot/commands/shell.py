@@ -13,6 +13,7 @@ from bot.bootstrap import (
     learn_gitlab_version,
     missing_for_requests,
     request_deps,
+    request_flow,
     sync_deps,
 )
 from bot.commands.sandbox import sandbox_settings
@@ -23,6 +24,8 @@ from bot.shell.chat import ShellChat
 from bot.shell.clock import ShellClock
 from bot.shell.reminder_desk import ReminderSetup
 from bot.shell.request_desk import RequestSetup
+from bot.slack.app import create_client
+from bot.slack.shell_bridge import SlackRequestNotices
 
 
 def add_shell_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -62,6 +65,7 @@ def run_shell(args: argparse.Namespace, settings: Settings) -> int:
             settings.user_map,
             settings.tokenbot_default_lifetime_days,
             RenewApproval(settings.tokenbot_renew_needs_approval),
+            _slack_notices(settings, container, sandbox=args.sandbox),
         )
         user = args.user or getpass.getuser() or "you"
         chat = ShellChat(
@@ -72,6 +76,21 @@ def run_shell(args: argparse.Namespace, settings: Settings) -> int:
             reminders=_shell_reminders(settings, container, clock, sandbox=args.sandbox),
         )
         return chat.run()
+
+
+def _slack_notices(
+    settings: Settings, container: Container, *, sandbox: bool
+) -> SlackRequestNotices | None:
+    """With Slack configured (SLACK_BOT_TOKEN, TOKENBOT_APPROVALS_CHANNEL) the shell's
+    requests go before Slack's approvers, and its decisions show there. Never in the sandbox:
+    its demo people are nobody's Slack users."""
+    if sandbox or settings.slack_bot_token is None:
+        return None
+    flow = request_flow(settings, container)
+    if flow is None:
+        return None
+    token = settings.slack_bot_token.get_secret_value()
+    return SlackRequestNotices(create_client(token=token, api_url=settings.slack_api_url), flow)
 
 
 def _shell_reminders(

@@ -285,3 +285,28 @@ class JobTokenAccessRow(SQLModel, table=True):
     revision: int = Field(default=0)
     # GitLab policy names, comma-separated; NULL: GitLab's default permissions (migration 0012)
     job_token_policies: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+
+
+class ApprovalNoticeRow(SQLModel, table=True):
+    """Who was told about a request waiting for approval, and when it was chased."""
+
+    __tablename__ = "approval_notices"
+
+    request_id: str = Field(primary_key=True, max_length=64)
+    surface: str = Field(max_length=16)  # where it was asked for: "slack" or "shell"
+    requester_chat: str | None = Field(default=None, max_length=64)  # their Slack id, if any
+    # who the card mentions: Slack user ids and user group ids ("subteam:S...")
+    asked: list[str] = Field(sa_column=sa.Column(sa.JSON, nullable=False))
+    reminded_at: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime))
+    escalated_at: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime))
+
+
+class ApproverMessageRow(SQLModel, table=True):
+    """A direct message that asked someone to approve a request (updated once it is decided)."""
+
+    __tablename__ = "approver_messages"
+
+    request_id: str = Field(primary_key=True, max_length=64)
+    approver: str = Field(primary_key=True, max_length=64)
+    channel: str = Field(max_length=64)
+    ts: str = Field(max_length=64)

@@ -8,6 +8,7 @@ from typing import Self
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from bot.db.approval_notice_repositories import SqlApprovalNotices
 from bot.db.breakglass_repositories import SqlBreakGlassReviews
 from bot.db.handoff_repositories import SqlHandoffs
 from bot.db.inventory_repositories import SqlInventory
@@ -34,6 +35,7 @@ class SqlUnitOfWork:
     handoffs: SqlHandoffs
     job_access: SqlJobTokenAccess
     reviews: SqlBreakGlassReviews
+    approval_notices: SqlApprovalNotices
 
     def __init__(self, engine: Engine, box: FernetBox | None = None) -> None:
         self._engine = engine
@@ -55,6 +57,7 @@ class SqlUnitOfWork:
         self.handoffs = SqlHandoffs(session)
         self.job_access = SqlJobTokenAccess(session)
         self.reviews = SqlBreakGlassReviews(session)
+        self.approval_notices = SqlApprovalNotices(session)
         return self
 
     def __exit__(

@@ -225,3 +225,12 @@ def request_subject(request: TokenRequest, power: Power) -> Subject:
         granted=ABOVE_ROLE in request.risk_flags,
         break_glass=request.break_glass,
     )
+
+
+def approval_subject(request: TokenRequest, power: Power, approver: Person | None) -> Subject:
+    """The request as the decision sees it for `approver`: the requester acting as the same
+    GitLab user from another surface (shell, Slack) is still the requester."""
+    subject = request_subject(request, power)
+    if approver is not None and approver.gitlab_id == request.requester_gitlab_id:
+        return replace(subject, owner=approver.chat_id)
+    return subject

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from types import TracebackType
 from typing import Protocol, Self
 
+from bot.domain.approval_notices import ApprovalNotice, Nudge
 from bot.domain.audit import AuditEvent
 from bot.domain.breakglass import BreakGlassReview
 from bot.domain.conversation import Conversation
@@ -262,6 +263,23 @@ class BreakGlassReviews(Protocol):
     def ending(self, now: datetime) -> list[BreakGlassReview]: ...
 
 
+class ApprovalNotices(Protocol):
+    """Announced requests (bot/domain/approval_notices.py) and who was asked by message."""
+
+    def put(self, notice: ApprovalNotice) -> None: ...
+
+    def get(self, request_id: str) -> ApprovalNotice | None: ...
+
+    def of_requests(self, request_ids: list[str]) -> dict[str, ApprovalNotice]: ...
+
+    def claim(self, request_id: str, nudge: Nudge, now: datetime) -> bool:
+        """Mark the nudge sent unless it was: True for the one process that may send it."""
+
+    def add_message(self, request_id: str, approver: str, where: MessageRef) -> None: ...
+
+    def messages(self, request_id: str) -> dict[str, MessageRef]: ...
+
+
 class UnitOfWork(Protocol):
     @property
     def conversations(self) -> ConversationRepository: ...
@@ -298,6 +316,9 @@ class UnitOfWork(Protocol):
 
     @property
     def reviews(self) -> BreakGlassReviews: ...
+
+    @property
+    def approval_notices(self) -> ApprovalNotices: ...
 
     def __enter__(self) -> Self: ...
 

@@ -16,7 +16,7 @@ from bot.domain.requests import (
     RequestState,
     TokenRequest,
 )
-from bot.services.gate import request_subject
+from bot.services.gate import approval_subject
 from bot.services.people import NotAllowedError, Person
 from bot.services.ports import UnitOfWork
 from bot.services.request_checks import (
@@ -199,7 +199,7 @@ def waiting_for(approver: Person, *, deps: RequestDeps) -> list[TokenRequest]:
     gate = deps.gate.remembering()  # one GitLab look-up per place, not per request
     mine = []
     for request in candidates:
-        subject = request_subject(request, gate.power_of_request(request))
+        subject = approval_subject(request, gate.power_of_request(request), approver)
         if gate.check(Action.APPROVE, approver, subject, request.draft.target).allowed:
             mine.append(request)
     return mine
@@ -239,5 +239,5 @@ def attach_card(request_id: str, card: MessageRef, *, deps: RequestDeps) -> None
 
 def _must_be_approver(request: TokenRequest, approver: Person, deps: RequestDeps) -> None:
     gate = deps.gate
-    subject = request_subject(request, gate.power_of_request(request))
+    subject = approval_subject(request, gate.power_of_request(request), approver)
     gate.require(Action.APPROVE, approver, subject, request.draft.target)

@@ -16,6 +16,7 @@ from bot.services.provisioning import Provisioning, provision_request
 from bot.services.reminder_actions import ActionDeps
 from bot.services.renewals import RenewApproval, RenewDeps
 from bot.services.request_handoff import hand_off_request_token
+from bot.services.request_notices import RequestNotices
 from bot.services.request_rotation import rotate_request_token
 from bot.services.reveal import GONE, reveal_secret
 from bot.services.token_requests import (
@@ -40,8 +41,10 @@ class RequestActions:
         read: Callable[[], str],
         say: Callable[[str], None],
         renew_approval: RenewApproval = RenewApproval.RISKY,
+        notices: RequestNotices | None = None,
     ) -> None:
         self._deps = deps
+        self._notices = notices
         self._person = person
         self._read = read
         self._say = say
@@ -59,8 +62,9 @@ class RequestActions:
         elif command == "deny":
             self._deny(request_id, self._person(user), more.strip())
         elif command == "cancel":
-            cancel_request(request_id, user, deps=deps)
+            cancelled = cancel_request(request_id, user, deps=deps)
             self._say(f"Cancelled {short_id(request_id)}; nothing will be created.")
+            self._tell_slack(lambda n: n.changed(cancelled))
         elif command == "retry":
             check_approver(request_id, self._person(user), deps=deps)
             self._provisioned(self._provision(request_id), "Nothing to retry")
@@ -87,6 +91,7 @@ class RequestActions:
 
     def _approved(self, request: TokenRequest) -> None:
         sid, have, need = short_id(request.id), len(request.approvals), request.required_approvals
+        self._tell_slack(lambda n: n.changed(request))
         if request.state is not RequestState.APPROVED:
             self._say(
                 f"Approved {sid} ({have} of {need} approvals); it needs {need - have} more,"
@@ -109,6 +114,7 @@ class RequestActions:
                 return
         request = deny_request(request_id, person, reason, deps=self._deps)
         self._say(f"Denied {short_id(request.id)}; {request.requester} sees your reason.")
+        self._tell_slack(lambda n: n.denied(request, person.chat_id))
 
     def _reveal(self, request_id: str, user: str) -> None:
         sid = short_id(request_id)
@@ -168,6 +174,15 @@ class RequestActions:
             return
         usage = usage_of(outcome.request, deps=self._deps, in_variable=True)
         self._say(provisioning_outcome(outcome.request, self._deps.secret_ttl, usage))
+        self._tell_slack(lambda n: n.provisioned(outcome))
+
+    def _tell_slack(self, step: Callable[[RequestNotices], str | None]) -> None:
+        """Show the change in Slack too, when it is configured; say so if Slack failed."""
+        if self._notices is None:
+            return
+        problem = step(self._notices)
+        if problem is not None:
+            self._say(f"{problem}; the request itself is as said above.")
 
     def _resolve(self, user: str, word: str, command: str) -> str:
         if not word:

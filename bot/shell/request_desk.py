@@ -14,6 +14,7 @@ from bot.services.gitlab_errors import GitLabError, NotFoundError
 from bot.services.identity import IdentityError
 from bot.services.ports import ConcurrentUpdateError
 from bot.services.renewals import RenewApproval
+from bot.services.request_notices import RequestNotices
 from bot.services.token_requests import (
     Person,
     RequestDeps,
@@ -26,7 +27,7 @@ from bot.shell.people import gitlab_username, shell_person
 from bot.shell.request_actions import RequestActions, today_of
 from bot.shell.request_form import new_form
 from bot.shell.request_ids import IdError, short_id
-from bot.shell.request_text import mine_table, pending_table
+from bot.shell.request_text import mine_table, pending_table, slack_announced
 
 _REFUSALS = (
     RequestError,
@@ -67,6 +68,7 @@ class RequestSetup:
     user_map: Mapping[str, str] = field(default_factory=dict)
     lifetime_days: int = 90
     renew_approval: RenewApproval = RenewApproval.RISKY  # TOKENBOT_RENEW_NEEDS_APPROVAL
+    notices: RequestNotices | None = None  # Slack, when it is configured too
 
 
 class RequestDesk:
@@ -118,6 +120,7 @@ class RequestDesk:
                     read=self._read,
                     say=self._say,
                     renew_approval=self._setup.renew_approval,
+                    notices=self._setup.notices,
                 )
                 actions.run(command, user, rest)
         except FormCancelled:
@@ -162,6 +165,8 @@ class RequestDesk:
             f" {approver_role(request.draft).label} or higher on {request.draft.target}"
             f" (they type: approve {sid}). Type mine to see where it stands."
         )
+        if self._setup.notices is not None:
+            self._say(slack_announced(*self._setup.notices.submitted(request)))
 
     def _requestable(self, rec: Recommendation | None, deps: RequestDeps) -> bool:
         if rec is None:

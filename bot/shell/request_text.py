@@ -10,6 +10,7 @@ from bot.domain.expiry import days_left, shown_expiry
 from bot.domain.profiles import PROFILES, how_to_use
 from bot.domain.requests import Delivery, RequestState, TokenRequest
 from bot.domain.usage import Usage
+from bot.services.request_notices import Announced
 from bot.shell.request_form import DELIVERY_LABELS
 from bot.shell.request_ids import short_id
 from bot.shell.tables import render_table
@@ -171,3 +172,29 @@ def _until(expires_on: date | None) -> str:
     if expires_on is None:
         return "no expiry date; its pipelines run with the rights of tokenbot's GitLab account"
     return f"expires on {expires_on.isoformat()}"
+
+
+def slack_announced(announced: Announced | None, problem: str | None) -> str:
+    """What Slack was told about a request made here."""
+    if announced is None:
+        return f"{problem or 'Slack was not updated'}: approvers there were not told."
+    if announced.channel is None:
+        return (
+            "Slack refused its approval card, so tokenbot withdrew the request; nothing was"
+            " created. Try again, or tell your tokenbot admin."
+        )
+    lines = [f"Its approval card is in Slack ({announced.channel})."]
+    if announced.approvers:
+        lines.append(f"Asked by direct message: {', '.join(announced.approvers)}.")
+    if announced.nobody:
+        lines.append(
+            f"Nobody but you can approve it: tokenbot knows nobody else with"
+            f" {announced.role.label} or higher there."
+        )
+        lines.append(
+            f"Asked the fallback approvers: {', '.join(announced.fallback)}."
+            if announced.fallback
+            else "No fallback approvers are set (TOKENBOT_FALLBACK_APPROVERS), so it can"
+            " only expire unless someone who may approve links their account."
+        )
+    return " ".join(lines)

@@ -30,6 +30,9 @@ class RequestFlow:
     provisioning_timeout_seconds: int = 300  # when the reconciler takes a stuck request over
     linking: LinkDeps | None = None  # GitLab sign-in, when TOKENBOT_GITLAB_OAUTH_* are set
     renew_approval: RenewApproval = RenewApproval.RISKY  # TOKENBOT_RENEW_NEEDS_APPROVAL
+    fallback_approvers: tuple[str, ...] = ()  # TOKENBOT_FALLBACK_APPROVERS
+    approver_groups: Mapping[str, str] = field(default_factory=dict)  # path -> user group
+    reminder_hours: int = 24  # TOKENBOT_APPROVAL_REMINDER_HOURS
 
     def renew_deps(self) -> RenewDeps:
         """Rotate on a requested token is a renewal request, as on a reminder."""
@@ -40,6 +43,10 @@ class RequestFlow:
     def channel_for(self, target: str) -> str:
         """The approvals channel of the target's namespace (TOKENBOT_APPROVALS_ROUTES)."""
         return channel_for(target, self.approvals_routes, self.approvals_channel)
+
+    def approver_group(self, target: str) -> str | None:
+        """The Slack user group to mention for the target (TOKENBOT_APPROVER_GROUPS)."""
+        return channel_for(target, self.approver_groups, "") or None
 
     def today(self) -> date:
         return self.deps.clock().astimezone(UTC).date()

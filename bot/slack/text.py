@@ -42,6 +42,7 @@ _ENTITY = re.compile(r"&(?:amp|lt|gt);")
 _ENTITY_LONGEST = len("&amp;")
 _SLACK_USER = re.compile(r"[UW][A-Z0-9]{2,30}")
 _SLACK_CHANNEL = re.compile(r"[CG][A-Z0-9]{2,30}")
+_SLACK_SUBTEAM = re.compile(r"S[A-Z0-9]{2,30}")
 _LINK_URL = re.compile(r"https?://[^\s<>|`\x00-\x1f\x7f]+")
 # Marks that reorder the text around them (embeddings, overrides, isolates): shown as U+FFFD
 # so a name cannot make the sentence it sits in read backwards.
@@ -110,6 +111,18 @@ def mention(user_id: str | None) -> str:
     if _SLACK_USER.fullmatch(user_id):
         return f"<@{user_id}>"
     return code(user_id, limit=40)
+
+
+def is_user_id(text: str) -> bool:
+    """Does it look like a Slack user id (`U…`, `W…`)? The shell's user names do not."""
+    return _SLACK_USER.fullmatch(text) is not None
+
+
+def group_mention(subteam_id: str) -> str:
+    """`<!subteam^S…>` for a Slack user group id; anything else is shown, escaped, as code."""
+    if _SLACK_SUBTEAM.fullmatch(subteam_id):
+        return f"<!subteam^{subteam_id}>"
+    return code(subteam_id, limit=40)
 
 
 def channel_link(channel_id: str) -> str:

@@ -38,7 +38,7 @@ from bot.domain.walk import Prompt, PromptChoice, Walk
 from bot.services.advisor import Advice
 from bot.services.conversations import Turn
 from bot.slack import text as t
-from bot.slack.blocks import advisor, home, reminders, requests
+from bot.slack.blocks import advisor, approvals, home, reminders, requests
 from bot.slack.blocks import usage as usage_blocks
 
 TODAY = date(2026, 11, 22)
@@ -314,7 +314,41 @@ def _recommendation_blocks(h: Hostile) -> Iterator[Payload]:
             yield [b.to_dict() for b in blocks], "recommendation"
 
 
+def _asked(h: Hostile) -> list[str]:
+    return [h.user, "U0ADA", f"subteam:{h.user}", f"subteam:{h.name}", h.name] * 12
+
+
+def _approvals_card(h: Hostile) -> Iterator[Payload]:
+    line = approvals.asked_line(_asked(h))
+    yield from (requests.approval_card(r, line) for r in _requests(h))
+
+
+def _approver_message(h: Hostile) -> Iterator[Payload]:
+    waited = timedelta(hours=25)
+    for request in _requests(h):
+        for lead in (
+            approvals.ask_lead(request),
+            approvals.reminder_lead(request, waited),
+            approvals.fallback_lead(request, nobody=True),
+            approvals.decided_lead(request),
+        ):
+            yield approvals.approver_message(request, lead)
+
+
+def _approval_phrases(h: Hostile) -> Iterator[Payload]:
+    request = _requests(h)[0]
+    yield approvals.escalation(request, _asked(h), timedelta(hours=49))
+    yield approvals.refused_fallback(request, h.words, AccessLevel.OWNER)
+    yield approvals.nobody_can(request, AccessLevel.MAINTAINER, _asked(h))
+    yield approvals.nobody_can(request, AccessLevel.OWNER, ())
+    yield approvals.shell_ready(request, timedelta(hours=1))
+    yield approvals.shell_decided(request, t.prose(h.words, 500))
+
+
 BUILDERS: dict[str, Build] = {
+    "approvals.asked_line+approval_card": _approvals_card,
+    "approvals.approver_message": _approver_message,
+    "approvals.escalation/refused_fallback/nobody_can/shell_*": _approval_phrases,
     "advisor.conversation_message": _conversation_message,
     "advisor.recommendation_blocks": _recommendation_blocks,
     "home.home_view": _home_view,

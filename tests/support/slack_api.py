@@ -119,6 +119,41 @@ class SlackRecorder:
             time.sleep(0.02)
         raise AssertionError(f"expected {count} {method} call(s), got {self.calls_to(method)}")
 
+    def wait_for_message(
+        self, channel: str, containing: str, *, nth: int = 1, timeout: float = 10.0
+    ) -> Call:
+        """The `nth` chat.postMessage to `channel` whose text or blocks hold `containing`."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = [
+                c
+                for c in self.calls_to("chat.postMessage")
+                if c.args.get("channel") == channel
+                and containing in json.dumps([c.args.get("text"), c.args.get("blocks")])
+            ]
+            if len(found) >= nth:
+                return found[nth - 1]
+            time.sleep(0.02)
+        raise AssertionError(f"no message {nth} to {channel} with {containing!r}")
+
+    def wait_for_update(
+        self, channel: str, ts: str, containing: str, *, timeout: float = 10.0
+    ) -> Call:
+        """The latest chat.update of the message `ts` in `channel` that holds `containing`."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = [
+                c
+                for c in self.calls_to("chat.update")
+                if c.args.get("channel") == channel
+                and c.args.get("ts") == ts
+                and containing in json.dumps(c.args)
+            ]
+            if found:
+                return found[-1]
+            time.sleep(0.02)
+        raise AssertionError(f"no update of {channel} {ts} with {containing!r}")
+
     def _answer(
         self, method: str, args: dict[str, Any]
     ) -> tuple[int, dict[str, Any], dict[str, str]]:

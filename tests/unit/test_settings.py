@@ -178,3 +178,20 @@ def test_a_public_url_that_is_not_http_is_refused(monkeypatch: pytest.MonkeyPatc
     with pytest.raises(SettingsError) as caught:
         load_settings()
     assert "TOKENBOT_PUBLIC_URL" in str(caught.value)
+
+
+def test_approver_settings_are_read_and_bad_ids_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TOKENBOT_FALLBACK_APPROVERS", "U0SEC, W0LEAD")
+    monkeypatch.setenv("TOKENBOT_APPROVER_GROUPS", "acme/platform=S0LEADS")
+    monkeypatch.setenv("TOKENBOT_APPROVAL_REMINDER_HOURS", "8")
+    settings = load_settings()
+    assert settings.tokenbot_fallback_approvers == ("U0SEC", "W0LEAD")
+    assert settings.approver_groups == {"acme/platform": "S0LEADS"}
+    assert settings.tokenbot_approval_reminder_hours == 8
+    monkeypatch.setenv("TOKENBOT_FALLBACK_APPROVERS", "U0SEC,#security")
+    with pytest.raises(SettingsError, match=r"^TOKENBOT_FALLBACK_APPROVERS: .*'#security'"):
+        load_settings()
+    monkeypatch.setenv("TOKENBOT_FALLBACK_APPROVERS", "")
+    monkeypatch.setenv("TOKENBOT_APPROVER_GROUPS", "acme=C0CHANNEL")
+    with pytest.raises(SettingsError, match="not a Slack user group id"):
+        load_settings()

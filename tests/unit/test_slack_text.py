@@ -7,6 +7,7 @@ import re
 import pytest
 
 from bot.slack import text as t
+from bot.slack.blocks.approvals import mentions
 
 HOSTILE = "<!channel> <!here> <@U123> <https://evil.example|click> &amp; `"
 _BROKEN_ENTITY = re.compile(r"&(?!amp;|lt;|gt;)")
@@ -178,3 +179,12 @@ def test_a_link_label_is_escaped_and_bounded() -> None:
 
 def test_a_url_too_long_for_the_limit_falls_back_to_the_label() -> None:
     assert t.link("https://gitlab.example/" + "a" * 500, "acme", limit=200) == "`acme`"
+
+
+def test_a_user_group_mentions_only_when_its_id_is_a_real_one() -> None:
+    shown = mentions(["subteam:S0PLATFORM", "subteam:S0X> <!here", "U0ADA", "<!channel>"])
+    assert shown.startswith("<!subteam^S0PLATFORM>, ")
+    assert "<@U0ADA>" in shown
+    assert "<!here" not in shown
+    assert "<!channel>" not in shown
+    assert t.group_mention("s0lower") == "`s0lower`"

@@ -40,7 +40,9 @@ _SHOWN_NAME = 300  # a name or path in a sentence: GitLab's 255 characters and s
 _SHOWN_FAILURE = 1000
 
 
-def approval_card(request: TokenRequest) -> tuple[list[dict[str, Any]], str]:
+def approval_card(request: TokenRequest, asked: str = "") -> tuple[list[dict[str, Any]], str]:
+    """The card; `asked` (own mrkdwn, mentions built by `blocks.approvals`) names who may
+    approve while it waits."""
     draft = request.draft
     blocks: list[Block] = [
         parts.header("GitLab token request" if request.renews is None else "GitLab token renewal"),
@@ -58,13 +60,16 @@ def approval_card(request: TokenRequest) -> tuple[list[dict[str, Any]], str]:
     if request.risk_flags:
         blocks.append(parts.context(":warning: Risk: " + _listed(request.risk_flags)))
     blocks.append(parts.context(_status(request)))
+    waiting = asked and request.state is RequestState.PENDING
+    if waiting:
+        blocks.append(parts.context(asked))
     buttons = _decision_buttons(request)
     if buttons:
         blocks.append(ActionsBlock(elements=buttons))
     text = (
         f"Token request from {t.mention(request.requester)} for"
         f" {t.code(draft.target, _SHOWN_NAME)}: {request.state}"
-    )
+    ) + (f". {asked}" if waiting else "")
     return [b.to_dict() for b in blocks], t.clip(text, t.MESSAGE_TEXT)
 
 

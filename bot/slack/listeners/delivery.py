@@ -14,13 +14,15 @@ from bot.domain.requests import Delivery, RequestError, RequestState, TokenReque
 from bot.services.credential_usage import usage_of
 from bot.services.gitlab_errors import GitLabError
 from bot.services.identity import IdentityError
-from bot.services.provisioning import provision_request
+from bot.services.provisioning import Provisioning, provision_request
 from bot.services.request_deps import RequestDeps
 from bot.services.request_handoff import hand_off_request_token
 from bot.services.request_rotation import rotate_request_token
 from bot.services.reveal import GONE, reveal_secret
 from bot.slack import ids
+from bot.slack.approvals import SlackApprovals
 from bot.slack.blocks import handoffs, notices
+from bot.slack.blocks.approvals import shell_ready
 from bot.slack.blocks.requests import approval_card, ready_message, reveal_modal, rotate_offer
 from bot.slack.blocks.usage import in_variable_message
 from bot.slack.flow import RequestFlow, person, silent_logger, tell
@@ -119,11 +121,24 @@ def provision_and_deliver(
     outcome = provision_request(request_id, deps=flow.deps)
     if not outcome.started:
         return None
-    refresh_card(client, outcome.request)
+    return finish_delivery(flow, client, outcome)
+
+
+def finish_delivery(flow: RequestFlow, client: WebClient, outcome: Provisioning) -> TokenRequest:
+    """After provisioning: redraw the card and messages, tell the requester where it is."""
+    approvals = SlackApprovals(client, flow)
+    approvals.redraw(outcome.request)
     request = outcome.request
     if request.state is not RequestState.PROVISIONED:
         text = notices.refused_by_gitlab(request, renewal=request.renews is not None)
-        client.chat_postMessage(channel=request.requester, text=text)
+        approvals.tell_requester(request, text)
+        return request
+    channel, in_shell = approvals.requester(request)
+    if in_shell:  # the secret waits in the shell, where it was asked for
+        if channel is not None:
+            client.chat_postMessage(
+                channel=channel, text=shell_ready(request, flow.deps.secret_ttl)
+            )
         return request
     deliver(
         client,
@@ -190,10 +205,18 @@ def _offer_rotation(
         replace_clicked_message(client, body, text, blocks)
 
 
-def announce_expired(client: WebClient, request: TokenRequest) -> None:
-    """Nobody decided in time: update the card and tell the requester."""
-    refresh_card(client, request)
-    client.chat_postMessage(channel=request.requester, text=notices.expired(request.draft))
+def announce_expired(
+    client: WebClient, request: TokenRequest, flow: RequestFlow | None = None
+) -> None:
+    """Nobody decided in time: update the card (and the approvers' messages) and tell the
+    requester."""
+    if flow is None:
+        refresh_card(client, request)
+        client.chat_postMessage(channel=request.requester, text=notices.expired(request.draft))
+        return
+    approvals = SlackApprovals(client, flow)
+    approvals.redraw(request)
+    approvals.tell_requester(request, notices.expired(request.draft))
 
 
 def refresh_card(client: WebClient, request: TokenRequest) -> None:

@@ -9,33 +9,31 @@ from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot.domain.request_policy import REQUESTABLE
-from bot.domain.requests import MessageRef, RequestError, RequestState, TokenRequest
+from bot.domain.requests import RequestError, RequestState, TokenRequest
 from bot.domain.tokens import AccessLevel, Scope, TokenType
 from bot.services.gitlab_errors import GitLabError
 from bot.services.identity import IdentityError
 from bot.services.token_requests import (
     RequestRejected,
     approve_request,
-    attach_card,
     cancel_request,
     check_approver,
     deny_request,
     submit_request,
-    withdraw_request,
 )
 from bot.slack import ids
+from bot.slack.approvals import SlackApprovals
 from bot.slack.blocks import notices
-from bot.slack.blocks.requests import approval_card, deny_modal, waiting_message
+from bot.slack.blocks.approvals import nobody_can
+from bot.slack.blocks.requests import deny_modal, waiting_message
 from bot.slack.flow import RequestFlow, person, tell
 from bot.slack.listeners import delivery, orphans
 from bot.slack.listeners.delivery import (
     after_click,
     clicked,
     provision_and_deliver,
-    refresh_card,
     replace_clicked_message,
 )
 from bot.slack.parse import (
@@ -183,27 +181,21 @@ def _register_form(app: App, flow: RequestFlow) -> None:
             ack(response_action="errors", errors={"target": str(exc)[:150]})
             return
         ack()
-        channel = post_card(flow, client, request)
-        if channel is None:
+        announced = SlackApprovals(client, flow).announce(request)
+        if announced.channel is None:
             client.chat_postMessage(channel=requester, text=notices.withdrawn())
             return
-        blocks, text = waiting_message(request, channel)
+        blocks, text = waiting_message(request, announced.channel)
         client.chat_postMessage(channel=requester, blocks=blocks, text=text)
+        if announced.nobody:
+            note = nobody_can(request, announced.role, announced.fallback)
+            client.chat_postMessage(channel=requester, text=note)
 
 
 def post_card(flow: RequestFlow, client: WebClient, request: TokenRequest) -> str | None:
-    """Post the approval card; the channel, or None when it failed and the request was
-    withdrawn (a request without a card could only expire, blocking a resubmit)."""
-    channel = flow.channel_for(request.draft.target)
-    try:
-        blocks, text = approval_card(request)
-        posted = client.chat_postMessage(channel=channel, blocks=blocks, text=text)
-    except (SlackApiError, ValueError, OSError) as exc:
-        log.error("the approval card of request %s was not posted: %s", request.id, exc)
-        withdraw_request(request.id, "the approval card could not be posted", deps=flow.deps)
-        return None
-    attach_card(request.id, MessageRef(str(posted["channel"]), str(posted["ts"])), deps=flow.deps)
-    return channel
+    """Put the request before its approvers (bot/slack/approvals.py); the card's channel, or
+    None when the card failed and the request was withdrawn."""
+    return SlackApprovals(client, flow).announce(request).channel
 
 
 def _register_decisions(app: App, flow: RequestFlow) -> None:
@@ -216,7 +208,7 @@ def _register_decisions(app: App, flow: RequestFlow) -> None:
         except (RequestError, IdentityError, GitLabError) as exc:
             tell(client, body, f"Not approved: {exc}")
             return
-        refresh_card(client, request)
+        SlackApprovals(client, flow).redraw(request)
         if request.state is RequestState.APPROVED:
             provision_and_deliver(flow, client, request_id)
         after_click(flow, client, body)
@@ -254,8 +246,9 @@ def _register_decisions(app: App, flow: RequestFlow) -> None:
             ack(response_action="errors", errors={"deny_reason": str(exc)[:150]})
             return
         ack()
-        refresh_card(client, request)
-        client.chat_postMessage(channel=request.requester, text=notices.denied(request, user))
+        approvals = SlackApprovals(client, flow)
+        approvals.redraw(request)
+        approvals.tell_requester(request, notices.denied(request, user))
 
     @app.action(ids.REQUEST_CANCEL)
     def handle_cancel(ack: Ack, body: Mapping[str, Any], client: WebClient) -> None:
@@ -266,7 +259,7 @@ def _register_decisions(app: App, flow: RequestFlow) -> None:
         except RequestError as exc:
             tell(client, body, f"Not cancelled: {exc}")
             return
-        refresh_card(client, request)
+        SlackApprovals(client, flow).redraw(request)
         note = notices.cancelled(request)
         if not replace_clicked_message(client, body, note):
             client.chat_postMessage(channel=user, text=note)

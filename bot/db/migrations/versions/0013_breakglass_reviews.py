@@ -1,6 +1,6 @@
 """Break-glass reviews: a break-glass request's review, acknowledged, escalated and ended once.
 
-Revision ID: 0015
+Revision ID: 0013
 Revises: 0012
 Create Date: 2026-12-06
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 from bot.db.types import UTCDateTime
 
-revision = "0015"
+revision = "0013"
 down_revision = "0012"
 branch_labels = None
 depends_on = None
