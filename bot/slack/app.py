@@ -20,6 +20,7 @@ from bot.slack.listeners import advisor, handoffs, home, links, messages
 from bot.slack.listeners import job_token as job_token_listeners
 from bot.slack.listeners import reminders as reminder_listeners
 from bot.slack.listeners import requests as request_listeners
+from bot.slack.work import WorkQueue
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +45,8 @@ def create_app(
     deps: ConversationDeps,
     requests: RequestFlow | None = None,
     reminders: ReminderFlow | None = None,
-    listener_threads: int = 64,
+    listener_threads: int = 32,
+    work: WorkQueue | None = None,
     app_class: type[App] = App,
 ) -> App:
     """Calls auth.test once (Bolt checks the token at construction), then registers listeners.
@@ -52,9 +54,11 @@ def create_app(
     Without a request flow (GitLab or the approvals channel not configured) the advisor still
     works and `/token request` says what is missing.
     """
-    # Bolt runs each listener, ack included, on this pool; its default of 5 threads let five
-    # slow GitLab calls after an ack starve every other click past Slack's 3 s (measured by
-    # tests/benchmarks/ack_latency.py). The pool carries each request's id into its threads.
+    # Bolt runs each listener, ack included, on this pool: only acks and quick Slack-only
+    # replies run here. Whatever waits on GitLab goes to `work` after the ack (after_ack.py),
+    # so GitLab's latency or the request budget never holds a thread an ack needs (see
+    # docs/architecture.md, "Acks and the work queue"). Both pools carry the request id.
+    work = work or WorkQueue()
     app = app_class(  # a subclass in tests, to see what is registered
         client=client,
         signing_secret=signing_secret,
@@ -67,12 +71,12 @@ def create_app(
     install_error_handler(app)  # a listener that fails acks at once, with a reference id
     links.register(app, requests.linking if requests is not None else None)
     if requests is not None:
-        request_listeners.register(app, requests)  # before the generic /token listener
-        handoffs.register(app, requests)
-        job_token_listeners.register(app, requests)
-    home.register(app, deps, requests)  # also before the generic /token listener
+        request_listeners.register(app, requests, work)  # before the generic /token listener
+        handoffs.register(app, requests, work)
+        job_token_listeners.register(app, requests, work)
+    home.register(app, deps, requests, work)  # also before the generic /token listener
     if reminders is not None:
-        reminder_listeners.register(app, reminders)
+        reminder_listeners.register(app, reminders, work)
     advisor.register(app, deps, can_request=requests is not None)
     messages.register(app, deps)
     return app

@@ -76,6 +76,13 @@ def handle_failure(
     return answer
 
 
+def report_failure(error: Exception, body: Mapping[str, Any]) -> str:
+    """Log a failure of work done after the ack (`bot/slack/after_ack.py`); the person's note."""
+    reference = current_request_id() or new_request_id(body, {})
+    _log(error, reference, body)
+    return (UNREADABLE if isinstance(error, MalformedPayload) else FAILED).format(ref=reference)
+
+
 def _answer(body: Mapping[str, Any], note: str) -> tuple[BoltResponse, bool]:
     """What to answer Slack now; True when that answer itself shows the person the note."""
     if isinstance(body.get("command"), str):

@@ -7,7 +7,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -27,6 +27,7 @@ from bot.services.token_requests import (
     withdraw_request,
 )
 from bot.slack import ids
+from bot.slack.after_ack import after_ack
 from bot.slack.blocks import notices
 from bot.slack.blocks.requests import approval_card, deny_modal, waiting_message
 from bot.slack.flow import RequestFlow, person, tell
@@ -47,15 +48,16 @@ from bot.slack.parse import (
     view_of,
 )
 from bot.slack.request_form import policy_form, read_draft
+from bot.slack.work import WorkQueue
 
 log = logging.getLogger(__name__)
 
 
-def register(app: App, flow: RequestFlow) -> None:
+def register(app: App, flow: RequestFlow, work: WorkQueue) -> None:
     _register_form(app, flow)
-    _register_decisions(app, flow)
-    delivery.register(app, flow)
-    orphans.register(app, flow)
+    _register_decisions(app, flow, work)
+    delivery.register(app, flow, work)
+    orphans.register(app, flow, work)
 
 
 def _not_retried(
@@ -206,10 +208,10 @@ def post_card(flow: RequestFlow, client: WebClient, request: TokenRequest) -> st
     return channel
 
 
-def _register_decisions(app: App, flow: RequestFlow) -> None:
+def _register_decisions(app: App, flow: RequestFlow, work: WorkQueue) -> None:
     @app.action(ids.REQUEST_APPROVE)
-    def handle_approve(ack: Ack, body: Mapping[str, Any], client: WebClient) -> None:
-        ack()
+    @after_ack(work)
+    def handle_approve(body: Mapping[str, Any], client: WebClient, _: BoltContext) -> None:
         request_id, user = clicked(body)
         try:
             request = approve_request(request_id, person(flow, client, user), deps=flow.deps)
@@ -222,8 +224,8 @@ def _register_decisions(app: App, flow: RequestFlow) -> None:
         after_click(flow, client, body)
 
     @app.action(ids.REQUEST_RETRY)
-    def handle_retry(ack: Ack, body: Mapping[str, Any], client: WebClient) -> None:
-        ack()
+    @after_ack(work)
+    def handle_retry(body: Mapping[str, Any], client: WebClient, _: BoltContext) -> None:
         request_id, user = clicked(body)
         try:
             check_approver(request_id, person(flow, client, user), deps=flow.deps)
