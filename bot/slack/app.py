@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
-from slack_bolt import App
+from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
 )
 
+from bot.gitlab.read_memo import interaction_reads
 from bot.observability.context import ContextExecutor
 from bot.observability.slack import instrument_app
 from bot.services.conversations import ConversationDeps
@@ -36,6 +38,15 @@ def create_client(*, token: str, api_url: str) -> WebClient:
             ConnectionErrorRetryHandler(max_retry_count=2),
         ],
     )
+
+
+def _one_read_memo_per_interaction(next_: Callable[[], BoltResponse]) -> BoltResponse:
+    """A global middleware: the interaction's GitLab reads, on any thread, share one memo.
+
+    The listener and work pools copy the context, so the memo reaches them after the ack.
+    """
+    with interaction_reads():
+        return next_()
 
 
 def create_app(
@@ -68,6 +79,7 @@ def create_app(
         ),
     )
     instrument_app(app)  # request ids, one log line per interaction, Slack API error counts
+    app.use(_one_read_memo_per_interaction)
     install_error_handler(app)  # a listener that fails acks at once, with a reference id
     links.register(app, requests.linking if requests is not None else None)
     if requests is not None:
