@@ -134,6 +134,7 @@ def slack_app(
         deps=container.conversations,
         requests=flow,
         reminders=reminder_flow(settings, container, flow),
+        listener_threads=settings.tokenbot_slack_ack_threads,
         work=WorkQueue(
             WorkLimits(
                 workers=settings.tokenbot_slack_work_threads,

@@ -192,6 +192,11 @@ class SettingsFields(BaseSettings):
     tokenbot_inventory_concurrency: Annotated[int, Field(ge=1, le=64)] = Field(
         8, description="How many projects an inventory reads at the same time."
     )
+    tokenbot_slack_ack_threads: Annotated[int, Field(ge=1, le=256)] = Field(
+        32,
+        description="Threads that acknowledge Slack interactions (Bolt's listener pool):"
+        " they only ack and queue the work, or give answers that need no GitLab.",
+    )
     tokenbot_slack_work_threads: Annotated[int, Field(ge=1, le=256)] = Field(
         16,
         description="Threads that do the work after a Slack interaction is acknowledged"

@@ -1,14 +1,15 @@
 """One interaction never asks GitLab twice for the same thing: a memo of its GET answers.
 
-`interaction_reads()` opens a memo for the code that runs inside it (a Slack interaction:
-`bot/slack/app.py` opens one per request) and for every thread its context is copied into
-(the listener and work pools copy it). While one is open, `BudgetedAdapter` answers a GET it
-has already sent in this interaction from the memo instead of sending it again: the form
-submit reads the project once although the submit, `effective_role` and the gate each ask
-for it. Only 200 and 404 answers are kept (a 404 is what `namespace` sees for a path that is
-a group); any other method (a create, a rotate, a delete) empties the memo before it is sent,
-so nothing read before a change is reused after it. Outside an interaction (the scheduler,
-the CLI) nothing is kept.
+`open_interaction_reads()` makes a fresh memo current in this context (the Slack front end
+calls it once per request, each of which runs in a context of its own: `bot/slack/server.py`),
+and so for every thread the context is copied into (the listener and work pools copy it);
+`interaction_reads()` does the same for a `with` block. While one is open, `BudgetedAdapter`
+answers a GET it has already sent in this interaction from the memo instead of sending it
+again: the form submit reads the project once although the submit, `effective_role` and the
+gate each ask for it. Only 200 and 404 answers are kept (a 404 is what `namespace` sees
+for a path that is a group); any other method (a create, a rotate, a delete) empties the
+memo before it is sent, so nothing read before a change is reused after it. Outside an
+interaction (the scheduler, the CLI) nothing is kept.
 """
 
 from __future__ import annotations
@@ -64,6 +65,13 @@ class ReadMemo:
 _memo: contextvars.ContextVar[ReadMemo | None] = contextvars.ContextVar(
     "tokenbot_gitlab_read_memo", default=None
 )
+
+
+def open_interaction_reads() -> ReadMemo:
+    """A fresh memo for the rest of this context (and copies of it made from now on)."""
+    memo = ReadMemo()
+    _memo.set(memo)
+    return memo
 
 
 @contextmanager

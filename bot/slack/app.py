@@ -12,7 +12,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
 )
 
-from bot.gitlab.read_memo import interaction_reads
+from bot.gitlab.read_memo import open_interaction_reads
 from bot.observability.context import ContextExecutor
 from bot.observability.slack import instrument_app
 from bot.services.conversations import ConversationDeps
@@ -43,10 +43,12 @@ def create_client(*, token: str, api_url: str) -> WebClient:
 def _one_read_memo_per_interaction(next_: Callable[[], BoltResponse]) -> BoltResponse:
     """A global middleware: the interaction's GitLab reads, on any thread, share one memo.
 
-    The listener and work pools copy the context, so the memo reaches them after the ack.
+    Not undone on the way out: Bolt runs the listener after the middleware has returned. Each
+    request runs in a context of its own (server.py), and the listener and work pools copy
+    the context, so the memo is the interaction's, before and after the ack.
     """
-    with interaction_reads():
-        return next_()
+    open_interaction_reads()
+    return next_()
 
 
 def create_app(
