@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 
 from bot.domain.credentials import TokenSpec
-from bot.domain.tokens import AccessLevel, TokenType
+from bot.domain.tokens import AccessLevel, Scope, TokenType
 from bot.gitlab.gateway import PythonGitlabGateway
 from bot.gitlab.read_memo import interaction_reads
 from tests.integration.gitlab.conftest import Company
@@ -52,7 +52,7 @@ def test_a_change_empties_the_memo_so_reads_after_it_are_fresh(
         TokenType.PROJECT_ACCESS_TOKEN,
         "acme/platform/api",
         name="memo-check",
-        scopes=("read_api",),
+        scopes=(Scope.READ_API,),
         access_level=AccessLevel.REPORTER,
         expires_on=date(2026, 12, 20),
     )
