@@ -13,7 +13,6 @@ handler does for listeners (`bot/slack/errors.py`).
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -22,10 +21,8 @@ from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
 from bot.slack.blocks import notices
-from bot.slack.errors import report_failure
+from bot.slack.errors import report_failure, tells_the_person
 from bot.slack.work import Job, Notices, WorkQueue
-
-log = logging.getLogger(__name__)
 
 BUSY = (
     "tokenbot is busy with other requests right now and did not start that."
@@ -111,16 +108,7 @@ def queue(
             fn(body, client, context)
         except Exception as exc:
             note = report_failure(exc, body)
-            if _someone_waits(body):
+            if tells_the_person(body):
                 person.say(note)
 
     return work.submit(run, notes or person)
-
-
-def _someone_waits(body: Mapping[str, Any]) -> bool:
-    return isinstance(body.get("command"), str) or body.get("type") in {
-        "block_actions",
-        "view_submission",
-        "shortcut",
-        "message_action",
-    }
