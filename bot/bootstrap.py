@@ -40,6 +40,7 @@ from bot.services.token_requests import RequestDeps
 from bot.sign_in_wiring import link_deps
 from bot.slack.app import create_app, create_client
 from bot.slack.flow import ReminderFlow, RequestFlow
+from bot.slack.work import WorkLimits, WorkQueue
 
 log = logging.getLogger(__name__)
 
@@ -134,6 +135,14 @@ def slack_app(
         deps=container.conversations,
         requests=flow,
         reminders=reminder_flow(settings, container, flow),
+        listener_threads=settings.tokenbot_slack_ack_threads,
+        work=WorkQueue(
+            WorkLimits(
+                workers=settings.tokenbot_slack_work_threads,
+                waiting=settings.tokenbot_slack_work_queue,
+                still_working_seconds=settings.tokenbot_slack_still_working_seconds,
+            )
+        ),
         app_class=app_class,
     )
 

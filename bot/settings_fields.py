@@ -209,6 +209,29 @@ class SettingsFields(BaseSettings):
     tokenbot_inventory_concurrency: Annotated[int, Field(ge=1, le=64)] = Field(
         8, description="How many projects an inventory reads at the same time."
     )
+    tokenbot_slack_ack_threads: Annotated[int, Field(ge=1, le=256)] = Field(
+        32,
+        description="Threads that acknowledge Slack interactions (Bolt's listener pool):"
+        " they only ack and queue the work, or give answers that need no GitLab.",
+    )
+    tokenbot_slack_work_threads: Annotated[int, Field(ge=1, le=256)] = Field(
+        16,
+        description="Threads that do the work after a Slack interaction is acknowledged"
+        " (GitLab calls, provisioning, Home tabs). Acknowledging runs on threads of its"
+        " own, which this work can never take.",
+    )
+    tokenbot_slack_work_queue: Annotated[int, Field(ge=0, le=10000)] = Field(
+        100,
+        description="How many Slack interactions may wait for a free work thread. Beyond"
+        " that, the person is told tokenbot is busy and to try again; Slack still gets its"
+        " answer at once.",
+    )
+    tokenbot_slack_still_working_seconds: Annotated[float, Field(gt=0, le=300)] = Field(
+        5.0,
+        description="After how many seconds an interaction whose work is not done yet"
+        " (GitLab slow or tokenbot's GitLab request budget spent) tells the person it is"
+        " still working on it.",
+    )
     tokenbot_secret_key: SecretStr | None = Field(
         None,
         description="Key (any random string of 32 or more characters) that encrypts a new"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import getpass
 from contextlib import ExitStack
+from dataclasses import replace
 
 from bot.bootstrap import (
     Container,
@@ -107,7 +108,10 @@ def _shell_reminders(
         clock=clock,
         groups=settings.tokenbot_watched_groups,
         sync=sync_deps(settings, container),
-        reminders=lambda poster: reminder_deps(settings, container, poster),
+        # the terminal prints one reminder after another: no channels at once
+        reminders=lambda poster: replace(
+            reminder_deps(settings, container, poster), channels_at_once=1
+        ),
         actions=actions,
         user_map=settings.user_map,
         renewals=RenewDeps(actions, requests, approval) if requests is not None else None,

@@ -22,6 +22,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
+from bot.gitlab.read_memo import MEMO_HIT, current_memo, is_read
 from bot.gitlab.server_pace import ServerPace
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -55,6 +56,8 @@ def observe_outcomes(observer: OutcomeObserver) -> Callable[[], None]:
 
 def report_response(response: requests.Response, *_args: Any, **_kwargs: Any) -> None:
     """A requests response hook: tells the observers the status of a finished request."""
+    if getattr(response, MEMO_HIT, False):
+        return  # answered from the interaction's read memo: GitLab was not asked
     for observer in _observers:
         observer((response.request.method or "GET").upper(), str(response.status_code))
 
@@ -152,6 +155,25 @@ class BudgetedAdapter(HTTPAdapter):
     def send(  # type: ignore[override]
         self, request: requests.PreparedRequest, **kwargs: Any
     ) -> requests.Response:
+        """One request, answered from the interaction's read memo where it can be."""
+        memo = current_memo()
+        if memo is None:
+            return self._send(request, **kwargs)
+        if not is_read(request):
+            memo.forget()  # a change: what was read before may no longer hold
+            try:
+                return self._send(request, **kwargs)
+            finally:
+                memo.forget()  # a read that ran beside it may have seen the old state
+        replayed = memo.replay(request)
+        if replayed is not None:
+            setattr(replayed, MEMO_HIT, True)
+            return replayed
+        response = self._send(request, **kwargs)
+        memo.keep(request, response)
+        return response
+
+    def _send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
         deadline = time.monotonic() + self._retry.total_seconds
         attempt = 0
         while True:

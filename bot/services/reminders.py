@@ -9,6 +9,7 @@ back after `STALE_CLAIM`.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, timedelta
 from functools import partial
@@ -48,6 +49,9 @@ class ReminderDeps:
     digest_threshold: int = 5
     # tokenbot's own token as the sync lists it: reminded of once, as `own:<id>`, not twice
     is_own: Callable[[TrackedToken], bool] = field(default=lambda token: False)
+    # Channels posted to at the same time: the poster paces each channel on its own (about
+    # one message a second), so one busy channel does not hold up the others.
+    channels_at_once: int = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,20 +101,43 @@ def sweep(*, deps: ReminderDeps, dry_run: bool = False) -> SweepReport:
     by_channel: dict[str, list[Reminder]] = {}
     for reminder in won:
         by_channel.setdefault(reminder.channel, []).append(reminder)
-    posted = digests = 0
+    groups = list(by_channel.items())
+    workers = max(1, min(deps.channels_at_once, len(groups)))
+    if workers == 1:
+        outcomes = [_post_channel(deps, channel, reminders) for channel, reminders in groups]
+    else:
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="reminder-post") as pool:
+            outcomes = list(pool.map(lambda group: _post_channel(deps, *group), groups))
+    return SweepReport(
+        tuple(due),
+        sum(o.posted for o in outcomes),
+        sum(o.digests for o in outcomes),
+        len(due) - len(won),
+        tuple(f for o in outcomes for f in o.failed),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _ChannelOutcome:
+    posted: int
+    digests: int
+    failed: tuple[str, ...]
+
+
+def _post_channel(deps: ReminderDeps, channel: str, reminders: list[Reminder]) -> _ChannelOutcome:
+    """One channel's reminders in order: one digest for a busy channel, else one by one."""
     failed: list[str] = []
-    for channel, reminders in by_channel.items():
-        if len(reminders) > deps.digest_threshold:
-            if _deliver(
-                deps, reminders, partial(deps.poster.post_digest, channel, reminders), failed
-            ):
-                digests += 1
-                posted += len(reminders)
-            continue
-        for reminder in reminders:
-            if _deliver(deps, [reminder], partial(deps.poster.post, reminder), failed):
-                posted += 1
-    return SweepReport(tuple(due), posted, digests, len(due) - len(won), tuple(failed))
+    if len(reminders) > deps.digest_threshold:
+        sent = _deliver(
+            deps, reminders, partial(deps.poster.post_digest, channel, reminders), failed
+        )
+        return _ChannelOutcome(len(reminders) if sent else 0, 1 if sent else 0, tuple(failed))
+    posted = sum(
+        1
+        for reminder in reminders
+        if _deliver(deps, [reminder], partial(deps.poster.post, reminder), failed)
+    )
+    return _ChannelOutcome(posted, 0, tuple(failed))
 
 
 def _deliver(

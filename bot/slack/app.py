@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
-from slack_bolt import App
+from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
 )
 
+from bot.gitlab.read_memo import open_interaction_reads
 from bot.observability.context import ContextExecutor
 from bot.observability.slack import instrument_app
 from bot.services.conversations import ConversationDeps
@@ -21,6 +23,7 @@ from bot.slack.listeners import breakglass as breakglass_listeners
 from bot.slack.listeners import job_token as job_token_listeners
 from bot.slack.listeners import reminders as reminder_listeners
 from bot.slack.listeners import requests as request_listeners
+from bot.slack.work import WorkQueue
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +41,17 @@ def create_client(*, token: str, api_url: str) -> WebClient:
     )
 
 
+def _one_read_memo_per_interaction(next_: Callable[[], BoltResponse]) -> BoltResponse:
+    """A global middleware: the interaction's GitLab reads, on any thread, share one memo.
+
+    Not undone on the way out: Bolt runs the listener after the middleware has returned. Each
+    request runs in a context of its own (server.py), and the listener and work pools copy
+    the context, so the memo is the interaction's, before and after the ack.
+    """
+    open_interaction_reads()
+    return next_()
+
+
 def create_app(
     *,
     client: WebClient,
@@ -45,7 +59,8 @@ def create_app(
     deps: ConversationDeps,
     requests: RequestFlow | None = None,
     reminders: ReminderFlow | None = None,
-    listener_threads: int = 64,
+    listener_threads: int = 32,
+    work: WorkQueue | None = None,
     app_class: type[App] = App,
 ) -> App:
     """Calls auth.test once (Bolt checks the token at construction), then registers listeners.
@@ -53,9 +68,11 @@ def create_app(
     Without a request flow (GitLab or the approvals channel not configured) the advisor still
     works and `/token request` says what is missing.
     """
-    # Bolt runs each listener, ack included, on this pool; its default of 5 threads let five
-    # slow GitLab calls after an ack starve every other click past Slack's 3 s (measured by
-    # tests/benchmarks/ack_latency.py). The pool carries each request's id into its threads.
+    # Bolt runs each listener, ack included, on this pool: only acks and quick Slack-only
+    # replies run here. Whatever waits on GitLab goes to `work` after the ack (after_ack.py),
+    # so GitLab's latency or the request budget never holds a thread an ack needs (see
+    # docs/architecture.md, "Acks and the work queue"). Both pools carry the request id.
+    work = work or WorkQueue()
     app = app_class(  # a subclass in tests, to see what is registered
         client=client,
         signing_secret=signing_secret,
@@ -65,16 +82,17 @@ def create_app(
         ),
     )
     instrument_app(app)  # request ids, one log line per interaction, Slack API error counts
+    app.use(_one_read_memo_per_interaction)
     install_error_handler(app)  # a listener that fails acks at once, with a reference id
     links.register(app, requests.linking if requests is not None else None)
     if requests is not None:
-        request_listeners.register(app, requests)  # before the generic /token listener
-        handoffs.register(app, requests)
-        job_token_listeners.register(app, requests)
-        breakglass_listeners.register(app, requests)
-    home.register(app, deps, requests)  # also before the generic /token listener
+        request_listeners.register(app, requests, work)  # before the generic /token listener
+        handoffs.register(app, requests, work)
+        job_token_listeners.register(app, requests, work)
+        breakglass_listeners.register(app, requests, work)
+    home.register(app, deps, requests, work)  # also before the generic /token listener
     if reminders is not None:
-        reminder_listeners.register(app, reminders)
+        reminder_listeners.register(app, reminders, work)
     advisor.register(app, deps, can_request=requests is not None)
     messages.register(app, deps)
     return app

@@ -71,9 +71,16 @@ def handle_failure(
     # passed here as soon as the ack is set, so an ack() from here could let a 500 through.
     if response is not None and request.context.ack.response is None:
         answer, told = _answer(body, note)
-    if not told and _tells_the_person(body):
+    if not told and tells_the_person(body):
         notices.submit(_tell, request.context, note)
     return answer
+
+
+def report_failure(error: Exception, body: Mapping[str, Any]) -> str:
+    """Log a failure of work done after the ack (`bot/slack/after_ack.py`); the person's note."""
+    reference = current_request_id() or new_request_id(body, {})
+    _log(error, reference, body)
+    return (UNREADABLE if isinstance(error, MalformedPayload) else FAILED).format(ref=reference)
 
 
 def _answer(body: Mapping[str, Any], note: str) -> tuple[BoltResponse, bool]:
@@ -88,7 +95,7 @@ def _answer(body: Mapping[str, Any], note: str) -> tuple[BoltResponse, bool]:
     return BoltResponse(status=200, body=""), False
 
 
-def _tells_the_person(body: Mapping[str, Any]) -> bool:
+def tells_the_person(body: Mapping[str, Any]) -> bool:
     """Interactions have someone waiting for an answer; events and closed modals do not."""
     return isinstance(body.get("command"), str) or body.get("type") in {
         "block_actions",

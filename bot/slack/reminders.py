@@ -1,4 +1,11 @@
-"""Posting reminders to Slack: one message a second per channel, 429s waited out."""
+"""Posting reminders to Slack: one message a second per channel, 429s waited out.
+
+Each channel has a lock of its own, held while its pace is waited out and its message
+posted: posts to one channel stay in order and a second apart, and posts to other channels
+go on meanwhile (the sweep posts several channels at once). Slack documents no workspace-wide
+rate for chat.postMessage beyond its per-channel one; a 429 is waited out by the client's
+RateLimitErrorRetryHandler (Retry-After).
+"""
 
 from __future__ import annotations
 
@@ -35,7 +42,8 @@ class SlackReminderPoster:
         self._sleep = sleep
         self._monotonic = monotonic
         self._last: dict[str, float] = {}
-        self._lock = threading.Lock()
+        self._channel_locks: dict[str, threading.Lock] = {}
+        self._locks_lock = threading.Lock()  # guards the two dicts, never held over a post
 
     def post(self, reminder: Reminder) -> str:
         blocks, text = reminder_message(reminder, renewals=self._renewals)
@@ -46,8 +54,12 @@ class SlackReminderPoster:
         return self._send(channel, blocks, text)
 
     def _send(self, channel: str, blocks: list[dict[str, object]], text: str) -> str:
-        with self._lock:
-            wait = self._last.get(channel, -1e9) + self._interval - self._monotonic()
+        with self._locks_lock:
+            lock = self._channel_locks.setdefault(channel, threading.Lock())
+        with lock:
+            with self._locks_lock:
+                last = self._last.get(channel, -1e9)
+            wait = last + self._interval - self._monotonic()
             if wait > 0:
                 self._sleep(wait)
             try:
@@ -60,5 +72,6 @@ class SlackReminderPoster:
             except OSError as exc:
                 raise PostError(f"Slack could not be reached ({exc.__class__.__name__})") from None
             finally:
-                self._last[channel] = self._monotonic()
+                with self._locks_lock:
+                    self._last[channel] = self._monotonic()
             return str(answer["ts"])

@@ -3,6 +3,9 @@
     python -m tests.benchmarks.ack_latency [--clicks 66] [--gitlab-latency-ms 2000] [--senders 8]
                                            [--phase-budget 20] [--drain-timeout 45]
                                            [--submissions 3] [--profile]
+    python -m tests.benchmarks.ack_latency --sustained [--interactions 10000] [--senders 16]
+
+(`--sustained`: see tests/benchmarks/ack_sustained.py.)
 
 Starts the GitLab simulator (Acme demo data, its own process), a Slack Web API recorder and
 `tokenbot run` in HTTP mode. With GitLab answering at once it seeds pending requests through
@@ -444,6 +447,7 @@ class Outcome:
     submissions: list[Sample]
     stored: int
     log: list[str]
+    notes: str = ""  # what the work queue told people (busy, still working)
 
 
 def measure(args: argparse.Namespace) -> Outcome:
@@ -481,7 +485,13 @@ def measure(args: argparse.Namespace) -> Outcome:
         for title, senders, kinds in phases:
             _progress(f"measuring: {title}")
             clicks = _plan(kinds, pools)
-            samples = send_clicks(world.bot.url, clicks, senders=senders, budget=args.phase_budget)
+            samples = send_clicks(
+                world.bot.url,
+                clicks,
+                senders=senders,
+                budget=args.phase_budget,
+                response_url=world.slack.hooks_url,
+            )
             results.append((title, len(clicks), samples))
         last_click = time.monotonic()
 
@@ -512,7 +522,18 @@ def measure(args: argparse.Namespace) -> Outcome:
             submissions=submissions,
             stored=_stored_submissions(world.slack),
             log=list(world.bot.stderr),
+            notes=_notes(world.slack),
         )
+
+
+def _notes(slack: SlackRecorder) -> str:
+    from tests.benchmarks.ack_sustained import count_notes  # lazily: it imports this module
+
+    notes = count_notes(slack)
+    return (
+        f"busy (try again) {notes.busy} in replies + {notes.home_busy} Home tabs; still working"
+        f" {notes.still_working} in replies + {notes.home_still} Home tabs"
+    )
 
 
 def _print_profile(rows: list[Profiled], latency: str) -> None:
@@ -597,6 +618,7 @@ def report(args: argparse.Namespace, outcome: Outcome, elapsed_s: float) -> None
         f"tokens created by the measured approvals: {drain['tokens'] - before['tokens']} of"
         f" {approved} (provisioning {when}; drain timeout {args.drain_timeout:.0f} s)"
     )
+    print(f"work queue notes in the whole run: {outcome.notes}")
     no_ack = sum(1 for line in outcome.log if "didn't call ack()" in line)
     print(f'bot log lines "didn\'t call ack()" (Bolt gave up waiting 3 s for the ack): {no_ack}')
     print(f"total time: {elapsed_s:.1f} s")
@@ -606,10 +628,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clicks", type=int, default=66, help="measured requests per phase")
     parser.add_argument("--gitlab-latency-ms", type=float, default=2000.0)
-    parser.add_argument("--senders", type=int, default=8, help="parallel senders, second phase")
     parser.add_argument(
-        "--phase-budget", type=float, default=20.0, help="seconds per phase at most"
+        "--senders", type=int, default=None, help="parallel senders (8; --sustained: 16)"
     )
+    parser.add_argument(
+        "--phase-budget", type=float, default=None, help="seconds per phase (20; --sustained: 900)"
+    )
+    parser.add_argument(
+        "--sustained", action="store_true", help="one long run instead (ack_sustained.py)"
+    )
+    parser.add_argument("--interactions", type=int, default=10_000, help="--sustained only")
     parser.add_argument(
         "--drain-timeout", type=float, default=45.0, help="seconds to wait for provisioning"
     )
@@ -622,6 +650,15 @@ def main() -> None:
     args = parser.parse_args()
     # SIGTERM ends the run like Ctrl-C: the context managers stop every child process.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    if args.senders is None:
+        args.senders = 16 if args.sustained else 8
+    if args.phase_budget is None:
+        args.phase_budget = 900.0 if args.sustained else 20.0
+    if args.sustained:
+        from tests.benchmarks import ack_sustained  # lazily: it imports this module
+
+        ack_sustained.run(args)
+        return
     began = time.monotonic()
     outcome = measure(args)
     report(args, outcome, time.monotonic() - began)

@@ -153,8 +153,10 @@ class TimedDriver(SlackDriver):
     in the calling thread; signing and building the payload are outside it.
     """
 
-    def __init__(self, base_url: str, *, timeout: float = 30.0) -> None:
-        super().__init__(base_url)
+    def __init__(
+        self, base_url: str, *, timeout: float = 30.0, response_url: str | None = None
+    ) -> None:
+        super().__init__(base_url, **({"response_url": response_url} if response_url else {}))
         self.timeout = timeout
         self._local = threading.local()
 
@@ -232,8 +234,10 @@ def _sender(
     results: Queue[list[Sample]],
     start: Barrier,
     budget: float,
+    *,
+    response_url: str | None = None,
 ) -> None:
-    driver = TimedDriver(base_url)
+    driver = TimedDriver(base_url, response_url=response_url)
     driver.warm()
     samples: list[Sample] = []
     start.wait()
@@ -249,10 +253,18 @@ def _sender(
         results.put(samples)
 
 
-def send_clicks(base_url: str, clicks: list[Click], *, senders: int, budget: float) -> list[Sample]:
+def send_clicks(
+    base_url: str,
+    clicks: list[Click],
+    *,
+    senders: int,
+    budget: float,
+    response_url: str | None = None,
+) -> list[Sample]:
     """Send `clicks` from `senders` processes, each waiting for its answer before the next.
 
-    They start together and stop taking clicks after `budget` seconds.
+    They start together and stop taking clicks after `budget` seconds. `response_url` goes
+    into each payload (the recorder's `hooks_url` records what the bot sends there).
     """
     ctx = multiprocessing.get_context("spawn")
     work: Queue[Click] = ctx.Queue()
@@ -261,7 +273,12 @@ def send_clicks(base_url: str, clicks: list[Click], *, senders: int, budget: flo
     for click in clicks:
         work.put(click)
     processes = [
-        ctx.Process(target=_sender, args=(base_url, work, results, start, budget), daemon=True)
+        ctx.Process(
+            target=_sender,
+            args=(base_url, work, results, start, budget),
+            kwargs={"response_url": response_url},
+            daemon=True,
+        )
         for _ in range(senders)
     ]
     for process in processes:
@@ -356,7 +373,8 @@ def slack_world(*, log_level: str = "WARNING") -> Iterator[SlackWorld]:
         bot = RunningBot(started.url, started.child)
         stack.callback(bot.stop)
         bot.drain()
-        yield SlackWorld(gitlab, slack, bot, TimedDriver(bot.url), data_dir)
+        driver = TimedDriver(bot.url, response_url=slack.hooks_url)
+        yield SlackWorld(gitlab, slack, bot, driver, data_dir)
 
 
 if __name__ == "__main__":

@@ -373,3 +373,34 @@ def test_the_bots_own_token_listed_by_the_sync_is_reminded_of_once_as_its_own(
     assert [(name, level) for _, name, level, _ in poster.posts] == [("tokenbot", 14)]
     with uow() as unit:
         assert {t.key for t in unit.inventory.tokens()} == {"service_account_pat:501", "own:501"}
+
+
+class MeetingPoster(RecordingPoster):
+    """Each post waits until a post to the other channel has begun too (a barrier)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.met = threading.Barrier(2, timeout=10)
+
+    def post(self, reminder: Reminder) -> str:
+        self.met.wait()  # raises BrokenBarrierError if the channels are posted one by one
+        return super().post(reminder)
+
+
+def test_the_sweep_posts_to_two_channels_at_the_same_time(
+    uow: Callable[[], SqlUnitOfWork], gitlab: FakeGitLab
+) -> None:
+    """Each channel is paced on its own (about one post a second), so a sweep does not wait
+    for one channel's posts before it starts another's (issue 15)."""
+    expires = START + timedelta(days=7)
+    gitlab.list_token("acme/api", _with_ns(gitlab, "acme/api", _record(1, "api-reader", expires)))
+    gitlab.list_token("acme/web", _with_ns(gitlab, "acme/web", _record(2, "web-reader", expires)))
+    poster = MeetingPoster()
+    by_project = {"acme/api": "C0API", "acme/web": "C0WEB"}
+    deps = replace(_deps(uow, poster), channel_of=lambda token: by_project[token.namespace.path])
+    with freeze_time(datetime(2026, 11, 1, 9, 0, tzinfo=UTC)):
+        _sync(gitlab, uow)
+        report = sweep(deps=deps)
+    assert report.posted == 2
+    assert report.failed == ()
+    assert sorted(channel for *_, channel in poster.posts) == ["C0API", "C0WEB"]

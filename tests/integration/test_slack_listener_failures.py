@@ -75,6 +75,19 @@ def test_a_listener_that_raises_after_its_ack_never_leaves_slack_waiting(
     assert len([r for r in caplog.records if r.name == "bot.slack.errors"]) == 10
 
 
+def test_work_that_fails_after_the_ack_on_the_work_queue_tells_the_person_a_reference(
+    edge: Edge, caplog: pytest.LogCaptureFixture
+) -> None:
+    answer, seconds = edge.post(click("test.queued_fails", response_url=edge.slack.hooks_url))
+    assert answer.status_code == 200
+    assert seconds < 1.0
+    [note] = edge.slack.wait_for("response_url")
+    assert "Reference: `" in note.args["text"]
+    assert note.args["response_type"] == "ephemeral"
+    assert wait(lambda: any(r.name == "bot.slack.errors" for r in caplog.records))
+    assert "test.queued_fails" in edge.ran
+
+
 def test_a_modal_whose_listener_raises_shows_the_reference_on_its_first_input(
     edge: Edge,
 ) -> None:

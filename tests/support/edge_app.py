@@ -20,15 +20,18 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
 import requests
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 
 from bot.db.unit_of_work import SqlUnitOfWork
 from bot.services.advisor import AdviceContext
 from bot.services.conversations import ConversationDeps
+from bot.slack.after_ack import after_ack
 from bot.slack.app import create_app, create_client
 from bot.slack.parse import action_context
 from bot.slack.server import wsgi_app
+from bot.slack.work import WorkLimits, WorkQueue
 from tests.support.fuzz_payloads import signature
 from tests.support.slack_api import TEAM_ID, SlackRecorder
 from tests.support.slack_requests import SIGNING_SECRET
@@ -63,7 +66,7 @@ class Edge:
         return answer, time.perf_counter() - started
 
 
-def register_failing_listeners(app: App, ran: list[str]) -> None:
+def register_failing_listeners(app: App, ran: list[str], work: WorkQueue) -> None:
     @app.command("/boom")
     def handle_boom(command: Mapping[str, Any]) -> None:
         ran.append("/boom")
@@ -79,6 +82,12 @@ def register_failing_listeners(app: App, ran: list[str]) -> None:
         ack()
         ran.append("test.after_ack")
         raise RuntimeError("the listener failed after its ack")
+
+    @app.action("test.queued_fails")
+    @after_ack(work)
+    def handle_queued_fails(body: Mapping[str, Any], client: WebClient, _: BoltContext) -> None:
+        ran.append("test.queued_fails")
+        raise RuntimeError("the work after the ack failed on the work queue")
 
     @app.action("test.unreadable")
     def handle_unreadable(body: Mapping[str, Any]) -> None:
@@ -103,6 +112,7 @@ class _QuietHandler(WSGIRequestHandler):
 @pytest.fixture(scope="module")
 def served(migrated_engine: Engine) -> Iterator[Edge]:
     """One app and server for the module; `edge` clears what each test leaves behind."""
+    work = WorkQueue(WorkLimits(workers=2, waiting=4))
     with SlackRecorder() as slack:
         deps = ConversationDeps(
             uow=lambda: SqlUnitOfWork(migrated_engine), context=AdviceContext(), clock=lambda: NOW
@@ -112,9 +122,10 @@ def served(migrated_engine: Engine) -> Iterator[Edge]:
             signing_secret=SIGNING_SECRET,
             deps=deps,
             listener_threads=4,
+            work=work,
         )
         ran: list[str] = []
-        register_failing_listeners(app, ran)
+        register_failing_listeners(app, ran, work)
         server = make_server(
             "127.0.0.1",
             0,

@@ -68,6 +68,7 @@ class SlackRecorder:
         self.people: dict[str, SlackPerson] = {}
         # Socket Mode: the WebSocket URL `apps.connections.open` hands out (socket_mode.py).
         self.socket_mode_url: str | None = None
+        self.latency_s = 0.0  # how long every call takes to answer (benchmarks)
         self._faults: list[_Fault] = []
         self._lock = threading.Lock()
         self._ts = itertools.count(1)
@@ -224,6 +225,8 @@ class SlackRecorder:
                 args = _parse(raw, self.headers.get("Content-Type", ""))
                 call = Call(method, args, self.headers.get("Authorization", ""))
                 status, body, headers = recorder._answer(method, args)
+                if recorder.latency_s > 0:
+                    threading.Event().wait(recorder.latency_s)
                 call.answer = body
                 with recorder._lock:
                     recorder.calls.append(call)

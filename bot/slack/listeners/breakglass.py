@@ -7,7 +7,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -24,12 +24,14 @@ from bot.services.gitlab_errors import GitLabError
 from bot.services.identity import IdentityError
 from bot.services.request_deps import RequestRejected, load_request
 from bot.slack import ids
+from bot.slack.after_ack import after_ack, queue
 from bot.slack.blocks import breakglass as blocks
 from bot.slack.blocks import notices
 from bot.slack.breakglass_form import breakglass_form, field_errors, read_breakglass_draft
 from bot.slack.flow import RequestFlow, person, tell
 from bot.slack.listeners.delivery import clicked, provision_and_deliver
 from bot.slack.parse import subcommand, trigger_id, user_id
+from bot.slack.work import WorkQueue
 
 log = logging.getLogger(__name__)
 REFUSED = (
@@ -39,30 +41,30 @@ REFUSED = (
 )
 
 
-def register(app: App, flow: RequestFlow) -> None:
+def register(app: App, flow: RequestFlow, work: WorkQueue) -> None:
+    """Listeners ack on Bolt's pool and leave GitLab's questions to the work queue."""
+
     @app.command(
         ids.COMMAND, matchers=[lambda command: subcommand(command) == ids.BREAKGLASS_COMMAND]
     )
     def handle_breakglass_command(
-        ack: Ack, command: Mapping[str, Any], client: WebClient, respond: Respond
+        ack: Ack, command: Mapping[str, Any], client: WebClient, context: BoltContext
     ) -> None:
         ack()
+        # The trigger lasts 3 s: open the modal now, and ask GitLab on the work queue.
         opened = client.views_open(trigger_id=trigger_id(command), view=blocks.checking_modal())
         shown = opened.get("view")
         view_id = str(shown.get("id") or "") if isinstance(shown, Mapping) else ""
-        try:
-            allowed = may_break_glass(person(flow, client, str(command["user_id"])), deps=flow.deps)
-        except (IdentityError, GitLabError) as exc:
-            _refuse(client, respond, view_id, f"No break-glass: {exc}")
-            return
-        if not allowed:
-            _refuse(client, respond, view_id, REFUSED)
-            return
-        view = breakglass_form(flow.deps.offered(), hours=flow.deps.breakglass.hours)
-        client.views_update(view_id=view_id, view=view)
+
+        def offer(body: Mapping[str, Any], client: WebClient, context: BoltContext) -> None:
+            _offer_form(flow, client, context, str(body["user_id"]), view_id)
+
+        queue(work, offer, command, client, context)
 
     @app.view(ids.BREAKGLASS_SUBMIT)
-    def handle_breakglass_submit(ack: Ack, body: Mapping[str, Any], client: WebClient) -> None:
+    def handle_breakglass_submit(
+        ack: Ack, body: Mapping[str, Any], client: WebClient, context: BoltContext
+    ) -> None:
         try:
             draft = read_breakglass_draft(body["view"])
             who = person(flow, client, user_id(body))
@@ -74,12 +76,16 @@ def register(app: App, flow: RequestFlow) -> None:
             ack(response_action="errors", errors={"target": str(exc)[:150]})
             return
         ack()
-        done = provision_and_deliver(flow, client, request.id)
-        announce(flow, client, done or load_request(request.id, flow.deps))
+
+        def provision(body: Mapping[str, Any], client: WebClient, context: BoltContext) -> None:
+            done = provision_and_deliver(flow, client, request.id)
+            announce(flow, client, done or load_request(request.id, flow.deps))
+
+        queue(work, provision, body, client, context)
 
     @app.action(ids.BREAKGLASS_ACKNOWLEDGE)
-    def handle_acknowledge(ack: Ack, body: Mapping[str, Any], client: WebClient) -> None:
-        ack()
+    @after_ack(work)
+    def handle_acknowledge(body: Mapping[str, Any], client: WebClient, _: BoltContext) -> None:
         request_id, user = clicked(body)
         try:
             acknowledge_review(request_id, person(flow, client, user), deps=flow.deps)
@@ -89,9 +95,27 @@ def register(app: App, flow: RequestFlow) -> None:
         refresh_review_card(client, flow, request_id)
 
 
-def _refuse(client: WebClient, respond: Respond, view_id: str, words: str) -> None:
+def _offer_form(
+    flow: RequestFlow, client: WebClient, context: BoltContext, user: str, view_id: str
+) -> None:
+    """The break-glass form in the opened modal, or the refusal in its place."""
+    respond = context.respond
+    try:
+        allowed = may_break_glass(person(flow, client, user), deps=flow.deps)
+    except (IdentityError, GitLabError) as exc:
+        _refuse(client, respond, view_id, f"No break-glass: {exc}")
+        return
+    if not allowed:
+        _refuse(client, respond, view_id, REFUSED)
+        return
+    view = breakglass_form(flow.deps.offered(), hours=flow.deps.breakglass.hours)
+    client.views_update(view_id=view_id, view=view)
+
+
+def _refuse(client: WebClient, respond: Respond | None, view_id: str, words: str) -> None:
     """The refusal, privately where the command was typed, and in place of the form."""
-    respond(text=notices.said(words))
+    if respond is not None:
+        respond(text=notices.said(words))
     client.views_update(view_id=view_id, view=blocks.refused_modal(words))
 
 

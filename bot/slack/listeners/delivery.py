@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -20,6 +20,7 @@ from bot.services.request_handoff import hand_off_request_token
 from bot.services.request_rotation import rotate_request_token
 from bot.services.reveal import GONE, reveal_secret
 from bot.slack import ids
+from bot.slack.after_ack import after_ack
 from bot.slack.approvals import SlackApprovals
 from bot.slack.blocks import handoffs, notices
 from bot.slack.blocks.approvals import shell_ready
@@ -28,12 +29,13 @@ from bot.slack.blocks.usage import in_variable_message
 from bot.slack.flow import RequestFlow, person, silent_logger, tell
 from bot.slack.listeners.home import publish_home
 from bot.slack.parse import action_value, trigger_id, user_id
+from bot.slack.work import WorkQueue
 
 
-def register(app: App, flow: RequestFlow) -> None:
+def register(app: App, flow: RequestFlow, work: WorkQueue) -> None:
     @app.action(ids.REQUEST_REVEAL)
-    def handle_reveal(ack: Ack, body: Mapping[str, Any], client: WebClient) -> None:
-        ack()
+    @after_ack(work)
+    def handle_reveal(body: Mapping[str, Any], client: WebClient, _: BoltContext) -> None:
         request_id, user = clicked(body)
         quiet = WebClient(
             token=client.token,
@@ -68,15 +70,15 @@ def register(app: App, flow: RequestFlow) -> None:
         blocks, text = rotate_offer(request, notices.revealed(request.draft))
         replace_clicked_message(client, body, text, blocks)
 
-    app.action(ids.REQUEST_ROTATE)(_rotate_handler(flow, in_place=False))
-    app.action(ids.REQUEST_ROTATE_IN_PLACE)(_rotate_handler(flow, in_place=True))
+    app.action(ids.REQUEST_ROTATE)(_rotate_handler(flow, work, in_place=False))
+    app.action(ids.REQUEST_ROTATE_IN_PLACE)(_rotate_handler(flow, work, in_place=True))
 
 
-def _rotate_handler(flow: RequestFlow, *, in_place: bool) -> Callable[..., None]:
+def _rotate_handler(flow: RequestFlow, work: WorkQueue, *, in_place: bool) -> Callable[..., None]:
     """Rotate token: by hand-off where it can (unless `in_place`), else GitLab's rotation."""
 
-    def handle(ack: Ack, body: Mapping[str, Any], client: WebClient) -> None:
-        ack()
+    @after_ack(work)
+    def handle(body: Mapping[str, Any], client: WebClient, _: BoltContext) -> None:
         request_id, user = clicked(body)
         try:
             who = person(flow, client, user)

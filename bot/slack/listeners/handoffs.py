@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
 from bot.domain.handoff import Handoff, HandoffError
@@ -16,19 +16,25 @@ from bot.services.handoffs import HandoffDeps, revoke_old_now
 from bot.services.identity import IdentityError
 from bot.services.people import NotAllowedError, Person
 from bot.slack import ids
+from bot.slack.after_ack import after_ack
 from bot.slack.blocks import handoffs
 from bot.slack.flow import RequestFlow, person, tell
 from bot.slack.listeners.delivery import after_click, replace_clicked_message
 from bot.slack.parse import action_value, user_id
+from bot.slack.work import WorkQueue
 
 
-def register(app: App, flow: RequestFlow) -> None:
+def register(app: App, flow: RequestFlow, work: WorkQueue) -> None:
     deps = HandoffDeps(flow.deps)
     app.action(ids.HANDOFF_REVOKE_OLD)(
-        _on_click(flow, lambda rid, who: revoke_old_now(rid, who, deps=deps), handoffs.old_revoked)
+        _on_click(
+            flow, lambda rid, who: revoke_old_now(rid, who, deps=deps), handoffs.old_revoked, work
+        )
     )
     app.action(ids.HANDOFF_CANCEL)(
-        _on_click(flow, lambda rid, who: cancel_handoff(rid, who, deps=deps), handoffs.cancelled)
+        _on_click(
+            flow, lambda rid, who: cancel_handoff(rid, who, deps=deps), handoffs.cancelled, work
+        )
     )
 
 
@@ -36,9 +42,10 @@ def _on_click(
     flow: RequestFlow,
     act: Callable[[str, Person], Handoff],
     says: Callable[[Handoff], str],
+    work: WorkQueue,
 ) -> Callable[..., None]:
-    def handle(ack: Ack, body: Mapping[str, Any], client: WebClient) -> None:
-        ack()
+    @after_ack(work)
+    def handle(body: Mapping[str, Any], client: WebClient, _: BoltContext) -> None:
         request_id, user = action_value(body), user_id(body)
         try:
             done = act(request_id, person(flow, client, user))

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.services.conversations import ConversationDeps
@@ -15,20 +15,31 @@ from bot.services.gitlab_errors import GitLabError
 from bot.services.identity import IdentityError, NotLinkedError
 from bot.services.token_requests import requests_of, waiting_for
 from bot.slack import ids
+from bot.slack.after_ack import BUSY, after_ack, queue
 from bot.slack.blocks import notices
 from bot.slack.blocks.home import home_view, mine_message, pending_message
 from bot.slack.flow import RequestFlow, known_person, person
 from bot.slack.identity import link_url
 from bot.slack.listeners.advisor import begin_advice
-from bot.slack.parse import subcommand, user_id
+from bot.slack.parse import MalformedPayload, subcommand, user_id
+from bot.slack.work import Job, WorkQueue
 
 log = logging.getLogger(__name__)
 
 
 def publish_home(
-    flow: RequestFlow | None, client: WebClient, user: str, *, today: date | None = None
+    flow: RequestFlow | None,
+    client: WebClient,
+    user: str,
+    *,
+    today: date | None = None,
+    job: Job | None = None,
 ) -> None:
-    """Build and publish one person's Home tab from the database and live GitLab."""
+    """Build and publish one person's Home tab from the database and live GitLab.
+
+    With `job` (on the work queue) the last publish goes through it, so a "still asking
+    GitLab" view published meanwhile can never replace the finished one.
+    """
     if flow is None:
         day = today or datetime.now(UTC).date()
         view = home_view(requests=(), waiting=(), today=day, can_request=False)
@@ -51,7 +62,30 @@ def publish_home(
         today=flow.today(),
         link_url=link,
     )
-    client.views_publish(user_id=user, view=view)
+    if job is None:
+        client.views_publish(user_id=user, view=view)
+    else:
+        job.finish(lambda: client.views_publish(user_id=user, view=view))
+
+
+class HomeNotices:
+    """While the Home tab waits for GitLab, it says so (from the database, no GitLab)."""
+
+    def __init__(self, flow: RequestFlow, client: WebClient, user: str) -> None:
+        self._flow, self._client, self._user = flow, client, user
+
+    def busy(self) -> None:
+        self._publish(f"{BUSY} (Open the Home tab again to retry.)")
+
+    def still_working(self) -> None:
+        self._publish("Still asking GitLab what waits for you; this tab updates when it answers.")
+
+    def _publish(self, words: str) -> None:
+        flow = self._flow
+        view = home_view(
+            requests=requests_of(self._user, deps=flow.deps), waiting=words, today=flow.today()
+        )
+        self._client.views_publish(user_id=self._user, view=view)
 
 
 def _link_for(flow: RequestFlow, client: WebClient, user: str, exc: NotLinkedError) -> str | None:
@@ -61,13 +95,18 @@ def _link_for(flow: RequestFlow, client: WebClient, user: str, exc: NotLinkedErr
     return link_url(client, user, flow.linking)
 
 
-def register(app: App, deps: ConversationDeps, flow: RequestFlow | None) -> None:
+def register(app: App, deps: ConversationDeps, flow: RequestFlow | None, work: WorkQueue) -> None:
     @app.event("app_home_opened")
     def handle_home_opened(event: Mapping[str, Any], client: WebClient) -> None:
-        if event.get("tab") == "home":
-            publish_home(
-                flow, client, str(event["user"]), today=deps.clock().astimezone(UTC).date()
-            )
+        if event.get("tab") != "home":
+            return
+        user = str(event["user"])
+        if flow is None:  # nothing to ask GitLab
+            publish_home(None, client, user, today=deps.clock().astimezone(UTC).date())
+            return
+        work.submit(
+            lambda job: publish_home(flow, client, user, job=job), HomeNotices(flow, client, user)
+        )
 
     @app.action(ids.HOME_ADVISE)
     def handle_home_advise(ack: Ack, body: Mapping[str, Any], client: WebClient) -> None:
@@ -87,7 +126,7 @@ def register(app: App, deps: ConversationDeps, flow: RequestFlow | None) -> None
 
     @app.command(ids.COMMAND, matchers=[lambda command: subcommand(command) == "mine"])
     def handle_mine(
-        ack: Ack, command: Mapping[str, Any], client: WebClient, respond: Respond
+        ack: Ack, command: Mapping[str, Any], client: WebClient, context: BoltContext
     ) -> None:
         user = str(command["user_id"])
         if flow.linking is None:
@@ -95,6 +134,12 @@ def register(app: App, deps: ConversationDeps, flow: RequestFlow | None) -> None
             ack(text=text, blocks=blocks)
             return
         ack()  # who this is may take a look-up in Slack and GitLab: answer after the ack
+        queue(work, _mine_after_ack, command, client, context)
+
+    def _mine_after_ack(
+        command: Mapping[str, Any], client: WebClient, context: BoltContext
+    ) -> None:
+        user = str(command["user_id"])
         link = None
         try:
             known_person(flow, client, user)
@@ -104,13 +149,12 @@ def register(app: App, deps: ConversationDeps, flow: RequestFlow | None) -> None
             link = None  # the list is still theirs; who they are matters only to act
         mine = requests_of(user, deps=flow.deps)
         blocks, text = mine_message(mine, flow.today(), link_url=link)
-        respond(text=text, blocks=blocks)
+        _respond(context)(text=text, blocks=blocks)
 
     @app.command(ids.COMMAND, matchers=[lambda command: subcommand(command) == "pending"])
-    def handle_pending(
-        ack: Ack, command: Mapping[str, Any], client: WebClient, respond: Respond
-    ) -> None:
-        ack()  # asking GitLab who may decide can take longer than Slack waits
+    @after_ack(work)  # asking GitLab who may decide can take longer than Slack waits
+    def handle_pending(command: Mapping[str, Any], client: WebClient, context: BoltContext) -> None:
+        respond = _respond(context)
         try:
             waiting = waiting_for(person(flow, client, str(command["user_id"])), deps=flow.deps)
         except (IdentityError, GitLabError) as exc:
@@ -118,3 +162,10 @@ def register(app: App, deps: ConversationDeps, flow: RequestFlow | None) -> None
             return
         blocks, text = pending_message(waiting)
         respond(text=text, blocks=blocks)
+
+
+def _respond(context: BoltContext) -> Respond:
+    respond = context.respond
+    if respond is None:  # a command always carries a response_url
+        raise MalformedPayload("a command without a response_url")
+    return respond

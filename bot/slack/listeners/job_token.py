@@ -10,7 +10,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -31,6 +31,7 @@ from bot.services.job_token_access import (
 )
 from bot.services.request_deps import RequestRejected
 from bot.slack import ids
+from bot.slack.after_ack import after_ack
 from bot.slack.blocks import notices
 from bot.slack.blocks.job_token import (
     job_access_card,
@@ -41,12 +42,13 @@ from bot.slack.blocks.job_token import (
 from bot.slack.flow import RequestFlow, person, tell
 from bot.slack.listeners.delivery import clicked
 from bot.slack.parse import form_value, subcommand, trigger_id, user_id
+from bot.slack.work import WorkQueue
 
 log = logging.getLogger(__name__)
 _KINDS = {k.value: k for k in SourceKind}
 
 
-def register(app: App, flow: RequestFlow) -> None:
+def register(app: App, flow: RequestFlow, work: WorkQueue) -> None:
     @app.action(ids.JOB_ACCESS_OPEN)
     def handle_job_access_button(ack: Ack, body: Mapping[str, Any], client: WebClient) -> None:
         ack()
@@ -70,8 +72,10 @@ def register(app: App, flow: RequestFlow) -> None:
         client.chat_postMessage(channel=requester, text=job_access_note(access))
 
     @app.action(ids.JOB_ACCESS_APPROVE)
-    def handle_job_access_approve(ack: Ack, body: Mapping[str, Any], client: WebClient) -> None:
-        ack()
+    @after_ack(work)
+    def handle_job_access_approve(
+        body: Mapping[str, Any], client: WebClient, _: BoltContext
+    ) -> None:
         access_id, user = clicked(body)
         try:
             access = approve_job_access(access_id, person(flow, client, user), deps=flow.deps)
@@ -81,8 +85,8 @@ def register(app: App, flow: RequestFlow) -> None:
         _after(client, access)
 
     @app.action(ids.JOB_ACCESS_DENY)
-    def handle_job_access_deny(ack: Ack, body: Mapping[str, Any], client: WebClient) -> None:
-        ack()
+    @after_ack(work)
+    def handle_job_access_deny(body: Mapping[str, Any], client: WebClient, _: BoltContext) -> None:
         access_id, user = clicked(body)
         try:
             access = deny_job_access(access_id, person(flow, client, user), deps=flow.deps)
@@ -92,8 +96,10 @@ def register(app: App, flow: RequestFlow) -> None:
         _after(client, access)
 
     @app.action(ids.JOB_ACCESS_REMOVE)
-    def handle_job_access_remove(ack: Ack, body: Mapping[str, Any], client: WebClient) -> None:
-        ack()
+    @after_ack(work)
+    def handle_job_access_remove(
+        body: Mapping[str, Any], client: WebClient, _: BoltContext
+    ) -> None:
         access_id, user = clicked(body)
         try:
             access = remove_job_access(access_id, person(flow, client, user), deps=flow.deps)
@@ -106,10 +112,12 @@ def register(app: App, flow: RequestFlow) -> None:
     @app.command(
         ids.COMMAND, matchers=[lambda command: subcommand(command) == ids.JOB_ACCESS_COMMAND]
     )
+    @after_ack(work)  # asking GitLab who manages each target can take longer than Slack waits
     def handle_job_access_list(
-        ack: Ack, command: Mapping[str, Any], client: WebClient, respond: Respond
+        command: Mapping[str, Any], client: WebClient, context: BoltContext
     ) -> None:
-        ack()  # asking GitLab who manages each target can take longer than Slack waits
+        respond = context.respond
+        assert respond is not None  # noqa: S101 - a command always has a response_url
         try:
             entries = job_access_for(person(flow, client, str(command["user_id"])), deps=flow.deps)
         except (IdentityError, GitLabError) as exc:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
 from bot.domain.requests import RequestError
@@ -16,15 +16,17 @@ from bot.services.orphans import revoke_orphan
 from bot.services.people import NotAllowedError
 from bot.slack import ids
 from bot.slack import text as t
+from bot.slack.after_ack import after_ack
 from bot.slack.flow import RequestFlow, person, tell
 from bot.slack.listeners.delivery import replace_clicked_message
 from bot.slack.parse import MalformedPayload, action_value, user_id
+from bot.slack.work import WorkQueue
 
 
-def register(app: App, flow: RequestFlow) -> None:
+def register(app: App, flow: RequestFlow, work: WorkQueue) -> None:
     @app.action(ids.ORPHAN_REVOKE)
-    def handle_orphan_revoke(ack: Ack, body: Mapping[str, Any], client: WebClient) -> None:
-        ack()
+    @after_ack(work)
+    def handle_orphan_revoke(body: Mapping[str, Any], client: WebClient, _: BoltContext) -> None:
         request_id, token_type, gitlab_id = _read(action_value(body))
         clicker = user_id(body)
         try:

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, date, timedelta
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot.domain.expiry import days_left
@@ -23,22 +23,24 @@ from bot.services.reminder_actions import claim_token, let_expire, revoke_now
 from bot.services.renewals import renew_tracked_token, rotate_tracked_token
 from bot.services.token_requests import Person, RequestRejected
 from bot.slack import ids
+from bot.slack.after_ack import after_ack
 from bot.slack.blocks import notices
 from bot.slack.blocks.reminders import reminder_message, renew_modal
 from bot.slack.flow import ReminderFlow, RequestFlow, tell
 from bot.slack.listeners.delivery import provision_and_deliver
 from bot.slack.listeners.requests import post_card
 from bot.slack.parse import action_value, form_value, trigger_id, user_id, view_of
+from bot.slack.work import WorkQueue
 
 Action = Callable[[str, Person], TrackedToken]
 
 
-def register(app: App, flow: ReminderFlow) -> None:
+def register(app: App, flow: ReminderFlow, work: WorkQueue) -> None:
     deps = flow.actions
 
     def on_click(action: Action, done: Callable[[TrackedToken, str], str | None]) -> Any:
-        def handle(ack: Ack, body: Mapping[str, Any], client: WebClient) -> None:
-            ack()
+        @after_ack(work)
+        def handle(body: Mapping[str, Any], client: WebClient, _: BoltContext) -> None:
             key, user = action_value(body), user_id(body)
             try:
                 token = action(key, flow.person(client, user))
@@ -65,15 +67,17 @@ def register(app: App, flow: ReminderFlow) -> None:
         )
     )
     if flow.requests is not None:
-        _register_renewals(app, flow, flow.requests)
+        _register_renewals(app, flow, flow.requests, work)
 
 
-def _register_renewals(app: App, flow: ReminderFlow, requests: RequestFlow) -> None:
+def _register_renewals(
+    app: App, flow: ReminderFlow, requests: RequestFlow, work: WorkQueue
+) -> None:
     deps = flow.actions
 
     @app.action(ids.REMINDER_ROTATE)
-    def handle_rotate(ack: Ack, body: Mapping[str, Any], client: WebClient) -> None:
-        ack()
+    @after_ack(work)
+    def handle_rotate(body: Mapping[str, Any], client: WebClient, _: BoltContext) -> None:
         key, user = action_value(body), user_id(body)
         renew = flow.renew_deps()
         assert renew is not None  # noqa: S101 - registered only with requests on

@@ -7,7 +7,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot.domain.request_policy import REQUESTABLE
@@ -24,6 +24,7 @@ from bot.services.token_requests import (
     submit_request,
 )
 from bot.slack import ids
+from bot.slack.after_ack import after_ack
 from bot.slack.approvals import SlackApprovals
 from bot.slack.blocks import notices
 from bot.slack.blocks.approvals import nobody_can
@@ -45,15 +46,16 @@ from bot.slack.parse import (
     view_of,
 )
 from bot.slack.request_form import policy_form, read_draft
+from bot.slack.work import WorkQueue
 
 log = logging.getLogger(__name__)
 
 
-def register(app: App, flow: RequestFlow) -> None:
+def register(app: App, flow: RequestFlow, work: WorkQueue) -> None:
     _register_form(app, flow)
-    _register_decisions(app, flow)
-    delivery.register(app, flow)
-    orphans.register(app, flow)
+    _register_decisions(app, flow, work)
+    delivery.register(app, flow, work)
+    orphans.register(app, flow, work)
 
 
 def _not_retried(
@@ -198,10 +200,10 @@ def post_card(flow: RequestFlow, client: WebClient, request: TokenRequest) -> st
     return SlackApprovals(client, flow).announce(request).channel
 
 
-def _register_decisions(app: App, flow: RequestFlow) -> None:
+def _register_decisions(app: App, flow: RequestFlow, work: WorkQueue) -> None:
     @app.action(ids.REQUEST_APPROVE)
-    def handle_approve(ack: Ack, body: Mapping[str, Any], client: WebClient) -> None:
-        ack()
+    @after_ack(work)
+    def handle_approve(body: Mapping[str, Any], client: WebClient, _: BoltContext) -> None:
         request_id, user = clicked(body)
         try:
             request = approve_request(request_id, person(flow, client, user), deps=flow.deps)
@@ -214,8 +216,8 @@ def _register_decisions(app: App, flow: RequestFlow) -> None:
         after_click(flow, client, body)
 
     @app.action(ids.REQUEST_RETRY)
-    def handle_retry(ack: Ack, body: Mapping[str, Any], client: WebClient) -> None:
-        ack()
+    @after_ack(work)
+    def handle_retry(body: Mapping[str, Any], client: WebClient, _: BoltContext) -> None:
         request_id, user = clicked(body)
         try:
             check_approver(request_id, person(flow, client, user), deps=flow.deps)
