@@ -103,7 +103,7 @@ def gitlab_problems(person: Person, draft: RequestDraft, gate: Gate) -> list[Pro
     power = gate.power_of_draft(draft)
     verdict = gate.check(Action.REQUEST, person, Subject(power, owner=person.chat_id), draft.target)
     if verdict.outcome is Outcome.DENY:
-        problems.append(Problem(_field_of(draft, verdict.reason, power.level), verdict.reason))
+        problems.append(Problem(field_of(draft, verdict.reason, power.level), verdict.reason))
     if draft.variable_project:
         where = draft.variable_project
         verdict = gate.check(Action.DELIVER, person, Subject(power, person.chat_id), where)
@@ -121,7 +121,7 @@ def feasibility_problems(draft: RequestDraft, gitlab: GitLabGateway) -> list[Pro
     return [Problem("target", verdict.reason)] if verdict.refused else []
 
 
-def _field_of(draft: RequestDraft, reason: str, level: AccessLevel) -> str:
+def field_of(draft: RequestDraft, reason: str, level: AccessLevel) -> str:
     if "not a member" in reason:
         return "target"
     if draft.access_level is not None and draft.access_level >= level:
