@@ -184,8 +184,35 @@ def problems_shown(view: dict[str, Any]) -> dict[str, str]:
     return shown
 
 
+def change_form(
+    world: World, user: str, form: dict[str, Any], block: str, answers: dict[str, Any]
+) -> dict[str, Any]:
+    """Give `block` its answer in the open form (Enter in a path, a type or delivery picked);
+    the form as the bot redraws it."""
+    before = len(world.slack.calls_to("views.update"))
+    picked = answers[block] if block != "target" else None
+    response = world.driver.click_in_view(
+        user,
+        form,
+        "value",
+        view_type="modal",
+        answers=answers,
+        selected=picked,
+        block_id=block,
+    )
+    assert response.status_code == 200
+    view: dict[str, Any] = world.slack.wait_for("views.update", before + 1)[before].args["view"]
+    return view
+
+
 def request_token(world: World, user: str = ALICE, **answers: Any) -> FormOutcome:
-    return send_form(world, user, open_form(world, user), {**ANSWERS, **answers})
+    """Fill in the form and submit it; a delivery into a variable is chosen first (only then
+    does the form show the variable's fields)."""
+    chosen = {**ANSWERS, **answers}
+    form = open_form(world, user)
+    if chosen.get("delivery") == "ci_variable":
+        form = change_form(world, user, form, "delivery", chosen)
+    return send_form(world, user, form, chosen)
 
 
 def card_in(world: World, count: int = 1, channel: str = APPROVALS) -> dict[str, Any]:
