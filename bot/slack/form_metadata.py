@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeGuard
 
 from bot.domain.credentials import NamespaceKind
 from bot.domain.tokens import AccessLevel
@@ -47,7 +47,7 @@ def decode_facts(view: Mapping[str, Any]) -> TargetFacts | None:
     chat, user, role = data.get("chat"), data.get("user"), data.get("role")
     if not (isinstance(typed, str) and isinstance(path, str) and isinstance(chat, str)):
         return None
-    if kind not in {k.value for k in NamespaceKind} or not isinstance(user, int):
+    if kind not in {k.value for k in NamespaceKind} or not _an_int(user):
         return None
     if role is not None and (not _an_int(role) or role not in {int(r) for r in AccessLevel}):
         return None
@@ -55,5 +55,6 @@ def decode_facts(view: Mapping[str, Any]) -> TargetFacts | None:
     return TargetFacts(typed, path, NamespaceKind(kind), Person(chat, user), level)
 
 
-def _an_int(value: object) -> bool:
+def _an_int(value: object) -> TypeGuard[int]:
+    """An integer, and not a boolean (JSON's true is Python's 1)."""
     return isinstance(value, int) and not isinstance(value, bool)
