@@ -231,3 +231,24 @@ def test_the_same_submit_arriving_twice_stores_one_request(world: World) -> None
     assert again.sent
     assert len(_cards(world)) == 1
     assert _stored(world) == 1
+
+
+def test_problems_of_a_form_closed_meanwhile_come_by_direct_message(world: World) -> None:
+    """The person may close the modal during "Checking with GitLab…"; views.update then
+    fails (Slack: not_found) and the problems come in a direct message instead."""
+    form = open_form(world, DAN)
+    world.slack.fail_next("views.update", error="not_found")
+    response = submit(world.driver, DAN, form, ANSWERS, forged=_forged_role("40"))
+    assert response.json()["response_action"] == "update"
+    for _ in range(200):
+        told = [
+            c.args["text"]
+            for c in world.slack.calls_to("chat.postMessage")
+            if c.args.get("channel") == DAN and "not sent" in str(c.args.get("text"))
+        ]
+        if told:
+            break
+        threading.Event().wait(0.05)
+    assert told, "no direct message with the problems"
+    assert "Role: you are Developer on acme/platform/api" in told[0]
+    assert _stored(world) == 0

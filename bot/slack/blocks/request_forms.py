@@ -28,6 +28,18 @@ from bot.slack import ids
 from bot.slack import text as t
 from bot.slack.blocks import limits, parts
 
+FIELD_LABELS = {  # the fields' labels, as problems are listed outside the form
+    "target": "Project or group path",
+    "token_type": "Token type",
+    "name": "Name",
+    "scopes": "Scopes",
+    "role": "Role",
+    "expires_on": "Expires on",
+    "reason": "Reason",
+    "delivery": "Delivery",
+    "variable_project": "CI/CD variable project",
+    "variable_key": "CI/CD variable name",
+}
 PROBLEM_BLOCK = "problem."  # + the field: a problem shown under it after GitLab's check
 PROBLEM_LENGTH = 600
 DELIVERY = {
@@ -207,7 +219,7 @@ def _path_input(typed: str) -> InputBlock:
         action_id="value",
         placeholder="group/project",
         max_length=limits.TARGET_MAX_LENGTH,
-        initial_value=typed or None,
+        initial_value=typed[: limits.TARGET_MAX_LENGTH] or None,
         dispatch_action_config={"trigger_actions_on": ["on_enter_pressed"]},
     )
     return InputBlock(
@@ -269,7 +281,7 @@ def _text_input(
         placeholder=placeholder,
         multiline=multiline or None,
         max_length=max_length,
-        initial_value=initial or None,
+        initial_value=initial[:max_length] or None,  # a forged answer can be longer
     )
     return _input(block_id, label, element, optional=optional)
 

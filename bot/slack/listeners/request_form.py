@@ -27,6 +27,7 @@ from bot.services.identity import IdentityError
 from bot.services.request_checks import platform_problems
 from bot.services.token_requests import RequestRejected, submit_once
 from bot.slack import ids
+from bot.slack.blocks.request_forms import FIELD_LABELS
 from bot.slack.blocks.request_status import checking_modal, sent_modal
 from bot.slack.blocks.requests import waiting_message
 from bot.slack.flow import RequestFlow, known_person, person, tell
@@ -68,11 +69,14 @@ def register(app: App, flow: RequestFlow, post_card: Any) -> None:
         if view.get("callback_id") != ids.REQUEST_SUBMIT:
             return
         facts = _facts_for(flow, client, user_id(body), view)
-        client.views_update(
-            view_id=str(view.get("id") or ""),
-            hash=str(view.get("hash") or "") or None,
-            view=_redrawn(flow, view, facts),
-        )
+        try:
+            client.views_update(
+                view_id=str(view.get("id") or ""),
+                hash=str(view.get("hash") or "") or None,
+                view=_redrawn(flow, view, facts),
+            )
+        except SlackApiError as exc:  # submitted or changed meanwhile (hash_conflict): fine
+            log.info("the request form was not redrawn: %s", exc.response.get("error"))
 
     for block in REDRAWN_BY:
         app.action({"block_id": block, "action_id": "value"})(handle_form_changed)
@@ -125,39 +129,40 @@ def _check_and_send(
         someone = person(flow, client, user_id(body))
         request, new = submit_once(someone, draft, deps=flow.deps, submission=submission_key(body))
     except RequestRejected as exc:
-        _show(client, body, view_id, _redrawn(flow, view, decode_facts(view), exc.problems))
+        _show_problems(flow, client, body, exc.problems)
         return
     except (IdentityError, GitLabError) as exc:
-        problems = [Problem("target", f"not sent: {exc}")]
-        _show(client, body, view_id, _redrawn(flow, view, decode_facts(view), problems))
+        _show_problems(flow, client, body, [Problem("target", f"not sent: {exc}")])
         return
     if not new:  # the same submit again: its request and card exist already
-        _show(client, body, view_id, sent_modal(request, flow.channel_for(request.draft.target)))
+        _show(client, view_id, sent_modal(request, flow.channel_for(request.draft.target)))
         return
     channel = post(flow, client, request)
-    _show(client, body, view_id, sent_modal(request, channel))
+    _show(client, view_id, sent_modal(request, channel))
     if channel is not None:
         blocks, text = waiting_message(request, channel)
         client.chat_postMessage(channel=request.requester, blocks=blocks, text=text)
 
 
-def _show(client: WebClient, body: Mapping[str, Any], view_id: str, view: dict[str, Any]) -> None:
-    """Put `view` in the modal; if the person closed it meanwhile, say so in a DM."""
+def _show_problems(
+    flow: RequestFlow, client: WebClient, body: Mapping[str, Any], problems: list[Problem]
+) -> None:
+    """The form again with every problem marked; a DM listing them if it was closed."""
+    view = view_of(body)
+    redrawn = _redrawn(flow, view, decode_facts(view), problems)
+    if not _show(client, str(view.get("id") or ""), redrawn):
+        listed = "; ".join(f"{FIELD_LABELS.get(p.field, p.field)}: {p.message}" for p in problems)
+        tell(client, body, f"Your token request was not sent: {listed}")
+
+
+def _show(client: WebClient, view_id: str, view: dict[str, Any]) -> bool:
+    """Put `view` in the modal (False: the person closed it meanwhile)."""
     try:
         client.views_update(view_id=view_id, view=view)
     except SlackApiError as exc:
-        log.info("the request modal was not updated (%s); telling its owner in a DM", exc)
-        tell(client, body, _summary(view))
-
-
-def _summary(view: Mapping[str, Any]) -> str:
-    """The plain words of a view's sections and problem notes, for a DM in its place."""
-    words = []
-    for block in view.get("blocks", []):
-        element = block.get("text") or (block.get("elements") or [{}])[0]
-        if isinstance(element, Mapping) and isinstance(element.get("text"), str):
-            words.append(element["text"])
-    return "\n".join(words)
+        log.info("the request modal was not updated: %s", exc.response.get("error"))
+        return False
+    return True
 
 
 def _redrawn(
