@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -19,7 +19,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.domain.request_policy import REQUESTABLE, Problem
-from bot.domain.requests import RequestDraft
+from bot.domain.requests import RequestDraft, TokenRequest
 from bot.domain.tokens import AccessLevel, Scope, TokenType
 from bot.services.form_facts import TargetFacts, known_problems, learn_target, typed_path
 from bot.services.gitlab_errors import GitLabError
@@ -27,6 +27,7 @@ from bot.services.identity import IdentityError
 from bot.services.request_checks import platform_problems
 from bot.services.token_requests import RequestRejected, submit_once
 from bot.slack import ids
+from bot.slack.blocks import notices
 from bot.slack.blocks.request_forms import FIELD_LABELS
 from bot.slack.blocks.request_status import checking_modal, sent_modal
 from bot.slack.blocks.requests import waiting_message
@@ -49,8 +50,11 @@ _SCOPE_VALUES = frozenset(s.value for s in Scope)
 _ROLE_VALUES = frozenset(int(r) for r in AccessLevel)
 
 
-def register(app: App, flow: RequestFlow, post_card: Any) -> None:
-    """`post_card(flow, client, request)`: the approval card's poster (requests.py)."""
+CardPoster = Callable[[RequestFlow, WebClient, TokenRequest], "str | None"]
+
+
+def register(app: App, flow: RequestFlow, post_card: CardPoster) -> None:
+    """`post_card`: posts the approval card, its channel or None (requests.py)."""
 
     @app.action(ids.REQUEST_OPEN)
     def handle_request_button(ack: Ack, body: Mapping[str, Any], client: WebClient) -> None:
@@ -120,7 +124,11 @@ def _known(
 
 
 def _check_and_send(
-    flow: RequestFlow, client: WebClient, body: Mapping[str, Any], draft: RequestDraft, post: Any
+    flow: RequestFlow,
+    client: WebClient,
+    body: Mapping[str, Any],
+    draft: RequestDraft,
+    post: CardPoster,
 ) -> None:
     """After the ack: GitLab's checks, then the form with its problems or the confirmation."""
     view = view_of(body)
@@ -139,9 +147,11 @@ def _check_and_send(
         return
     channel = post(flow, client, request)
     _show(client, view_id, sent_modal(request, channel))
-    if channel is not None:
-        blocks, text = waiting_message(request, channel)
-        client.chat_postMessage(channel=request.requester, blocks=blocks, text=text)
+    if channel is None:
+        client.chat_postMessage(channel=request.requester, text=notices.withdrawn())
+        return
+    blocks, text = waiting_message(request, channel)
+    client.chat_postMessage(channel=request.requester, blocks=blocks, text=text)
 
 
 def _show_problems(
