@@ -252,3 +252,17 @@ def test_problems_of_a_form_closed_meanwhile_come_by_direct_message(world: World
     assert told, "no direct message with the problems"
     assert "Role: you are Developer on acme/platform/api" in told[0]
     assert _stored(world) == 0
+
+
+def test_a_request_whose_card_cannot_be_posted_is_withdrawn_and_the_form_says_so(
+    world: World,
+) -> None:
+    form = open_form(world, ALICE)
+    world.slack.fail_next("chat.postMessage", error="not_in_channel")
+    outcome = send_form(world, ALICE, form, ANSWERS)
+    assert outcome.view is not None
+    assert outcome.errors == {}
+    assert "withdrawn" in json.dumps(outcome.view)
+    told = world.slack.wait_for("chat.postMessage", 2)[-1]
+    assert told.args["channel"] == ALICE
+    assert [c.answer.get("ok") for c in _cards(world)] == [False]  # only the refused post
