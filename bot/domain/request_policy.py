@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 
 from bot.domain.policy import GITLAB_MAX_LIFETIME_DAYS
+from bot.domain.profiles import PROFILES
 from bot.domain.requests import Delivery, RequestDraft
 from bot.domain.tokens import ROLE_BEARING, AccessLevel, Scope, TokenType, valid_scopes
 
@@ -116,11 +117,24 @@ class RequestPolicy:
 
         `member_of`: the groups of the rule's `requesters` the requester belongs to.
         """
+        requesters = self.requester_problems(draft.token_type, member_of)
+        return requesters + self.shape_problems(draft, today=today)
+
+    def requester_problems(
+        self, token_type: TokenType, member_of: Collection[str]
+    ) -> list[Problem]:
+        """Whether the requester may ask for this type at all (`member_of` as for `check`)."""
+        rule = self.rules.get(token_type)
+        return _requester_problems(rule, member_of) if rule is not None else []
+
+    def shape_problems(self, draft: RequestDraft, *, today: date) -> list[Problem]:
+        """Every problem `check` finds that needs nothing but the draft and the date: all of
+        them except who may request the type (that needs the requester's GitLab groups)."""
         rule = self.rules.get(draft.token_type)
         if rule is None:
-            kinds = ", ".join(t.value for t in self.rules) or "nothing"
+            kinds = ", ".join(PROFILES[t].title.lower() for t in self.rules) or "nothing"
             return [Problem("token_type", f"tokenbot does not issue this type; it issues {kinds}")]
-        problems = _requester_problems(rule, member_of)
+        problems: list[Problem] = []
         if not draft.target.strip():
             problems.append(Problem("target", "give the project or group path"))
         elif len(draft.target) > PATH_MAX_LENGTH:

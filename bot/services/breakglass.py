@@ -25,9 +25,11 @@ from bot.domain.requests import (
     RequestState,
     TokenRequest,
 )
+from bot.domain.target_kinds import kind_problem
 from bot.services.gate import request_subject
+from bot.services.gitlab_errors import NotFoundError
 from bot.services.people import NotAllowedError, Person
-from bot.services.request_checks import canonical_draft, feasibility_problems, policy_problems
+from bot.services.request_checks import feasibility_problems, policy_problems
 from bot.services.request_deps import RequestDeps, RequestRejected, audit, load_request
 
 OFF = "break-glass is off here: TOKENBOT_BREAKGLASS_GROUPS names no group"
@@ -58,7 +60,7 @@ def submit_break_glass(
         variable_project=None,
         variable_key=None,
     )
-    draft, problems = canonical_draft(draft, deps.gitlab)
+    draft, problems = _at_gitlab_path(draft, deps)
     if problems:
         raise RequestRejected(problems)
     _must_be_allowed(requester, draft, deps)
@@ -165,3 +167,15 @@ def attach_review_card(request_id: str, channel: str, ts: str, *, deps: RequestD
     with deps.uow() as uow:
         uow.reviews.attach_card(request_id, MessageRef(channel, ts))
         uow.commit()
+
+
+def _at_gitlab_path(draft: RequestDraft, deps: RequestDeps) -> tuple[RequestDraft, list[Problem]]:
+    """The draft at GitLab's own full path for its target, or why it cannot be made there."""
+    try:
+        where = deps.gitlab.namespace(draft.target)
+    except NotFoundError as exc:
+        return draft, [Problem("target", str(exc))]
+    mismatch = kind_problem(draft.token_type, where.kind, where.path, deps.offered().types)
+    if mismatch is not None:
+        return draft, [mismatch]
+    return replace(draft, target=where.path), []

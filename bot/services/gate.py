@@ -114,9 +114,22 @@ class Gate:
         chat_id: str = "",
     ) -> Verdict:
         """The verdict for `person` (None: not linked to GitLab) acting at `where`."""
+        role = self.gitlab.effective_role(person.gitlab_id, where) if person else None
+        return self.check_known(action, person, role, subject, where, chat_id=chat_id)
+
+    def check_known(
+        self,
+        action: Action,
+        person: Person | None,
+        role: AccessLevel | None,
+        subject: Subject,
+        where: str,
+        *,
+        chat_id: str = "",
+    ) -> Verdict:
+        """As `check`, with the person's role there already known (asks GitLab nothing)."""
         subject = replace(subject, place=subject.place or where)
         who = person.chat_id if person is not None else chat_id
-        role = self.gitlab.effective_role(person.gitlab_id, where) if person else None
         actor = Actor(
             who,
             linked=person is not None,

@@ -1,17 +1,16 @@
 """What makes a draft acceptable: the request policy (with the requester's GitLab groups),
 GitLab's own paths, the authorization decision and what GitLab can make at all.
 
-Submit asks all of it; approval and provisioning ask the policy again (`policy_refusal`), so
-a request stored under an older policy is refused once the policy no longer allows it.
+Submit asks all of it, in one round (request_review.py); approval and provisioning ask the
+policy again (`policy_refusal`), so a request stored under an older policy is refused once
+the policy no longer allows it.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC
 
 from bot.domain.access import Action, Outcome, Subject
-from bot.domain.credentials import NamespaceKind
 from bot.domain.request_policy import Problem, RequestPolicy
 from bot.domain.requests import RequestDraft, TokenRequest
 from bot.domain.token_availability import availability, needs
@@ -21,13 +20,6 @@ from bot.services.gitlab_errors import NotFoundError
 from bot.services.gitlab_port import GitLabGateway
 from bot.services.people import Person
 from bot.services.request_deps import RequestDeps
-
-_KIND = {
-    TokenType.PROJECT_ACCESS_TOKEN: NamespaceKind.PROJECT,
-    TokenType.PIPELINE_TRIGGER_TOKEN: NamespaceKind.PROJECT,
-    TokenType.GROUP_ACCESS_TOKEN: NamespaceKind.GROUP,
-    TokenType.SERVICE_ACCOUNT_PAT: NamespaceKind.GROUP,
-}
 
 
 def policy_problems(person: Person, draft: RequestDraft, deps: RequestDeps) -> list[Problem]:
@@ -106,43 +98,20 @@ def member_groups(
     return frozenset(found)
 
 
-def canonical_draft(
-    draft: RequestDraft, gitlab: GitLabGateway
-) -> tuple[RequestDraft, list[Problem]]:
-    """The draft with GitLab's own full paths for its target and variable project.
-
-    However the person typed them (another case, a numeric id, slashes around), routing,
-    cards, duplicate checks and the audit see the one path GitLab uses.
-    """
-    try:
-        where = gitlab.namespace(draft.target)
-    except NotFoundError as exc:
-        return draft, [Problem("target", str(exc))]
-    kind = _KIND.get(draft.token_type)
-    if kind is not None and where.kind is not kind:
-        what = "project" if kind is NamespaceKind.PROJECT else "group"
-        return draft, [Problem("target", f"this token type lives in a {what}; give a {what} path")]
-    variable_project = draft.variable_project
-    if variable_project:
-        try:
-            variable_project = gitlab.namespace(variable_project).path
-        except NotFoundError as exc:
-            return draft, [Problem("variable_project", str(exc))]
-    return replace(draft, target=where.path, variable_project=variable_project), []
-
-
 def gitlab_problems(person: Person, draft: RequestDraft, gate: Gate) -> list[Problem]:
-    """What the authorization decision says against the draft, tied to a form field."""
+    """What the authorization decision says against the draft, each tied to a form field:
+    the token itself, and (when it goes into a variable) writing that variable."""
+    problems = []
     power = gate.power_of_draft(draft)
     verdict = gate.check(Action.REQUEST, person, Subject(power, owner=person.chat_id), draft.target)
     if verdict.outcome is Outcome.DENY:
-        return [Problem(_field_of(draft, verdict.reason, power.level), verdict.reason)]
+        problems.append(Problem(field_of(draft, verdict.reason, power.level), verdict.reason))
     if draft.variable_project:
         where = draft.variable_project
         verdict = gate.check(Action.DELIVER, person, Subject(power, person.chat_id), where)
         if verdict.outcome is Outcome.DENY:
-            return [Problem("variable_project", verdict.reason)]
-    return []
+            problems.append(Problem("variable_project", verdict.reason))
+    return problems
 
 
 def feasibility_problems(draft: RequestDraft, gitlab: GitLabGateway) -> list[Problem]:
@@ -154,7 +123,7 @@ def feasibility_problems(draft: RequestDraft, gitlab: GitLabGateway) -> list[Pro
     return [Problem("target", verdict.reason)] if verdict.refused else []
 
 
-def _field_of(draft: RequestDraft, reason: str, level: AccessLevel) -> str:
+def field_of(draft: RequestDraft, reason: str, level: AccessLevel) -> str:
     if "not a member" in reason:
         return "target"
     if draft.access_level is not None and draft.access_level >= level:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from bot.domain.access import Action
 from bot.domain.audit import AuditAction
 from bot.domain.handoff import HandoffState
-from bot.domain.request_policy import Problem
 from bot.domain.requests import (
     MessageRef,
     RequestDraft,
@@ -18,15 +18,8 @@ from bot.domain.requests import (
 )
 from bot.services.gate import approval_subject
 from bot.services.people import NotAllowedError, Person
-from bot.services.ports import UnitOfWork
-from bot.services.request_checks import (
-    approvals_needed,
-    canonical_draft,
-    feasibility_problems,
-    gitlab_problems,
-    policy_problems,
-    policy_refusal,
-)
+from bot.services.ports import ConcurrentUpdateError, UnitOfWork
+from bot.services.request_checks import approvals_needed, policy_refusal
 from bot.services.request_deps import (
     RequestDeps,
     RequestRejected,
@@ -34,27 +27,58 @@ from bot.services.request_deps import (
     change_request,
     load_request,
 )
+from bot.services.request_review import review_draft
 
 __all__ = ["NotAllowedError", "Person", "RequestDeps", "RequestRejected"]
 
 
 def submit_request(requester: Person, draft: RequestDraft, *, deps: RequestDeps) -> TokenRequest:
     """Check the draft against policy and live GitLab, then store it as PENDING."""
-    now = deps.clock()
-    problems = policy_problems(requester, draft, deps)
-    if not problems:
-        draft, problems = canonical_draft(draft, deps.gitlab)
-    if not problems:
-        problems = _duplicate(requester, draft, deps)
-    if not problems:
-        problems = gitlab_problems(requester, draft, deps.gate)
-    if not problems:
-        problems = feasibility_problems(draft, deps.gitlab)
+    return submit_once(requester, draft, deps=deps)[0]
+
+
+def submit_once(
+    requester: Person, draft: RequestDraft, *, deps: RequestDeps, submission: str | None = None
+) -> tuple[TokenRequest, bool]:
+    """As `submit_request`, once per `submission` (a key the front end gives each submit,
+    the same when the same submit arrives again): the request, and whether this call stored
+    it. The request's id comes from the key, so the database's primary key keeps a second
+    arrival, even one checked at the same moment in another process, from storing another."""
+    keyed = submission_id(submission) if submission else None
+    stored = _stored(keyed, deps) if keyed else None
+    if stored is not None:
+        return stored, False
+    draft, problems = review_draft(requester, draft, deps, request_id=keyed)
     if problems:
         raise RequestRejected(problems)
+    request = _pending(keyed or deps.new_id(), requester, draft, deps)
+    try:
+        _store(request, requester, deps)
+    except ConcurrentUpdateError:
+        stored = _stored(keyed, deps) if keyed else None
+        if stored is None:
+            raise
+        return stored, False
+    return request, True
+
+
+def submission_id(submission: str) -> str:
+    """The request id a submit key stands for (as long as a generated one)."""
+    return hashlib.sha256(f"submission:{submission}".encode()).hexdigest()[:32]
+
+
+def _stored(request_id: str, deps: RequestDeps) -> TokenRequest | None:
+    with deps.uow() as uow:
+        return uow.requests.get(request_id)
+
+
+def _pending(
+    request_id: str, requester: Person, draft: RequestDraft, deps: RequestDeps
+) -> TokenRequest:
+    now = deps.clock()
     flags = deps.policy.risk_flags(draft, today=now.astimezone(UTC).date())
-    request = TokenRequest(
-        id=deps.new_id(),
+    return TokenRequest(
+        id=request_id,
         requester=requester.chat_id,
         requester_gitlab_id=requester.gitlab_id,
         draft=draft,
@@ -64,6 +88,10 @@ def submit_request(requester: Person, draft: RequestDraft, *, deps: RequestDeps)
         required_approvals=deps.policy.required_approvals(flags, draft.token_type),
         risk_flags=flags,
     )
+
+
+def _store(request: TokenRequest, requester: Person, deps: RequestDeps) -> None:
+    draft = request.draft
     with deps.uow() as uow:
         uow.requests.add(request)
         audit(
@@ -71,30 +99,15 @@ def submit_request(requester: Person, draft: RequestDraft, *, deps: RequestDeps)
             request,
             AuditAction.REQUESTED,
             requester.chat_id,
-            now,
+            request.created_at,
             type=draft.token_type.value,
             target=draft.target,
             scopes=",".join(draft.scopes),
             role=draft.access_level.label if draft.access_level else "",
             expires_on=draft.expires_on.isoformat() if draft.expires_on else "",
-            risk=",".join(flags),
+            risk=",".join(request.risk_flags),
         )
         uow.commit()
-    return request
-
-
-def _duplicate(requester: Person, draft: RequestDraft, deps: RequestDeps) -> list[Problem]:
-    """A second submit of the same request (a retried form) is refused, not stored twice."""
-    with deps.uow() as uow:
-        mine = uow.requests.of_requester(requester.chat_id)
-    for request in mine:
-        if (
-            request.state.open
-            and request.draft.target == draft.target
-            and request.draft.name == draft.name
-        ):
-            return [Problem("name", f"you have an open request for '{draft.name}' there already")]
-    return []
 
 
 def approve_request(request_id: str, approver: Person, *, deps: RequestDeps) -> TokenRequest:

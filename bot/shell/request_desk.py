@@ -25,7 +25,7 @@ from bot.services.token_requests import (
 from bot.shell.form_dialog import FormCancelled, FormDialog
 from bot.shell.people import gitlab_username, shell_person
 from bot.shell.request_actions import RequestActions, today_of
-from bot.shell.request_form import new_form
+from bot.shell.request_form import RequestForm, new_form
 from bot.shell.request_ids import IdError, short_id
 from bot.shell.request_text import mine_table, pending_table, slack_announced
 
@@ -155,7 +155,7 @@ class RequestDesk:
             lifetime_days=self._setup.lifetime_days,
             recommendation=rec if this else None,
         )
-        checks = {"target": _target_check(deps)}
+        checks = {"target": _target_check(deps, form)}
         dialog = FormDialog(form, read=self._read, say=self._say, checks=checks)
         request = dialog.run(lambda draft: submit_request(person, draft, deps=deps))
         sid, need = short_id(request.id), request.required_approvals
@@ -206,16 +206,20 @@ class RequestDesk:
         return shell_person(user, gitlab=deps.gitlab, user_map=self._setup.user_map)
 
 
-def _target_check(deps: RequestDeps) -> Callable[[str], str | None]:
-    """Say at once when GitLab has no such path, instead of after the whole form."""
+def _target_check(deps: RequestDeps, form: RequestForm) -> Callable[[str], str | None]:
+    """Say at once when GitLab has no such path, instead of after the whole form; a path it
+    knows tells the form what it is, so only the types that fit there are offered."""
 
     def check(path: str) -> str | None:
         try:
-            deps.gitlab.namespace(path)
+            where = deps.gitlab.namespace(path)
         except NotFoundError as exc:
+            form.place_is(None)
             return str(exc)
         except GitLabError:
+            form.place_is(None)
             return None  # GitLab is unwell; submitting will say so
+        form.place_is(where.kind)
         return None
 
     return check

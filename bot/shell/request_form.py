@@ -10,9 +10,11 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from bot.domain.advice import Recommendation
+from bot.domain.credentials import NamespaceKind
 from bot.domain.profiles import PROFILES
 from bot.domain.request_policy import UNDATED, RequestPolicy
 from bot.domain.requests import Delivery, RequestDraft
+from bot.domain.target_kinds import types_for_kind
 from bot.domain.tokens import AccessLevel, Scope, TokenType
 from bot.shell.form_input import FieldError, Option, parse_date, parse_path, pick_many, pick_one
 
@@ -59,6 +61,18 @@ class RequestForm:
     expires_on: date | None = None
     delivery: Delivery = Delivery.REVEAL
     expiry_typed: bool = False  # a date the person typed is kept when the type changes
+    target_kind: NamespaceKind | None = None  # what GitLab said the target is, once asked
+
+    def types(self) -> tuple[TokenType, ...]:
+        """The types offered: the policy's, those that fit the target once its kind is known."""
+        return types_for_kind(self.policy.types, self.target_kind) or self.policy.types
+
+    def place_is(self, kind: NamespaceKind | None) -> None:
+        """GitLab said what the target is: a chosen type that cannot live there is dropped
+        (and asked again), so the form never holds a project-only type for a group."""
+        self.target_kind = kind
+        if self.token_type is not None and self.token_type not in self.types():
+            self.token_type = None
 
     def fields(self) -> list[str]:
         """The fields that apply, in the order they are asked."""
@@ -79,7 +93,7 @@ class RequestForm:
     def options(self, name: str) -> list[Option] | None:
         """The numbered choices of a choice field; None for a typed field."""
         if name == "token_type":
-            return [(t.value, PROFILES[t].title) for t in self.policy.types]
+            return [(t.value, PROFILES[t].title) for t in self.types()]
         if name == "scopes":
             return [(s.value, s.value) for s in self._scope_choices()]
         if name == "role":

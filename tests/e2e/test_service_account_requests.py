@@ -73,7 +73,7 @@ def _get(world: World, secret: str, path: str) -> requests.Response:
 def test_a_service_account_token_acts_on_its_target_with_the_requested_role(
     world: World,
 ) -> None:
-    assert request_token(world, OLGA, **SERVICE_ACCOUNT).text == ""
+    assert request_token(world, OLGA, **SERVICE_ACCOUNT).sent
     secret = _approve_and_reveal(world, OLGA, OMAR)
     me = _get(world, secret, "user").json()
     assert me["username"] == "release-bot"
@@ -89,7 +89,7 @@ def test_a_service_account_token_acts_on_its_target_with_the_requested_role(
 def test_a_role_above_the_requesters_own_is_refused_at_submit(world: World) -> None:
     # alice is Maintainer of acme/platform only; dan is Developer there
     answer = request_token(world, ALICE, **{**SERVICE_ACCOUNT, "role": "50"})
-    assert "errors" in answer.json()
+    assert answer.errors
 
 
 def test_where_owners_may_not_create_service_accounts_the_request_fails_then_is_refused(
@@ -97,14 +97,14 @@ def test_where_owners_may_not_create_service_accounts_the_request_fails_then_is_
 ) -> None:
     with start_world(tmp_path) as world:  # the instance setting is off, as by default
         # tokenbot is an Owner but may not read the setting: the first request goes ahead...
-        assert request_token(world, OLGA, **SERVICE_ACCOUNT).text == ""
+        assert request_token(world, OLGA, **SERVICE_ACCOUNT).sent
         card = card_in(world)
         assert world.driver.click(OMAR, card, "request.approve").status_code == 200
         failed = _wait_for_text(world, "GitLab refused tokenbot a service account in acme")
         assert "Allow top-level group owners to create service accounts" in failed
         # ...and once GitLab has refused, the next one is refused at once, with the fix.
         again = request_token(world, OLGA, **{**SERVICE_ACCOUNT, "name": "release-bot-2"})
-        errors = again.json()["errors"]
+        errors = again.errors
         assert "Allow top-level group owners to create service accounts" in json.dumps(errors)
         assert not [u for u in world.sim.state.users.values() if u.username.startswith("release")]
 

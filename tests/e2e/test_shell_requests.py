@@ -197,7 +197,7 @@ def test_a_developer_cannot_approve_and_a_maintainer_denies_with_a_reason(
 
 def test_a_cancelled_request_can_no_longer_be_approved(chats: list[Chat]) -> None:
     chat = start(chats, "olivia")  # Owner there: a trigger runs as tokenbot's account
-    chat.script("request", TERRAFORM, "5", "nightly-plan")  # a trigger has no expiry date
+    chat.script("request", TERRAFORM, "pipeline_trigger_token", "nightly-plan")  # no expiry date
     chat.script("Starts the nightly terraform plan from a cron job", "")
     request_id = submitted_id(chat.type(""))
     assert f"Cancelled {request_id}; nothing will be created." in chat.type(f"cancel {request_id}")
@@ -250,3 +250,28 @@ def test_without_gitlab_settings_request_commands_say_what_is_missing(tmp_path: 
     missing = "Token requests are off here: set GITLAB_URL, GITLAB_TOKEN, TOKENBOT_SECRET_KEY"
     assert result.out.count(missing) == 3
     assert "tokenbot shell --sandbox" in result.out
+
+
+def test_a_group_path_offers_only_group_types_and_problems_come_in_one_round(
+    chats: list[Chat],
+) -> None:
+    """Issue 15, in the terminal: a group's path never offers a project-only type, and the
+    policy's and GitLab's problems are listed together (here: an Owner role above carol's
+    Developer and a reason too short), then only those fields are asked again."""
+    chat = start(chats, "carol")
+    chat.type("request")
+    offered = chat.type("acme/platform/infra")
+    assert "Group access token" in offered
+    assert "Project access token" not in offered
+    assert "Pipeline trigger token" not in offered
+    # ...then the expiry and the delivery kept as they are (Enter): the review
+    review = chat.script("group_access_token", "infra-reader", "read_api", "owner", "", "short", "")
+    assert "Your request:" in review
+    refused = chat.type("")  # submit
+    assert "Not submitted; please fix:" in refused
+    assert "Role: you are Developer on acme/platform/infra" in refused
+    assert "Reason: say in a sentence what the token is for" in refused
+    assert "nothing was stored" in chat.type("cancel")
+    assert "You have no token requests." in chat.type("mine")
+    code, err = chat.leave()
+    assert code == 0, err

@@ -40,9 +40,10 @@ from tests.support.request_world import (
     card_in,
     dm_with_button,
     open_form,
+    send_form,
 )
 from tests.support.slack_api import SlackRecorder
-from tests.support.slack_requests import SlackDriver, submit
+from tests.support.slack_requests import SlackDriver
 
 # Who acts in the fuzz: dan is the seeded request's requester and a Developer (he may not
 # decide his own request, nor act on reminders); the others are unknown to TOKENBOT_USER_MAP.
@@ -87,7 +88,7 @@ def seed(world: World) -> Targets:
         assert done.code == 0, done.err
     [reminder] = _posted(world, REMINDERS)
     request_form = open_form(world, DAN)
-    assert submit(world.driver, DAN, request_form, ANSWERS).text == ""
+    assert send_form(world, DAN, request_form, ANSWERS).sent
     card = card_in(world)
     views = {ids.REQUEST_SUBMIT: request_form}
     key = _value_of(reminder, ids.REMINDER_CLAIM)

@@ -118,9 +118,23 @@ def _told(world: MatrixWorld, cell: Cell, answer: Answer) -> bool:
     if cell.surface == "shell":
         return bool(answer.text.strip())
     for response in [answer.http, *answer.extra]:
-        if response is not None and response.text.strip():
+        if response is not None and response.text.strip() and not _checking(response):
             return True  # a form error, or a command's answer
+    if any(
+        c.method == "views.update" and '"problem.' in json.dumps(c.args.get("view"))
+        for c in world.calls_since(answer.since)
+    ):
+        return True  # the request form came back from GitLab's check with its problems
     return bool(world.told(cell.who.slack_id, answer.since, answer.response_url))
+
+
+def _checking(response: requests.Response) -> bool:
+    """The request form's ack while GitLab is asked: it tells nothing yet."""
+    try:
+        body = response.json()
+    except ValueError:
+        return False
+    return isinstance(body, dict) and body.get("response_action") == "update"
 
 
 def _reveal_dm(world: MatrixWorld, user: str, request_id: str, since: int) -> bool:

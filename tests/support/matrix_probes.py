@@ -118,7 +118,8 @@ def act_in_slack(world: MatrixWorld, cell: Cell, subject: Subject) -> Answer:
     answer = Answer(world.mark(), time.monotonic())
     if cell.action in {"REQUEST", "DELIVER"}:
         answers = _form_answers(cell)
-        answer.http = submit(world.driver, user, world.form, answers)
+        forged = _variable_fields(answers)
+        answer.http = submit(world.driver, user, world.form, answers, forged=forged)
     elif cell.action in {"APPROVE", "RETRY"}:
         action = "request.approve" if cell.action == "APPROVE" else "request.retry"
         answer.response_url, answer.http = _click(
@@ -157,6 +158,16 @@ def _form_answers(cell: Cell) -> dict[str, Any]:
             "variable_key": cell.variable,
         }
     return answers
+
+
+def _variable_fields(answers: dict[str, Any]) -> dict[str, Any]:
+    """The variable's fields as Slack sends them once the form shows them (it does after
+    the delivery into a variable is chosen; the form the matrix holds was opened before)."""
+    return {
+        name: {"value": {"type": "plain_text_input", "value": answers[name]}}
+        for name in ("variable_project", "variable_key")
+        if name in answers
+    }
 
 
 def _click(

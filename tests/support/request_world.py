@@ -128,8 +128,91 @@ def open_form(world: World, user: str) -> dict[str, Any]:
     return world.slack.wait_for("views.open", before + 1)[-1].args["view"]
 
 
-def request_token(world: World, user: str = ALICE, **answers: Any) -> requests.Response:
-    return submit(world.driver, user, open_form(world, user), {**ANSWERS, **answers})
+@dataclass
+class FormOutcome:
+    """How a submit of the request form ended, as the person sees the modal."""
+
+    response: requests.Response  # the ack
+    errors: dict[str, str]  # field -> the problem shown (the ack's errors, or GitLab's)
+    view: dict[str, Any] | None  # the modal after GitLab's check (None: refused in the ack)
+
+    @property
+    def sent(self) -> bool:
+        return self.response.status_code == 200 and not self.errors and self.view is not None
+
+    @property
+    def in_ack(self) -> bool:
+        """Refused in the ack itself (field errors, no GitLab asked)."""
+        return self.view is None and bool(self.errors)
+
+
+def send_form(
+    world: World,
+    user: str,
+    view: dict[str, Any],
+    answers: dict[str, Any],
+    *,
+    forged: dict[str, Any] | None = None,
+    view_hash: str | None = None,
+) -> FormOutcome:
+    """Submit the request form and wait for how it ends."""
+    before = len(world.slack.calls_to("views.update"))
+    response = submit(world.driver, user, view, answers, forged=forged, view_hash=view_hash)
+    return form_outcome(world, response, before)
+
+
+def form_outcome(world: World, response: requests.Response, before: int) -> FormOutcome:
+    """The outcome of a submit whose ack is `response`; `before`: views.update calls then."""
+    assert response.status_code == 200, (response.status_code, response.text)
+    ack = response.json()
+    if ack.get("response_action") == "errors":
+        return FormOutcome(response, dict(ack["errors"]), None)
+    assert ack.get("response_action") == "update", ack
+    assert "Checking with GitLab" in json.dumps(ack["view"]), ack
+    final = world.slack.wait_for("views.update", before + 1)[before].args["view"]
+    return FormOutcome(response, problems_shown(final), final)
+
+
+def problems_shown(view: dict[str, Any]) -> dict[str, str]:
+    """Field -> the problem the redrawn form marks under it."""
+    shown = {}
+    for block in view["blocks"]:
+        block_id = str(block.get("block_id", ""))
+        if block_id.startswith("problem."):
+            words = block["elements"][0]["text"]
+            shown[block_id.removeprefix("problem.")] = words.removeprefix(":warning: ")
+    return shown
+
+
+def change_form(
+    world: World, user: str, form: dict[str, Any], block: str, answers: dict[str, Any]
+) -> dict[str, Any]:
+    """Give `block` its answer in the open form (Enter in a path, a type or delivery picked);
+    the form as the bot redraws it."""
+    before = len(world.slack.calls_to("views.update"))
+    picked = answers[block] if block != "target" else None
+    response = world.driver.click_in_view(
+        user,
+        form,
+        "value",
+        view_type="modal",
+        answers=answers,
+        selected=picked,
+        block_id=block,
+    )
+    assert response.status_code == 200
+    view: dict[str, Any] = world.slack.wait_for("views.update", before + 1)[before].args["view"]
+    return view
+
+
+def request_token(world: World, user: str = ALICE, **answers: Any) -> FormOutcome:
+    """Fill in the form and submit it; a delivery into a variable is chosen first (only then
+    does the form show the variable's fields)."""
+    chosen = {**ANSWERS, **answers}
+    form = open_form(world, user)
+    if chosen.get("delivery") == "ci_variable":
+        form = change_form(world, user, form, "delivery", chosen)
+    return send_form(world, user, form, chosen)
 
 
 def card_in(world: World, count: int = 1, channel: str = APPROVALS) -> dict[str, Any]:

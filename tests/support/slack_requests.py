@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import itertools
 import json
 import time
 from typing import Any
@@ -137,6 +138,8 @@ class SlackDriver:
         }
         if "value" in element:
             action["value"] = element["value"]
+        if element["type"] == "plain_text_input":  # Enter pressed in it: what is typed
+            action["value"] = (answers or {}).get(element["block_id"], "")
         if selected is not None:
             action["selected_option"] = next(
                 o for o in element["options"] if o["value"] == selected
@@ -147,11 +150,11 @@ class SlackDriver:
             "user": {"id": user, "username": user.lower(), "team_id": TEAM_ID},
             "api_app_id": "A0TOKENBOT",
             "token": "unused",
-            "container": {"type": "view", "view_id": "V0VIEW"},
+            "container": {"type": "view", "view_id": MODAL_ID},
             "trigger_id": "24571818370.22717085937.b9c7ca14b87be6b44ff5864edba8306f",
             "view": {
                 **view,
-                "id": "V0VIEW",
+                "id": MODAL_ID,
                 "hash": "1700000400.abcdef",
                 "team_id": TEAM_ID,
                 "type": view_type,
@@ -268,11 +271,26 @@ def view_state(view: dict[str, Any], answers: dict[str, Any]) -> dict[str, Any]:
     return {"values": values}
 
 
+MODAL_ID = "V0VIEW"  # the id Slack gave the modal (clicks in it carry the same)
+_hashes = itertools.count(1)
+
+
 def _submission(
-    user: str, view: dict[str, Any], answers: dict[str, Any], forged: dict[str, Any]
+    user: str,
+    view: dict[str, Any],
+    answers: dict[str, Any],
+    forged: dict[str, Any],
+    view_hash: str | None = None,
 ) -> dict[str, Any]:
+    """A view_submission as Slack sends it: the view with its id and hash (Slack changes the
+    hash whenever the view changes; `view_hash` repeats one, as a resubmit of the same view)."""
     state = view_state(view, answers)
     state["values"].update(forged)
+    view = {
+        **view,
+        "id": view.get("id") or MODAL_ID,
+        "hash": view_hash or f"1700000500.{next(_hashes):06d}",
+    }
     return {
         "type": "view_submission",
         "team": {"id": TEAM_ID, "domain": "acme"},
@@ -298,12 +316,13 @@ def submit(
     answers: dict[str, Any],
     *,
     forged: dict[str, Any] | None = None,
+    view_hash: str | None = None,
 ) -> requests.Response:
     """Submit a modal the bot opened (the view as recorded from views.open).
 
     `forged`: `state.values` entries sent as they are (block id -> {action id: entry}),
-    such as an option the view never offered.
+    such as an option the view never offered. `view_hash`: as for `_submission`.
     """
-    payload = _submission(user, view, answers, forged or {})
+    payload = _submission(user, view, answers, forged or {}, view_hash)
     body = urlencode({"payload": json.dumps(payload)})
     return driver.post(body, "application/x-www-form-urlencoded")

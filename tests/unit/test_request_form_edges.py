@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.domain.request_policy import RequestPolicy
-from bot.slack.blocks.request_forms import NOTHING_TO_REQUEST
-from bot.slack.listeners.requests import _role_of
+from bot.slack.blocks.request_status import NOTHING_TO_REQUEST
+from bot.slack.listeners.request_form import role_of as _role_of
 from bot.slack.request_form import policy_form
 
 

@@ -1,8 +1,8 @@
-"""Token requests in Slack: the form, the approval card, the decisions on it."""
+"""Token requests in Slack: the approval card and the decisions on it (the form is in
+`request_form`)."""
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -10,27 +10,23 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bot.domain.request_policy import REQUESTABLE
 from bot.domain.requests import RequestError, RequestState, TokenRequest
-from bot.domain.tokens import AccessLevel, Scope, TokenType
 from bot.services.gitlab_errors import GitLabError
 from bot.services.identity import IdentityError
 from bot.services.token_requests import (
-    RequestRejected,
     approve_request,
     cancel_request,
     check_approver,
     deny_request,
-    submit_request,
 )
 from bot.slack import ids
 from bot.slack.after_ack import after_ack
 from bot.slack.approvals import SlackApprovals
 from bot.slack.blocks import notices
 from bot.slack.blocks.approvals import nobody_can
-from bot.slack.blocks.requests import deny_modal, waiting_message
+from bot.slack.blocks.requests import deny_modal
 from bot.slack.flow import RequestFlow, person, tell
-from bot.slack.listeners import delivery, orphans
+from bot.slack.listeners import delivery, orphans, request_form
 from bot.slack.listeners.delivery import (
     after_click,
     clicked,
@@ -38,21 +34,17 @@ from bot.slack.listeners.delivery import (
     replace_clicked_message,
 )
 from bot.slack.parse import (
-    action_value,
     form_value,
-    subcommand,
     trigger_id,
     user_id,
-    view_of,
 )
-from bot.slack.request_form import policy_form, read_draft
 from bot.slack.work import WorkQueue
 
 log = logging.getLogger(__name__)
 
 
 def register(app: App, flow: RequestFlow, work: WorkQueue) -> None:
-    _register_form(app, flow)
+    request_form.register(app, flow, post_card, work)
     _register_decisions(app, flow, work)
     delivery.register(app, flow, work)
     orphans.register(app, flow, work)
@@ -79,125 +71,15 @@ def _not_retried(
     tell(client, body, f"Not retried: this request is {request.state.value}.")
 
 
-def form_view(
-    flow: RequestFlow,
-    *,
-    token_type: TokenType | None,
-    scopes: tuple[Scope, ...] = (),
-    role: AccessLevel | None = None,
-    lifetime_days: int | None = None,
-) -> dict[str, Any]:
-    """The request modal, with what policy allows for the type (or for any, before one)."""
-    return policy_form(
-        flow.deps.offered(),
-        today=flow.today(),
-        default_days=flow.lifetime_days,
-        token_type=token_type,
-        scopes=scopes,
-        role=role,
-        lifetime_days=lifetime_days,
-    )
-
-
-def _open_form(
-    flow: RequestFlow, client: WebClient, trigger: str, prefill: Mapping[str, Any]
-) -> None:
-    token_type = prefill.get("t")
-    listed = prefill.get("s")
-    scopes: list[Any] = listed if isinstance(listed, list) else []
-    role = prefill.get("r")
-    days = prefill.get("l")
-    view = form_view(
-        flow,
-        token_type=TokenType(token_type) if token_type in REQUESTABLE else None,
-        scopes=tuple(Scope(s) for s in scopes if isinstance(s, str) and s in _SCOPE_VALUES),
-        role=AccessLevel(role) if isinstance(role, int) and role in _ROLE_VALUES else None,
-        lifetime_days=days if isinstance(days, int) and 0 < days <= 3650 else None,
-    )
-    client.views_open(trigger_id=trigger, view=view)
-
-
-def _prefill(raw: str) -> Mapping[str, Any]:
-    """What the advisor's "Request this token" button carries; anything else prefills nothing."""
-    try:
-        found = json.loads(raw)
-    except ValueError:
-        return {}
-    return found if isinstance(found, dict) else {}
-
-
-_SCOPE_VALUES = frozenset(s.value for s in Scope)
-_ROLE_VALUES = frozenset(int(r) for r in AccessLevel)
-
-
-def _role_of(value: object) -> AccessLevel | None:
-    """A role the form's select can hold ("30"); anything else (forged) is no role."""
-    if not isinstance(value, str) or not value.isascii() or not value.isdigit():
-        return None
-    return AccessLevel(int(value)) if int(value) in _ROLE_VALUES else None
-
-
-def _register_form(app: App, flow: RequestFlow) -> None:
-    @app.action(ids.REQUEST_OPEN)
-    def handle_request_button(ack: Ack, body: Mapping[str, Any], client: WebClient) -> None:
-        ack()
-        _open_form(flow, client, trigger_id(body), _prefill(action_value(body)))
-
-    @app.command(ids.COMMAND, matchers=[lambda command: subcommand(command) == "request"])
-    def handle_request_command(ack: Ack, command: Mapping[str, Any], client: WebClient) -> None:
-        ack()
-        _open_form(flow, client, trigger_id(command), {})
-
-    @app.action({"block_id": "token_type", "action_id": "value"})
-    def handle_type_chosen(ack: Ack, body: Mapping[str, Any], client: WebClient) -> None:
-        """Choosing a type narrows the scopes to those it may have (values are kept)."""
-        ack()
-        view = view_of(body)
-        chosen = form_value(view, "token_type")
-        scopes = form_value(view, "scopes")
-        role = form_value(view, "role")
-        picked = scopes if isinstance(scopes, list) else []
-        client.views_update(
-            view_id=str(view.get("id") or ""),
-            hash=str(view.get("hash") or "") or None,
-            view=form_view(
-                flow,
-                token_type=TokenType(chosen) if chosen in REQUESTABLE else None,
-                scopes=tuple(Scope(s) for s in picked if isinstance(s, str) and s in _SCOPE_VALUES),
-                role=_role_of(role),
-            ),
-        )
-
-    @app.view(ids.REQUEST_SUBMIT)
-    def handle_request_submit(ack: Ack, body: Mapping[str, Any], client: WebClient) -> None:
-        requester = user_id(body)
-        draft = read_draft(body["view"])
-        try:
-            if isinstance(draft, list):
-                raise RequestRejected(draft)
-            request = submit_request(person(flow, client, requester), draft, deps=flow.deps)
-        except RequestRejected as exc:
-            ack(response_action="errors", errors={p.field: p.message[:150] for p in exc.problems})
-            return
-        except (IdentityError, GitLabError) as exc:
-            ack(response_action="errors", errors={"target": str(exc)[:150]})
-            return
-        ack()
-        announced = SlackApprovals(client, flow).announce(request)
-        if announced.channel is None:
-            client.chat_postMessage(channel=requester, text=notices.withdrawn())
-            return
-        blocks, text = waiting_message(request, announced.channel)
-        client.chat_postMessage(channel=requester, blocks=blocks, text=text)
-        if announced.nobody:
-            note = nobody_can(request, announced.role, announced.fallback)
-            client.chat_postMessage(channel=requester, text=note)
-
-
 def post_card(flow: RequestFlow, client: WebClient, request: TokenRequest) -> str | None:
     """Put the request before its approvers (bot/slack/approvals.py); the card's channel, or
-    None when the card failed and the request was withdrawn."""
-    return SlackApprovals(client, flow).announce(request).channel
+    None when the card failed and the request was withdrawn. When nobody but the requester
+    could approve, the requester is told whom tokenbot asked instead."""
+    announced = SlackApprovals(client, flow).announce(request)
+    if announced.channel is not None and announced.nobody:
+        note = nobody_can(request, announced.role, announced.fallback)
+        client.chat_postMessage(channel=request.requester, text=note)
+    return announced.channel
 
 
 def _register_decisions(app: App, flow: RequestFlow, work: WorkQueue) -> None:
