@@ -13,6 +13,7 @@ handler does for listeners (`bot/slack/errors.py`).
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -24,6 +25,7 @@ from bot.slack.blocks import notices
 from bot.slack.errors import report_failure, tells_the_person
 from bot.slack.work import Job, Notices, WorkQueue
 
+log = logging.getLogger(__name__)
 BUSY = (
     "tokenbot is busy with other requests right now and did not start that."
     " Nothing changed: please try again in a minute."
@@ -51,7 +53,14 @@ class PersonNotices:
         self.say(notices.said(STILL_WORKING))
 
     def say(self, text: str) -> None:
-        """Send `text`, mrkdwn that is safe already."""
+        """Send `text`, mrkdwn that is safe already. A note is a courtesy: when it cannot be
+        sent (a forged `response_url`, Slack down) that is logged, never raised."""
+        try:
+            self._send(text)
+        except Exception as exc:
+            log.warning("could not send the person a note: %s", exc.__class__.__name__)
+
+    def _send(self, text: str) -> None:
         context = self._context
         url = context.response_url
         if isinstance(url, str) and url and context.respond is not None:

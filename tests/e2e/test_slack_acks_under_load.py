@@ -96,7 +96,7 @@ def test_one_submit_and_one_approval_never_ask_gitlab_twice_for_the_same_thing(
 ) -> None:
     """Within one interaction a read is repeated only after a change (a POST) in between."""
     before = len(small.sim.requests.entries())
-    assert request_token(small).status_code == 200
+    assert request_token(small).sent
     card = card_in(small)
     submit_reads = small.sim.requests.entries()[before:]
     before = len(small.sim.requests.entries())
@@ -111,6 +111,10 @@ def test_one_submit_and_one_approval_never_ask_gitlab_twice_for_the_same_thing(
         for entry in entries:
             if entry.method != "GET":
                 seen.clear()  # after a change a read may rightly be made again
+                continue
+            if entry.path == "/api/v4/users":
+                # a search by username: announcing asks one per approver it names, and the
+                # log keeps no query string (it may hold a token), so these look alike
                 continue
             if entry.path in seen:
                 repeated.append(entry.path)

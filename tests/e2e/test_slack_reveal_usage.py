@@ -22,9 +22,9 @@ from tests.support.request_world import (
     dm_with_button,
     open_form,
     request_token,
+    send_form,
     world,
 )
-from tests.support.slack_requests import submit
 
 __all__ = ["world"]  # the fixture
 
@@ -41,8 +41,8 @@ def _shown(view: dict[str, Any]) -> str:
 def _approved_and_revealed(world: World, **answers: Any) -> tuple[dict[str, Any], str]:
     """The reveal modal and the secret in it."""
     filled = {k: v for k, v in {**ANSWERS, **answers}.items() if v is not None}
-    response = submit(world.driver, ALICE, open_form(world, ALICE), filled)
-    assert (response.status_code, response.text) == (200, "")
+    outcome = send_form(world, ALICE, open_form(world, ALICE), filled)
+    assert outcome.sent, outcome.errors
     assert world.driver.click(OLGA, card_in(world), "request.approve").status_code == 200
     dm = dm_with_button(world, ALICE)
     assert world.driver.click(ALICE, dm, "request.reveal").status_code == 200
@@ -84,16 +84,13 @@ def test_the_reveal_of_a_deploy_token_shows_its_gitlab_username_and_commands(
 def test_a_ci_variable_delivery_tells_how_a_job_uses_it_with_the_bot_users_name(
     world: World,
 ) -> None:
-    assert (
-        request_token(
-            world,
-            scopes=["read_repository", "read_api"],
-            delivery="ci_variable",
-            variable_project="acme/platform/api",
-            variable_key="RELEASE_NOTES_TOKEN",
-        ).status_code
-        == 200
-    )
+    assert request_token(
+        world,
+        scopes=["read_repository", "read_api"],
+        delivery="ci_variable",
+        variable_project="acme/platform/api",
+        variable_key="RELEASE_NOTES_TOKEN",
+    ).sent
     assert world.driver.click(OLGA, card_in(world), "request.approve").status_code == 200
     told = _dm_mentioning(world, "RELEASE_NOTES_TOKEN")
     token = next(t for t in world.sim.state.tokens.values() if t.name.startswith("release-notes"))
