@@ -96,18 +96,19 @@ def _first(value: object) -> str | None:
     return str(value) if value else None
 
 
-class _AckThatLogs(Ack):
-    """Bolt's ack(), which logs the interaction line the first time it is called.
+class KeptAck(Ack):
+    """Bolt's ack() whose first answer stays, and which tells whoever waits for it.
 
     Its answer, once given, stays: when a listener acks and then raises, Bolt's thread runner
-    sets the ack's response back to None after the error handler ran, and a request thread
-    that had not looked yet would wait out Slack's 3 s and answer 404 instead.
+    sets the ack's response back to None (or to a 500) after the error handler ran, and a
+    request thread that had not looked yet would answer that instead of what was acked.
+    Callbacks given to `when_acked` run once, on the thread that acks.
     """
 
-    def __init__(self, on_ack: Callable[[BoltResponse], None]) -> None:
+    def __init__(self) -> None:
         self._answer: BoltResponse | None = None
         super().__init__()  # type: ignore[no-untyped-call]
-        self._on_ack: Callable[[BoltResponse], None] | None = on_ack
+        self._waiting: list[Callable[[BoltResponse], None]] = []
 
     @property
     def response(self) -> BoltResponse | None:
@@ -115,15 +116,30 @@ class _AckThatLogs(Ack):
 
     @response.setter
     def response(self, value: BoltResponse | None) -> None:
-        if value is not None or self._answer is None:
+        if self._answer is None:  # the first answer stays; Slack has it already
             self._answer = value
+
+    def when_acked(self, callback: Callable[[BoltResponse], None]) -> None:
+        if self._answer is not None:
+            callback(self._answer)
+        else:
+            self._waiting.append(callback)
 
     def __call__(self, *args: Any, **kwargs: Any) -> BoltResponse:
         response = super().__call__(*args, **kwargs)
-        on_ack, self._on_ack = self._on_ack, None
-        if on_ack is not None:
-            on_ack(response)
+        waiting, self._waiting = self._waiting, []
+        for callback in waiting:
+            callback(response)
         return response
+
+
+def kept_ack(context: dict[str, Any]) -> KeptAck:
+    """The request's KeptAck, put in its context (where BoltContext.ack reads it) if absent."""
+    ack = context.get("ack")
+    if not isinstance(ack, KeptAck):
+        ack = KeptAck()
+        context["ack"] = ack
+    return ack
 
 
 class RequestContextMiddleware(Middleware):
@@ -158,7 +174,7 @@ class RequestContextMiddleware(Middleware):
                 extra={**fields, "ack_ms": ack_ms, "status": response.status},
             )
 
-        req.context["ack"] = _AckThatLogs(on_ack)
+        kept_ack(req.context).when_acked(on_ack)
         return next()
 
 

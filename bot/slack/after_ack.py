@@ -87,19 +87,6 @@ def after_ack(work: WorkQueue) -> Callable[[AfterAck], Listener]:
     return wrap
 
 
-def event_after_ack(work: WorkQueue) -> Callable[[AfterAck], Listener]:
-    """An event listener (Bolt acked the event before running it): `fn` on the work queue."""
-
-    def wrap(fn: AfterAck) -> Listener:
-        def listener(body: Mapping[str, Any], client: WebClient, context: BoltContext) -> None:
-            queue(work, fn, body, client, context)
-
-        listener.__name__ = listener.__qualname__ = fn.__name__
-        return listener
-
-    return wrap
-
-
 def queue(
     work: WorkQueue,
     fn: AfterAck,

@@ -76,7 +76,7 @@ def create_app(
     app = app_class(  # a subclass in tests, to see what is registered
         client=client,
         signing_secret=signing_secret,
-        process_before_response=False,
+        process_before_response=True,  # answered at the ack all the same: acked_dispatch.py
         listener_executor=ContextExecutor(
             max_workers=listener_threads, thread_name_prefix="slack-listener"
         ),

@@ -27,6 +27,7 @@ from slack_bolt import App, BoltRequest, BoltResponse
 
 from bot.observability.context import current_request_id, set_request_id
 from bot.observability.slack import new_request_id
+from bot.slack.acked_dispatch import dispatch_until_acked
 from bot.slack.envelope import bolt_request, clean_headers
 from bot.slack.parse import MalformedPayload
 from bot.slack.signing import check_signature
@@ -93,11 +94,8 @@ class SlackEndpoint:
         raise _Refused(401, verdict.reason)
 
     def _dispatch(self, request: BoltRequest) -> BoltResponse:
-        try:
-            return self._app.dispatch(request)
-        except Exception:  # Bolt hands errors to the app's error handler; this is a bug there
-            log.exception("Slack request failed outside Bolt's error handling")
-            return BoltResponse(status=500, body="")
+        pool = self._app.listener_runner.listener_executor
+        return dispatch_until_acked(self._app, request, pool=pool)
 
 
 _TEXT = [("Content-Type", "text/plain; charset=utf-8")]

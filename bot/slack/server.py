@@ -15,12 +15,14 @@ from collections.abc import Callable, Iterable
 from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
 from prometheus_client import CollectorRegistry, make_wsgi_app
-from slack_bolt import App
+from slack_bolt import App, BoltRequest
 from slack_bolt.adapter.socket_mode import SocketModeHandler
+from slack_bolt.adapter.socket_mode.internals import build_headers, send_response
 from slack_sdk.socket_mode.builtin.client import SocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
 from waitress import create_server
 
+from bot.slack.acked_dispatch import dispatch_until_acked
 from bot.slack.edge import MAX_BODY_BYTES, SlackEndpoint
 from bot.slack.link_page import CALLBACK_PATH, CONFIRM_PATH
 from bot.slack.webhook_endpoint import WEBHOOK_PATH
@@ -194,7 +196,14 @@ class _OwnContextSocketModeHandler(SocketModeHandler):
     """
 
     def handle(self, client: SocketModeClient, req: SocketModeRequest) -> None:  # type: ignore[override]
-        contextvars.copy_context().run(super().handle, client, req)
+        contextvars.copy_context().run(self._answer, client, req)
+
+    def _answer(self, client: SocketModeClient, req: SocketModeRequest) -> None:
+        """As Bolt's handler does, but answered at the ack (acked_dispatch.py)."""
+        started = time.time()
+        request = BoltRequest(mode="socket_mode", body=req.payload, headers=build_headers(req))
+        pool = self.app.listener_runner.listener_executor
+        send_response(client, req, dispatch_until_acked(self.app, request, pool=pool), started)
 
 
 def _plain(start_response: StartResponse, status: str, body: bytes) -> Iterable[bytes]:

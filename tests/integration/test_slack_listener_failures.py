@@ -75,6 +75,16 @@ def test_a_listener_that_raises_after_its_ack_never_leaves_slack_waiting(
     assert len([r for r in caplog.records if r.name == "bot.slack.errors"]) == 10
 
 
+def test_the_answer_leaves_at_the_ack_not_when_the_listener_returns(edge: Edge) -> None:
+    """What a listener does after ack() (it runs on the listener pool) never holds up the
+    answer: with Bolt's process_before_response and no early answer it would wait 2 s."""
+    answer, seconds = edge.post(click("test.slow_after_ack"))
+    assert (answer.status_code, answer.text) == (200, "acked first")
+    assert seconds < 1.0
+    assert "test.slow_after_ack" not in edge.ran
+    assert wait(lambda: "test.slow_after_ack" in edge.ran)
+
+
 def test_work_that_fails_after_the_ack_on_the_work_queue_tells_the_person_a_reference(
     edge: Edge, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -83,6 +83,12 @@ def register_failing_listeners(app: App, ran: list[str], work: WorkQueue) -> Non
         ran.append("test.after_ack")
         raise RuntimeError("the listener failed after its ack")
 
+    @app.action("test.slow_after_ack")
+    def handle_slow_after_ack(ack: Ack) -> None:
+        ack(text="acked first")
+        time.sleep(2.0)  # a quick Slack reply, say, that is slow today
+        ran.append("test.slow_after_ack")
+
     @app.action("test.queued_fails")
     @after_ack(work)
     def handle_queued_fails(body: Mapping[str, Any], client: WebClient, _: BoltContext) -> None:

@@ -97,7 +97,8 @@ def _link_for(flow: RequestFlow, client: WebClient, user: str, exc: NotLinkedErr
 
 def register(app: App, deps: ConversationDeps, flow: RequestFlow | None, work: WorkQueue) -> None:
     @app.event("app_home_opened")
-    def handle_home_opened(event: Mapping[str, Any], client: WebClient) -> None:
+    def handle_home_opened(ack: Ack, event: Mapping[str, Any], client: WebClient) -> None:
+        ack()  # at once: Bolt would ack the event only when this returns (acked_dispatch.py)
         if event.get("tab") != "home":
             return
         user = str(event["user"])

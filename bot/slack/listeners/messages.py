@@ -61,16 +61,18 @@ def register(app: App, deps: ConversationDeps) -> None:
 
     @app.event("message")
     def handle_direct_message(
-        event: Mapping[str, Any], body: Mapping[str, Any], client: WebClient
+        ack: Ack, event: Mapping[str, Any], body: Mapping[str, Any], client: WebClient
     ) -> None:
+        ack()  # at once: Bolt would ack the event only when this returns (acked_dispatch.py)
         if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
             return
         _reply(client, deps, body, event, thread_ts=None)
 
     @app.event("app_mention")
     def handle_mention(
-        event: Mapping[str, Any], body: Mapping[str, Any], client: WebClient
+        ack: Ack, event: Mapping[str, Any], body: Mapping[str, Any], client: WebClient
     ) -> None:
+        ack()
         _reply(client, deps, body, event, thread_ts=str(event.get("thread_ts") or event["ts"]))
 
 
