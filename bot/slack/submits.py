@@ -74,12 +74,13 @@ def show(
     client: WebClient, body: Mapping[str, Any], view: dict[str, Any], *, otherwise: str
 ) -> bool:
     """Put `view` in the submitted modal; when the person closed it meanwhile (Slack says
-    not_found), `otherwise` (plain words) reaches them by direct message. False then."""
+    not_found), `otherwise` (plain words, if any) reaches them by direct message. False then."""
     view_id = str(view_of(body).get("id") or "")
     try:
         client.views_update(view_id=view_id, view=view)
     except SlackApiError as exc:
         log.info("the modal was not updated: %s", exc.response.get("error"))
-        tell(client, body, otherwise)
+        if otherwise:
+            tell(client, body, otherwise)
         return False
     return True
