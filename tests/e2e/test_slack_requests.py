@@ -19,9 +19,9 @@ from tests.support.request_world import (
     card_in,
     dm_with_button,
     request_token,
+    send_form,
     world,
 )
-from tests.support.slack_requests import submit
 
 __all__ = ["world"]  # the fixture
 
@@ -118,6 +118,8 @@ def test_deny_asks_for_a_reason_and_tells_the_requester(world: World) -> None:
     card = card_in(world)
     world.driver.click(OLGA, card, "request.deny")
     view = world.slack.wait_for("views.open", 2)[-1].args["view"]
-    assert submit(world.driver, OLGA, view, {"deny_reason": "use a CI job token"}).text == ""
+    denied = send_form(world, OLGA, view, {"deny_reason": "use a CI job token"})
+    assert denied.sent
+    assert "Denied" in json.dumps(denied.view)
     told = world.slack.wait_for_message(ALICE, "denied")
     assert "use a CI job token" in told.args["text"]
