@@ -39,6 +39,7 @@ from tests.support.request_world import (
     dm_with_button,
     send_form,
     start_world,
+    timed_send,
 )
 
 NAME = "incident-4711"
@@ -262,3 +263,31 @@ def test_a_lifetime_over_a_day_is_refused_at_start(tmp_path: Path, command: str)
     assert checked.code == 2
     assert "TOKENBOT_BREAKGLASS_HOURS: must be 1 to 24" in checked.err
     assert "at most one day" in checked.err
+
+
+def test_with_gitlab_at_2_s_break_glass_acks_at_once_and_breaks_glass_once(world: World) -> None:
+    """Issue 15: the submit asked GitLab (the gate's groups and roles, the path) before its
+    ack. Now it acks with "Checking with GitLab…"; the gate's refusal comes back in the
+    form, the break-glass in a confirmation; the same submit again (same view id and hash)
+    makes no second token and no second announcement."""
+    form = _open_form(world, ALICE)
+    world.sim.faults.latency(2000)
+    refused, acked_in = timed_send(world, ALICE, form, {**ANSWERS, "role": "50"}, timeout=120)
+    assert acked_in < 1.5, acked_in
+    assert "a token cannot get more than you have" in json.dumps(refused.errors)
+    assert refused.view is not None
+    assert refused.view["submit"]["text"] == "Make it now"
+
+    same = "1700000800.000004"
+    made, acked_in = timed_send(world, ALICE, form, ANSWERS, view_hash=same, timeout=120)
+    assert acked_in < 1.5, acked_in
+    assert made.sent, made.errors
+    assert "Breaking glass" in json.dumps(made.view)
+    world.sim.faults.clear()
+    dm_with_button(world, ALICE)
+    _wait(lambda: len(_in_channel(world)) >= 2, "the announcement and the review card")
+    again = send_form(world, ALICE, form, ANSWERS, view_hash=same)
+    assert again.sent, again.errors  # not "you have an open request there already"
+    assert len(_made(world)) == 1
+    assert _audit(world).count("break_glass_requested") == 1
+    assert len(_in_channel(world)) == 2
