@@ -8,6 +8,7 @@ only where they fit the element (an option it offers, a date, text within its le
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from datetime import date
 from typing import Any
@@ -61,7 +62,7 @@ def refilled(
     button's words, as the line on top tells the person to press it again."""
     blocks: list[dict[str, Any]] = []
     shown = set()
-    for block in form.get("blocks", []):
+    for block in copy.deepcopy(form.get("blocks", [])):
         blocks.append(block)
         name = block.get("block_id")
         if block.get("type") != "input" or not isinstance(name, str):
