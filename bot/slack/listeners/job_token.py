@@ -68,7 +68,9 @@ def register(app: App, flow: RequestFlow, work: WorkQueue) -> None:
         try:
             draft = _draft(view_of(body))
         except RequestRejected as exc:
-            ack(response_action="errors", errors=field_errors(by_field(exc.problems), body["view"]))
+            ack(
+                response_action="errors", errors=field_errors(by_field(exc.problems), view_of(body))
+            )
             return
 
         def check(body: Mapping[str, Any], client: WebClient, _: BoltContext) -> None:
