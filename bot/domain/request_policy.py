@@ -145,10 +145,7 @@ class RequestPolicy:
         problems += _scope_problems(draft, rule)
         problems += _role_problems(draft, rule)
         problems += _lifetime_problems(draft, rule, today)
-        if len(draft.reason.strip()) < 10:
-            problems.append(Problem("reason", "say in a sentence what the token is for"))
-        elif len(draft.reason) > REASON_MAX_LENGTH:
-            problems.append(Problem("reason", f"at most {REASON_MAX_LENGTH:,} characters, please"))
+        problems += reason_problems(draft.reason)
         problems += _delivery_problems(draft)
         return problems
 
@@ -248,3 +245,12 @@ def _delivery_problems(draft: RequestDraft) -> list[Problem]:
     if not _VARIABLE_KEY.match(draft.variable_key or ""):
         problems.append(Problem("variable_key", "use letters, digits and _ only"))
     return problems
+
+
+def reason_problems(reason: str) -> list[Problem]:
+    """What the policy says against a request's reason, whatever the token (no GitLab)."""
+    if len(reason.strip()) < 10:
+        return [Problem("reason", "say in a sentence what the token is for")]
+    if len(reason) > REASON_MAX_LENGTH:
+        return [Problem("reason", f"at most {REASON_MAX_LENGTH:,} characters, please")]
+    return []

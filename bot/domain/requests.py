@@ -130,10 +130,9 @@ class TokenRequest:
         self._must_be(RequestState.PENDING, RequestState.FAILED)
         if approver == self.requester:
             raise RequestError("you cannot decide on your own request; cancel it instead")
-        if not reason.strip():
-            raise RequestError("say why you deny the request")
-        if len(reason) > DENY_REASON_MAX_LENGTH:
-            raise RequestError(f"say why in at most {DENY_REASON_MAX_LENGTH} characters")
+        problem = deny_reason_problem(reason)
+        if problem is not None:
+            raise RequestError(problem)
         return replace(
             self, state=RequestState.DENIED, decided_by=approver, deny_reason=reason.strip()
         )
@@ -218,3 +217,12 @@ class TokenRequest:
     def _must_be(self, *states: RequestState) -> None:
         if self.state not in states:
             raise RequestError(f"this request is {self.state.value}")
+
+
+def deny_reason_problem(reason: str) -> str | None:
+    """What is wrong with a denial's reason (None: nothing); the form asks it before GitLab."""
+    if not reason.strip():
+        return "say why you deny the request"
+    if len(reason) > DENY_REASON_MAX_LENGTH:
+        return f"say why in at most {DENY_REASON_MAX_LENGTH} characters"
+    return None

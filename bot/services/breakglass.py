@@ -15,7 +15,13 @@ from datetime import UTC
 
 from bot.domain.access import Action, Outcome, Subject
 from bot.domain.audit import AuditAction
-from bot.domain.breakglass import BREAK_GLASS, BreakGlassReview, ReviewError, new_review
+from bot.domain.breakglass import (
+    BREAK_GLASS,
+    BreakGlassReview,
+    Lifetime,
+    ReviewError,
+    new_review,
+)
 from bot.domain.request_policy import Problem
 from bot.domain.requests import (
     Delivery,
@@ -42,25 +48,19 @@ def may_break_glass(person: Person, *, deps: RequestDeps) -> bool:
 
 
 def submit_break_glass(
-    requester: Person, draft: RequestDraft, *, deps: RequestDeps
+    requester: Person, draft: RequestDraft, *, deps: RequestDeps, request_id: str | None = None
 ) -> TokenRequest:
     """Check the draft, then store it APPROVED with its review: nothing when refused.
 
     NotAllowedError when the policy does not allow this person at all; RequestRejected
     (fields to fix) for the rest. Its lifetime and delivery are break-glass's, not asked.
+    `request_id`: the id to store it as (see `bot.services.submissions`).
     """
     if not deps.breakglass.enabled:
         raise NotAllowedError(OFF)
     now = deps.clock()
     lifetime = deps.breakglass.lifetime(now)
-    draft = replace(
-        draft,
-        expires_on=lifetime.expires_on,
-        delivery=Delivery.REVEAL,
-        variable_project=None,
-        variable_key=None,
-    )
-    draft, problems = _at_gitlab_path(draft, deps)
+    draft, problems = _at_gitlab_path(_as_break_glass(draft, lifetime), deps)
     if problems:
         raise RequestRejected(problems)
     _must_be_allowed(requester, draft, deps)
@@ -73,7 +73,7 @@ def submit_break_glass(
         raise RequestRejected(problems)
     flags = deps.policy.risk_flags(draft, today=now.astimezone(UTC).date())
     request = TokenRequest(
-        id=deps.new_id(),
+        id=request_id or deps.new_id(),
         requester=requester.chat_id,
         requester_gitlab_id=requester.gitlab_id,
         draft=draft,
@@ -103,6 +103,27 @@ def submit_break_glass(
         )
         uow.commit()
     return request
+
+
+def known_problems(draft: RequestDraft, *, deps: RequestDeps) -> list[Problem]:
+    """What the policy says against the draft without asking GitLab (said in the form's ack;
+    `submit_break_glass` checks all of it again, with the rest)."""
+    if not deps.breakglass.enabled:
+        return []
+    now = deps.clock()
+    shaped = _as_break_glass(draft, deps.breakglass.lifetime(now))
+    return deps.policy.shape_problems(shaped, today=now.astimezone(UTC).date())
+
+
+def _as_break_glass(draft: RequestDraft, lifetime: Lifetime) -> RequestDraft:
+    """Its lifetime and delivery are break-glass's, whatever the draft said."""
+    return replace(
+        draft,
+        expires_on=lifetime.expires_on,
+        delivery=Delivery.REVEAL,
+        variable_project=None,
+        variable_key=None,
+    )
 
 
 def _must_be_allowed(requester: Person, draft: RequestDraft, deps: RequestDeps) -> None:

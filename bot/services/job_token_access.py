@@ -63,9 +63,10 @@ _TARGET_POWER = Power(TokenType.CI_JOB_TOKEN, NamespaceKind.PROJECT)
 
 
 def submit_job_access(
-    requester: Person, draft: JobAccessDraft, *, deps: RequestDeps
+    requester: Person, draft: JobAccessDraft, *, deps: RequestDeps, access_id: str | None = None
 ) -> JobTokenAccess:
-    """Check the draft against GitLab and the gate, then store it as pending."""
+    """Check the draft against GitLab and the gate, then store it as pending (as `access_id`
+    when given: see `bot.services.submissions`)."""
     problems = jta.draft_problems(draft)
     if problems:
         raise _rejected(problems)
@@ -82,7 +83,7 @@ def submit_job_access(
     if deps.gitlab.job_token_allowlist(target.id).holds(draft.source_kind, source.id):
         raise _rejected({"source": f"{source.path} is on {target.path}'s allowlist already."})
     access = JobTokenAccess(
-        id=deps.new_id(),
+        id=access_id or deps.new_id(),
         requester=requester.chat_id,
         requester_gitlab_id=requester.gitlab_id,
         source_kind=draft.source_kind,

@@ -98,9 +98,16 @@ def rotate_tracked_token(
 
 
 def renew_tracked_token(
-    key: str, person: Person, *, expires_on: date, reason: str, deps: RenewDeps
+    key: str,
+    person: Person,
+    *,
+    expires_on: date,
+    reason: str,
+    deps: RenewDeps,
+    request_id: str | None = None,
 ) -> TokenRequest:
-    """Rotate with a new expiry date within policy; RequestRejected names the fields to fix."""
+    """Rotate with a new expiry date within policy; RequestRejected names the fields to fix.
+    `request_id`: the id to store the renewal as (see `bot.services.submissions`)."""
     token, verdict = _actionable(key, person, deps)
     unknown = [s for s in token.scopes if s not in _SCOPES]
     if unknown:
@@ -124,7 +131,9 @@ def renew_tracked_token(
         or deps.approval is RenewApproval.ALWAYS
         or (deps.approval is RenewApproval.RISKY and bool(flags))
     )
-    return _store(token, draft, person, needs_approval=needs, flags=flags, deps=deps)
+    return _store(
+        token, draft, person, needs_approval=needs, flags=flags, deps=deps, request_id=request_id
+    )
 
 
 def _hand_off(
@@ -241,12 +250,13 @@ def _store(
     flags: tuple[str, ...],
     deps: RenewDeps,
     handoff: bool = False,
+    request_id: str | None = None,
 ) -> TokenRequest:
     now = deps.requests.clock()
     policy = deps.requests.policy
     counted = tuple(f for f in flags if f != ABOVE_ROLE)  # as many approvals as a new token
     request = TokenRequest(
-        id=deps.requests.new_id(),
+        id=request_id or deps.requests.new_id(),
         requester=person.chat_id,
         requester_gitlab_id=person.gitlab_id,
         draft=draft,

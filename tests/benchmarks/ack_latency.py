@@ -2,7 +2,7 @@
 
     python -m tests.benchmarks.ack_latency [--clicks 66] [--gitlab-latency-ms 2000] [--senders 8]
                                            [--phase-budget 20] [--drain-timeout 45]
-                                           [--submissions 12] [--profile]
+                                           [--submissions 12] [--modal-submits 6] [--profile]
     python -m tests.benchmarks.ack_latency --sustained [--interactions 10000] [--senders 16]
 
 (`--sustained`: see tests/benchmarks/ack_sustained.py.)
@@ -20,7 +20,8 @@ Prints count, p50, p95, p99 and max per kind and the overall p99 against the tar
 answered (the work after the acks really happened), how many approved tokens were created,
 and the request form's submit (`--submissions`, each third sent twice with the same view hash,
 as Slack sends a form submitted again): p99 under 100 ms, all 200, and exactly one request
-stored (one approval card) per submitted form.
+stored (one approval card) per submitted form. `--modal-submits`: the deny, job-token, renew
+and break-glass submits likewise, one outcome each (tests/benchmarks/ack_submits.py).
 `--profile` first sends one of each kind to the idle bot and lists the GitLab requests and
 Slack calls each makes after its ack, and for how long.
 """
@@ -43,6 +44,7 @@ from typing import Any
 
 import requests
 
+from tests.benchmarks import ack_submits
 from tests.benchmarks.slack_world import (
     APPROVALS,
     Click,
@@ -458,6 +460,7 @@ class Outcome:
     stored: Counter[str]  # approval cards per submitted form
     log: list[str]
     notes: str = ""  # what the work queue told people (busy, still working)
+    modal: ack_submits.Submits | None = None  # deny, job-token, renew, break-glass submits
 
 
 def measure(args: argparse.Namespace) -> Outcome:
@@ -479,6 +482,7 @@ def measure(args: argparse.Namespace) -> Outcome:
             reveals=max(1, min(8, planned.count(REVEAL) + WARM_UP.count(REVEAL))),
             answers=planned.count(ANSWER) + WARM_UP.count(ANSWER) + 1,
         )
+        modal = ack_submits.prepare(world, pools.form[REQUESTERS[0][0]], args.modal_submits)
         setup_s = time.monotonic() - began
         world.gitlab.latency(args.gitlab_latency_ms)
         _progress(f"GitLab latency now {args.gitlab_latency_ms:.0f} ms; warming up")
@@ -526,6 +530,9 @@ def measure(args: argparse.Namespace) -> Outcome:
             SUBMIT_SETTLE_S,
             interval=0.2,
         )
+        stored = _stored_submissions(world.slack, args.submissions)
+        _progress("timing the deny, job-token, renew and break-glass submits")
+        modal = ack_submits.run(world, modal)
         return Outcome(
             setup_s=setup_s,
             seeded=pools.seeded,
@@ -537,9 +544,10 @@ def measure(args: argparse.Namespace) -> Outcome:
             drain=drain,
             final=world.gitlab.stats(PREFIX),
             submissions=submissions,
-            stored=_stored_submissions(world.slack, args.submissions),
+            stored=stored,
             log=list(world.bot.stderr),
             notes=_notes(world.slack),
+            modal=modal,
         )
 
 
@@ -606,6 +614,8 @@ def report(args: argparse.Namespace, outcome: Outcome, elapsed_s: float) -> None
 
     if outcome.submissions:
         _report_submissions(outcome, latency)
+    if outcome.modal is not None:
+        ack_submits.report(outcome.modal, latency, _table, _percentile, TARGET_MS)
 
     before, drain, final = outcome.before, outcome.drain, outcome.final
     print(
@@ -670,6 +680,12 @@ def main() -> None:
         "--drain-timeout", type=float, default=45.0, help="seconds to wait for provisioning"
     )
     parser.add_argument("--submissions", type=int, default=12, help="request forms submitted")
+    parser.add_argument(
+        "--modal-submits",
+        type=int,
+        default=6,
+        help="forms of each other submit (deny, job-token, renew, break-glass); 0: none",
+    )
     parser.add_argument(
         "--profile",
         action="store_true",

@@ -50,6 +50,7 @@ PEOPLE = {
     "U0DAVE": "dave",  # Maintainer of acme/payments
     "U0ERIN": "erin",  # Developer of acme/payments/checkout-api
 }
+BREAKGLASS_GROUP = "acme/platform/infra"  # carol (Developer) may break glass under it
 # Settings from the machine that must not reach the bot or the clients.
 _FOREIGN_PREFIXES = ("SLACK_", "GITLAB_", "TOKENBOT_")
 _FOREIGN_NAMES = {"database_url", "port", "http_proxy", "https_proxy", "all_proxy", "no_proxy"}
@@ -346,6 +347,7 @@ class SlackWorld:
     bot: RunningBot
     driver: TimedDriver
     data_dir: Path
+    env: dict[str, str] = field(default_factory=dict)  # the bot's settings, for CLI commands
 
 
 @contextmanager
@@ -358,23 +360,22 @@ def slack_world(*, log_level: str = "WARNING") -> Iterator[SlackWorld]:
         gitlab = GitlabProcess()
         stack.callback(gitlab.stop)
         slack = stack.enter_context(SlackRecorder())
-        started = start_bot(
-            slack_api_url=slack.url,
-            data_dir=data_dir,
-            extra_env={
-                "GITLAB_URL": gitlab.url,
-                "GITLAB_TOKEN": gitlab.token,
-                "TOKENBOT_APPROVALS_CHANNEL": APPROVALS,
-                "TOKENBOT_SECRET_KEY": SECRET_KEY,
-                "TOKENBOT_USER_MAP": ",".join(f"{k}={v}" for k, v in PEOPLE.items()),
-                "TOKENBOT_LOG_LEVEL": log_level,
-            },
-        )
+        env = {
+            "GITLAB_URL": gitlab.url,
+            "GITLAB_TOKEN": gitlab.token,
+            "TOKENBOT_APPROVALS_CHANNEL": APPROVALS,
+            "TOKENBOT_SECRET_KEY": SECRET_KEY,
+            "TOKENBOT_USER_MAP": ",".join(f"{k}={v}" for k, v in PEOPLE.items()),
+            "TOKENBOT_LOG_LEVEL": log_level,
+            "TOKENBOT_BREAKGLASS_GROUPS": BREAKGLASS_GROUP,
+        }
+        started = start_bot(slack_api_url=slack.url, data_dir=data_dir, extra_env=env)
         bot = RunningBot(started.url, started.child)
         stack.callback(bot.stop)
         bot.drain()
         driver = TimedDriver(bot.url, response_url=slack.hooks_url)
-        yield SlackWorld(gitlab, slack, bot, driver, data_dir)
+        env = {**env, "TOKENBOT_DATA_DIR": str(data_dir), "SLACK_API_URL": slack.url}
+        yield SlackWorld(gitlab, slack, bot, driver, data_dir, env)
 
 
 if __name__ == "__main__":

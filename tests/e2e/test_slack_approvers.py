@@ -32,9 +32,9 @@ from tests.support.request_world import (
     card_in,
     dm_with_button,
     request_token,
+    send_form,
     start_world,
 )
-from tests.support.slack_requests import submit
 
 FALLBACK = f"{OMAR},{DAN},U0FRED"  # omar may approve; dan may not; fred tokenbot cannot place
 SETTINGS = {
@@ -108,7 +108,7 @@ def test_the_deny_button_in_a_dm_asks_for_a_reason_and_tells_the_requester(
     omar_dm = dm_with_button(world, OMAR, "request.deny")
     world.driver.click(OMAR, omar_dm, "request.deny")
     view = world.slack.wait_for("views.open", 2)[-1].args["view"]
-    assert submit(world.driver, OMAR, view, {"deny_reason": "use a job token"}).text == ""
+    assert send_form(world, OMAR, view, {"deny_reason": "use a job token"}).sent
     assert "use a job token" in world.slack.wait_for_message(ALICE, "denied").args["text"]
 
 

@@ -33,12 +33,14 @@ from tests.support.request_world import (
     DAN,
     OLGA,
     OMAR,
+    FormOutcome,
     World,
     card_in,
     dm_with_button,
+    send_form,
     start_world,
+    timed_send,
 )
-from tests.support.slack_requests import submit
 
 NAME = "incident-4711"
 ANSWERS: dict[str, Any] = {
@@ -84,8 +86,10 @@ def _open_form(world: World, user: str) -> dict[str, Any]:
     return view
 
 
-def _break_glass(world: World, user: str = ALICE, **answers: Any) -> Any:
-    return submit(world.driver, user, _open_form(world, user), {**ANSWERS, **answers})
+def _break_glass(world: World, user: str = ALICE, **answers: Any) -> FormOutcome:
+    """Submit the form; how it ends (the ack answers "Checking with GitLab…", then the
+    modal becomes the confirmation, the form with its problems, or the refusal)."""
+    return send_form(world, user, _open_form(world, user), {**ANSWERS, **answers})
 
 
 def _in_channel(world: World, channel: str = APPROVALS) -> list[Any]:
@@ -139,7 +143,9 @@ def test_break_glass_provisions_at_once_announces_and_posts_the_review_card(
     world: World,
 ) -> None:
     started = datetime.now(UTC)
-    assert _break_glass(world).status_code == 200
+    made = _break_glass(world)
+    assert made.sent
+    assert "Breaking glass" in json.dumps(made.view)
     reveal = dm_with_button(world, ALICE)  # the secret waits behind Reveal, as for any request
     (token,) = _made(world)
     assert not token.revoked
@@ -176,7 +182,7 @@ def test_break_glass_provisions_at_once_announces_and_posts_the_review_card(
 def test_only_an_approver_may_acknowledge_the_review_and_it_updates_the_card(
     world: World,
 ) -> None:
-    assert _break_glass(world).status_code == 200
+    assert _break_glass(world).sent
     card = _review_card(world)
     for refused in (ALICE, DAN):  # the requester; a Developer, who could not approve it
         assert world.driver.click(refused, card, "breakglass.acknowledge").status_code == 200
@@ -200,7 +206,7 @@ def test_only_an_approver_may_acknowledge_the_review_and_it_updates_the_card(
 
 def test_an_overdue_review_escalates_once_and_the_token_ends_on_time(world: World) -> None:
     started = datetime.now(UTC)
-    assert _break_glass(world).status_code == 200
+    assert _break_glass(world).sent
     dm_with_button(world, ALICE)
     _wait(lambda: len(_in_channel(world)) >= 2, "the review card")
     assert "0 escalated" in _sweep(world, started + timedelta(hours=3))  # not due yet
@@ -232,9 +238,10 @@ def test_break_glass_is_refused_for_someone_the_policy_does_not_allow(world: Wor
     assert "submit" not in refusal  # no form for dan: nothing to submit
     # A forged submit of the form (dan never got one) is refused too, and stores nothing.
     view = _open_form(world, ALICE)
-    refused = submit(world.driver, DAN, view, {**ANSWERS, "name": "dan-forged"})
-    assert refused.json()["response_action"] == "errors"
-    assert "break-glass groups" in json.dumps(refused.json()["errors"])
+    refused = send_form(world, DAN, view, {**ANSWERS, "name": "dan-forged"})
+    assert refused.view is not None
+    assert "break-glass groups" in json.dumps(refused.view)  # after the gate, in the modal
+    assert "submit" not in refused.view  # the refusal, not the form
     assert not [t for t in world.sim.state.tokens.values() if t.name == "dan-forged"]
     assert not _in_channel(world)
     assert _audit(world) == []
@@ -243,8 +250,8 @@ def test_break_glass_is_refused_for_someone_the_policy_does_not_allow(world: Wor
 def test_break_glass_never_gives_more_than_the_person_holds(world: World) -> None:
     """alice is Maintainer: an Owner-role break-glass is refused by field, nothing made."""
     refused = _break_glass(world, role="50")
-    assert refused.json()["response_action"] == "errors"
-    assert "a token cannot get more than you have" in json.dumps(refused.json()["errors"])
+    assert not refused.in_ack  # the gate knows it, after the ack
+    assert "a token cannot get more than you have" in json.dumps(refused.errors)
     assert not _made(world)
     assert _audit(world) == []
 
@@ -256,3 +263,31 @@ def test_a_lifetime_over_a_day_is_refused_at_start(tmp_path: Path, command: str)
     assert checked.code == 2
     assert "TOKENBOT_BREAKGLASS_HOURS: must be 1 to 24" in checked.err
     assert "at most one day" in checked.err
+
+
+def test_with_gitlab_at_2_s_break_glass_acks_at_once_and_breaks_glass_once(world: World) -> None:
+    """Issue 15: the submit asked GitLab (the gate's groups and roles, the path) before its
+    ack. Now it acks with "Checking with GitLab…"; the gate's refusal comes back in the
+    form, the break-glass in a confirmation; the same submit again (same view id and hash)
+    makes no second token and no second announcement."""
+    form = _open_form(world, ALICE)
+    world.sim.faults.latency(2000)
+    refused, acked_in = timed_send(world, ALICE, form, {**ANSWERS, "role": "50"}, timeout=120)
+    assert acked_in < 1.5, acked_in
+    assert "a token cannot get more than you have" in json.dumps(refused.errors)
+    assert refused.view is not None
+    assert refused.view["submit"]["text"] == "Make it now"
+
+    same = "1700000800.000004"
+    made, acked_in = timed_send(world, ALICE, form, ANSWERS, view_hash=same, timeout=120)
+    assert acked_in < 1.5, acked_in
+    assert made.sent, made.errors
+    assert "Breaking glass" in json.dumps(made.view)
+    world.sim.faults.clear()
+    dm_with_button(world, ALICE)
+    _wait(lambda: len(_in_channel(world)) >= 2, "the announcement and the review card")
+    again = send_form(world, ALICE, form, ANSWERS, view_hash=same)
+    assert again.sent, again.errors  # not "you have an open request there already"
+    assert len(_made(world)) == 1
+    assert _audit(world).count("break_glass_requested") == 1
+    assert len(_in_channel(world)) == 2

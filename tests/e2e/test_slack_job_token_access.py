@@ -14,8 +14,17 @@ from typing import Any
 
 from bot.sandbox import GitlabSimulator
 from tests.cli_runner import run_tokenbot
-from tests.support.request_world import ALICE, DAN, OLGA, PAYMENTS, World, card_in, world
-from tests.support.slack_requests import submit
+from tests.support.request_world import (
+    ALICE,
+    DAN,
+    OLGA,
+    PAYMENTS,
+    World,
+    card_in,
+    send_form,
+    timed_send,
+    world,
+)
 
 __all__ = ["world"]  # the fixture
 
@@ -105,7 +114,7 @@ def test_advice_to_allowlist_entry_and_back_through_slack(world: World) -> None:
         "Project the jobs need to reach",
         "Reason",
     ]
-    assert submit(world.driver, DAN, view, ANSWERS).text == ""
+    assert send_form(world, DAN, view, ANSWERS).sent
     card = card_in(world, channel=PAYMENTS)
     checkout, api = (
         _project(world.sim, "acme/payments/checkout"),
@@ -136,7 +145,7 @@ def test_advice_to_allowlist_entry_and_back_through_slack(world: World) -> None:
 
 
 def test_the_list_offers_remove_and_removes_from_gitlab(world: World) -> None:
-    assert submit(world.driver, DAN, _open_form_from_advice(world, DAN), ANSWERS).text == ""
+    assert send_form(world, DAN, _open_form_from_advice(world, DAN), ANSWERS).sent
     world.driver.click(OLGA, card_in(world, channel=PAYMENTS), "job_access.approve")
     checkout, api = (
         _project(world.sim, "acme/payments/checkout"),
@@ -154,7 +163,7 @@ def test_the_list_offers_remove_and_removes_from_gitlab(world: World) -> None:
 
 def test_a_group_source_goes_to_the_groups_allowlist(world: World) -> None:
     answers = {**ANSWERS, "source_kind": "group", "source": "acme/platform"}
-    assert submit(world.driver, DAN, _open_form_from_advice(world, DAN), answers).text == ""
+    assert send_form(world, DAN, _open_form_from_advice(world, DAN), answers).sent
     world.driver.click(OLGA, card_in(world, channel=PAYMENTS), "job_access.approve")
     checkout = _project(world.sim, "acme/payments/checkout")
     platform = world.sim.state.group_by_full_path("acme/platform")
@@ -165,21 +174,20 @@ def test_forged_and_duplicate_submits_are_refused_by_field_and_store_nothing(wor
     view = _open_form_from_advice(world, ALICE)
     # alice is no member of checkout: she cannot speak for its jobs
     forged = {**ANSWERS, "source": "acme/payments/checkout", "target": "acme/platform/api"}
-    errors = json.loads(submit(world.driver, ALICE, view, forged).text)["errors"]
+    errors = send_form(world, ALICE, view, forged).errors  # GitLab says: after the ack
     assert "not a member of acme/payments/checkout" in errors["source"]
     forged_view = json.loads(json.dumps(view))  # a client that offers a kind the form does not
     option = {"text": {"type": "plain_text", "text": "Admin"}, "value": "admin"}
     forged_view["blocks"][0]["element"]["options"].append(option)
-    kind = json.loads(
-        submit(world.driver, ALICE, forged_view, {**ANSWERS, "source_kind": "admin"}).text
-    )
-    assert "source_kind" in kind["errors"]
+    kind = send_form(world, ALICE, forged_view, {**ANSWERS, "source_kind": "admin"})
+    assert kind.in_ack
+    assert "source_kind" in kind.errors
     same = {**ANSWERS, "target": "acme/platform/api"}
-    assert "target" in json.loads(submit(world.driver, ALICE, view, same).text)["errors"]
+    assert "target" in send_form(world, ALICE, view, same).errors
     assert _audit_actions(world) == []
 
-    assert submit(world.driver, DAN, view, ANSWERS).text == ""
-    again = json.loads(submit(world.driver, DAN, view, ANSWERS).text)["errors"]
+    assert send_form(world, DAN, view, ANSWERS).sent
+    again = send_form(world, DAN, view, ANSWERS).errors  # changed (a new hash): a new submit
     assert "requested or allowed already" in again["source"]
     assert _audit_actions(world) == ["requested"]
 
@@ -196,8 +204,37 @@ def test_a_card_slack_refuses_withdraws_the_request_so_it_can_be_asked_again(
 ) -> None:
     view = _open_form_from_advice(world, DAN)
     world.slack.fail_next("chat.postMessage", error="channel_not_found")
-    assert submit(world.driver, DAN, view, ANSWERS).text == ""
+    assert send_form(world, DAN, view, ANSWERS).sent
     _dm_text(world, DAN, "its approval card could not be posted")
-    assert submit(world.driver, DAN, view, ANSWERS).text == ""
+    assert send_form(world, DAN, view, ANSWERS).sent
     assert "job_access.approve" in json.dumps(card_in(world, 2, channel=PAYMENTS)["blocks"])
     assert _audit_actions(world) == ["requested", "cancelled", "requested"]
+
+
+def test_with_gitlab_at_2_s_the_submit_acks_at_once_and_asks_once(world: World) -> None:
+    """Issue 15: the submit asked GitLab (paths, memberships, the allowlist) before its ack.
+    Now it acks with "Checking with GitLab…"; GitLab's refusal comes back in the form, the
+    request in a confirmation; the same submit again (same view id and hash) asks nothing
+    more, where a second request for the same entry would be refused as a duplicate."""
+    view = _open_form_from_advice(world, DAN)
+    world.sim.faults.latency(2000)
+    forged = {**ANSWERS, "source": "acme/payments/checkout", "target": "acme/platform/api"}
+    refused, acked_in = timed_send(world, DAN, view, forged, timeout=120)
+    assert acked_in < 1.5, acked_in
+    assert "not a member of acme/payments/checkout" in refused.errors["source"]
+    assert refused.view is not None
+    assert refused.view["submit"]["text"] == "Request"  # the form again, to fix
+    assert _audit_actions(world) == []
+
+    same = "1700000800.000002"
+    sent, acked_in = timed_send(world, DAN, view, ANSWERS, view_hash=same, timeout=120)
+    assert acked_in < 1.5, acked_in
+    assert sent.sent, sent.errors
+    assert "waiting for approval" in json.dumps(sent.view)
+    world.sim.faults.clear()
+    again = send_form(world, DAN, view, ANSWERS, view_hash=same)
+    assert again.sent, again.errors  # not "requested or allowed already"
+    assert "waiting for approval" in json.dumps(again.view)
+    cards = [c for c in world.slack.calls_to("chat.postMessage") if c.args["channel"] == PAYMENTS]
+    assert len(cards) == 1
+    assert _audit_actions(world) == ["requested"]

@@ -17,12 +17,14 @@ from tests.support.request_world import (
     OMAR,
     REMINDERS,
     World,
+    audit_actions,
     card_in,
     dm_with_button,
+    send_form,
+    timed_send,
     world,
 )
 from tests.support.slack_api import Call
-from tests.support.slack_requests import submit
 
 __all__ = ["world"]  # the fixture
 
@@ -102,6 +104,10 @@ def _live(world: World, name: str) -> list[Any]:
     return [t for t in world.sim.state.tokens.values() if t.name == name and not t.revoked]
 
 
+def _blocks(view: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {b["block_id"]: b for b in view["blocks"] if "block_id" in b}
+
+
 def _renew_form(world: World, user: str, reminder: dict[str, Any]) -> dict[str, Any]:
     before = len(world.slack.calls_to("views.open"))
     assert world.driver.click(user, reminder, "reminder.renew").status_code == 200
@@ -147,21 +153,20 @@ def test_renew_within_policy_rotates_at_once_with_the_new_date(world: World) -> 
     assert '"Reason"' in labels
     today = date.fromisoformat(world.sim.state.today().isoformat())
     too_far = (today + timedelta(days=400)).isoformat()
-    answer = submit(world.driver, ALICE, form, {"expires_on": too_far, "reason": "short"})
-    errors = answer.json()["errors"]
-    assert "at most" in errors["expires_on"]
-    assert "reason" in errors
+    short = send_form(world, ALICE, form, {"expires_on": too_far, "reason": "short"})
+    assert short.in_ack  # the reason needs no GitLab: said in the ack
+    assert set(short.errors) == {"reason"}
+    reason = "the nightly export still runs every night"
+    far = send_form(world, ALICE, form, {"expires_on": too_far, "reason": reason})
+    assert "at most" in far.errors["expires_on"]  # the policy for this token, after the ack
+    assert far.view is not None
+    assert _blocks(far.view)["reason"]["element"]["initial_value"] == reason  # kept
     assert len(_live(world, "nightly-export")) == 1  # nothing happened
 
     new_date = (today + timedelta(days=60)).isoformat()
-    answer = submit(
-        world.driver,
-        ALICE,
-        form,
-        {"expires_on": new_date, "reason": "the nightly export still runs every night"},
-    )
-    assert answer.status_code == 200
-    assert answer.text == ""
+    done = send_form(world, ALICE, form, {"expires_on": new_date, "reason": reason})
+    assert done.sent
+    assert "Renewing" in json.dumps(done.view)
     dm = dm_with_button(world, ALICE)
     assert new_date in json.dumps(dm["blocks"])
     (new,) = _live(world, "nightly-export")
@@ -176,8 +181,9 @@ def test_a_risky_renewal_waits_for_two_approvals(world: World) -> None:
     today = date.fromisoformat(world.sim.state.today().isoformat())
     long_date = (today + timedelta(days=200)).isoformat()  # over 90 days: "long lifetime"
     reason = "the nightly export runs until the data warehouse moves"
-    answer = submit(world.driver, ALICE, form, {"expires_on": long_date, "reason": reason})
-    assert answer.status_code == 200
+    asked = send_form(world, ALICE, form, {"expires_on": long_date, "reason": reason})
+    assert asked.sent
+    assert "waits for approval" in json.dumps(asked.view)
     card = card_in(world)
     text = json.dumps(card["blocks"])
     assert "GitLab token renewal" in text
@@ -195,3 +201,36 @@ def test_a_risky_renewal_waits_for_two_approvals(world: World) -> None:
     (new,) = _live(world, "nightly-export")
     assert new.id != old.id
     assert new.expires_at.isoformat() == long_date
+
+
+def test_with_gitlab_at_2_s_renew_acks_at_once_and_renews_once(world: World) -> None:
+    """Issue 15: the Renew form's submit asked GitLab (who the clicker is, their role) before
+    its ack. Now it acks with "Checking with GitLab…"; a date past the policy comes back in
+    the form, the renewal in a confirmation; the same submit again (same view id and hash)
+    renews nothing more, even once the first renewal is done and no longer "under way"."""
+    reminder = _claimed_by(world, ALICE)
+    form = _renew_form(world, ALICE, reminder)
+    today = date.fromisoformat(world.sim.state.today().isoformat())
+    reason = "the nightly export still runs every night"
+    world.sim.faults.latency(2000)
+    too_far = {"expires_on": (today + timedelta(days=400)).isoformat(), "reason": reason}
+    refused, acked_in = timed_send(world, ALICE, form, too_far, timeout=120)
+    assert acked_in < 1.5, acked_in
+    assert "at most" in refused.errors["expires_on"]
+    assert len(_live(world, "nightly-export")) == 1
+
+    new_date = (today + timedelta(days=60)).isoformat()
+    answers, same = {"expires_on": new_date, "reason": reason}, "1700000800.000003"
+    done, acked_in = timed_send(world, ALICE, form, answers, view_hash=same, timeout=120)
+    assert acked_in < 1.5, acked_in
+    assert done.sent, done.errors
+    assert "Renewing" in json.dumps(done.view)
+    world.sim.faults.clear()
+    dm_with_button(world, ALICE)
+    (new,) = _live(world, "nightly-export")
+    assert new.expires_at.isoformat() == new_date
+    again = send_form(world, ALICE, form, answers, view_hash=same)
+    assert again.sent, again.errors
+    assert "Renewing" in json.dumps(again.view)
+    assert audit_actions(world).count("renewal_requested") == 1
+    assert _live(world, "nightly-export") == [new]

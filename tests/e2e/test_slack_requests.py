@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import threading
+from typing import Any
 
 from tests.support.request_world import (
     ALICE,
@@ -16,12 +17,14 @@ from tests.support.request_world import (
     OLGA,
     OMAR,
     World,
+    audit_actions,
     card_in,
     dm_with_button,
     request_token,
+    send_form,
+    timed_send,
     world,
 )
-from tests.support.slack_requests import submit
 
 __all__ = ["world"]  # the fixture
 
@@ -118,6 +121,64 @@ def test_deny_asks_for_a_reason_and_tells_the_requester(world: World) -> None:
     card = card_in(world)
     world.driver.click(OLGA, card, "request.deny")
     view = world.slack.wait_for("views.open", 2)[-1].args["view"]
-    assert submit(world.driver, OLGA, view, {"deny_reason": "use a CI job token"}).text == ""
+    denied = send_form(world, OLGA, view, {"deny_reason": "use a CI job token"})
+    assert denied.sent
+    assert "Denied" in json.dumps(denied.view)
     told = world.slack.wait_for_message(ALICE, "denied")
     assert "use a CI job token" in told.args["text"]
+
+
+SLOW_GITLAB_MS = 2000
+ACK_WITHIN_S = 1.5  # generous: Slack gives up after 3 s; the ack asks GitLab nothing
+WORK_WITHIN_S = 120.0  # the checks after the ack, at 2 s per GitLab answer
+
+
+def _deny_form(world: World, user: str, card: dict[str, Any]) -> dict[str, Any]:
+    before = len(world.slack.calls_to("views.open"))
+    assert world.driver.click(user, card, "request.deny").status_code == 200
+    return world.slack.wait_for("views.open", before + 1)[-1].args["view"]
+
+
+def _denial_notes(world: World) -> list[str]:
+    said = [str(c.args.get("text")) for c in world.slack.calls_to("chat.postMessage")]
+    return [words for words in said if "was denied by" in words]
+
+
+def test_with_gitlab_at_2_s_a_denial_acks_at_once_refuses_in_the_form_and_denies_once(
+    world: World,
+) -> None:
+    """Issue 15: the deny form's submit asked GitLab (who the approver is, their role) before
+    its ack. Now: an empty reason in the ack; the gate's refusal and the denial after it, in
+    the modal; the same submit again (Slack's retry: same view id and hash) denies nothing
+    more: the request's state machine denies once, and the second arrival shows the outcome."""
+    request_token(world)
+    card = card_in(world)
+    dan_form = _deny_form(world, DAN, card)  # a Developer: no approver of this request
+    empty = send_form(world, DAN, dan_form, {"deny_reason": "   "})
+    assert empty.in_ack
+    assert "say why" in empty.errors["deny_reason"]
+
+    world.sim.faults.latency(SLOW_GITLAB_MS)
+    answers = {"deny_reason": "use a CI job token"}
+    refused, acked_in = timed_send(world, DAN, dan_form, answers, timeout=WORK_WITHIN_S)
+    assert acked_in < ACK_WITHIN_S, acked_in
+    assert "Maintainer" in refused.errors["deny_reason"], refused.errors
+    assert refused.view is not None
+    kept = [b for b in refused.view["blocks"] if b.get("block_id") == "deny_reason"]
+    assert kept[0]["element"]["initial_value"] == "use a CI job token"  # fix and resubmit
+    assert _denial_notes(world) == []
+
+    olga_form = _deny_form(world, OLGA, card)
+    same = "1700000800.000001"
+    denied, acked_in = timed_send(
+        world, OLGA, olga_form, answers, view_hash=same, timeout=WORK_WITHIN_S
+    )
+    assert acked_in < ACK_WITHIN_S, acked_in
+    assert denied.sent, denied.errors
+    assert "Denied" in json.dumps(denied.view)
+    world.sim.faults.clear()
+    again = send_form(world, OLGA, olga_form, answers, view_hash=same)
+    assert again.sent, again.errors  # the outcome again, not "this request is denied"
+    assert "Denied" in json.dumps(again.view)
+    assert len(_denial_notes(world)) == 1
+    assert audit_actions(world).count("denied") == 1

@@ -26,6 +26,8 @@ from bot.services.job_token_access import (
 )
 from bot.services.people import NotAllowedError, Person
 from bot.services.request_deps import RequestDeps, RequestRejected
+from bot.services.submissions import job_access_once
+from bot.services.token_requests import submission_id
 from tests.fake_gitlab import FakeGitLab
 
 NOW = datetime(2026, 12, 6, 1, 0, tzinfo=UTC)
@@ -233,3 +235,18 @@ def test_a_target_moved_since_the_request_is_not_decided_by_whoever_holds_its_ol
     with pytest.raises(NotAllowedError, match="no longer the project this request named"):
         approve_job_access(access.id, OLGA, deps=deps)
     assert gitlab.allowlist_writes == []
+
+
+def test_the_same_submit_again_finds_its_request_where_a_new_one_is_a_duplicate(
+    deps: RequestDeps,
+) -> None:
+    """Issue 15: a form Slack sends twice (same view id and hash) is one request; the id is
+    the submit key's, so the second arrival finds it instead of being refused."""
+    key = "slack:T0ACME:U0DAN:V0FORM:1700000800.000001"
+    first, new = job_access_once(DAN, DRAFT, deps=deps, submission=key)
+    again, new_again = job_access_once(DAN, DRAFT, deps=deps, submission=key)
+    assert (new, new_again) == (True, False)
+    assert again.id == first.id == submission_id(key)
+    with pytest.raises(RequestRejected, match="requested or allowed already"):
+        job_access_once(DAN, DRAFT, deps=deps, submission=key.replace("000001", "000002"))
+    assert _audit(deps) == ["requested"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -155,13 +156,33 @@ def send_form(
     forged: dict[str, Any] | None = None,
     view_hash: str | None = None,
 ) -> FormOutcome:
-    """Submit the request form and wait for how it ends."""
+    """Submit the request form (or any modal whose submit acks with "Checking with GitLab…")
+    and wait for how it ends."""
+    return timed_send(world, user, view, answers, forged=forged, view_hash=view_hash)[0]
+
+
+def timed_send(
+    world: World,
+    user: str,
+    view: dict[str, Any],
+    answers: dict[str, Any],
+    *,
+    forged: dict[str, Any] | None = None,
+    view_hash: str | None = None,
+    timeout: float = 10.0,
+) -> tuple[FormOutcome, float]:
+    """As `send_form`, and the seconds the ack took (the signed POST sent -> its answer);
+    `timeout`: how long the work after the ack may take to end in the modal."""
     before = len(world.slack.calls_to("views.update"))
+    started = time.monotonic()
     response = submit(world.driver, user, view, answers, forged=forged, view_hash=view_hash)
-    return form_outcome(world, response, before)
+    acked_in = time.monotonic() - started
+    return form_outcome(world, response, before, timeout=timeout), acked_in
 
 
-def form_outcome(world: World, response: requests.Response, before: int) -> FormOutcome:
+def form_outcome(
+    world: World, response: requests.Response, before: int, *, timeout: float = 10.0
+) -> FormOutcome:
     """The outcome of a submit whose ack is `response`; `before`: views.update calls then."""
     assert response.status_code == 200, (response.status_code, response.text)
     ack = response.json()
@@ -169,7 +190,7 @@ def form_outcome(world: World, response: requests.Response, before: int) -> Form
         return FormOutcome(response, dict(ack["errors"]), None)
     assert ack.get("response_action") == "update", ack
     assert "Checking with GitLab" in json.dumps(ack["view"]), ack
-    final = world.slack.wait_for("views.update", before + 1)[before].args["view"]
+    final = world.slack.wait_for("views.update", before + 1, timeout)[before].args["view"]
     return FormOutcome(response, problems_shown(final), final)
 
 
@@ -242,3 +263,12 @@ def dm_with_button(
             return found[nth - 1]
         threading.Event().wait(0.05)
     raise AssertionError(f"no DM with {action_id} to {user}")
+
+
+def audit_actions(world: World) -> list[str]:
+    """The action of every audit event, oldest first (`tokenbot audit export`)."""
+    from tests.cli_runner import run_tokenbot
+
+    exported = run_tokenbot("audit", "export", env=world.env)
+    assert exported.code == 0, exported.err
+    return [json.loads(line)["action"] for line in exported.out.splitlines() if line.strip()]

@@ -4,7 +4,7 @@ inert by `bot.slack.text` before they are placed."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,8 +27,10 @@ from bot.domain.tokens import AccessLevel, Scope, TokenType
 from bot.slack import ids
 from bot.slack import text as t
 from bot.slack.blocks import limits, parts
+from bot.slack.blocks.submitted import checking_view, done_view, refilled
 
 _SHOWN = 300  # a name or path in a sentence
+TITLE = "Break glass"
 
 
 def breakglass_modal(
@@ -69,7 +71,7 @@ def breakglass_modal(
     view = View(
         type="modal",
         callback_id=ids.BREAKGLASS_SUBMIT,
-        title="Break glass",
+        title=TITLE,
         submit="Make it now",
         close="Cancel",
         blocks=blocks,
@@ -83,6 +85,35 @@ def checking_modal() -> dict[str, Any]:
     return _notice_modal("Checking with GitLab that break-glass is open to you…")
 
 
+def submit_checking_modal() -> dict[str, Any]:
+    """The submit's ack, while GitLab and the gate are asked."""
+    return checking_view(
+        callback_id=ids.BREAKGLASS_SUBMIT,
+        title=TITLE,
+        words="The form comes back here if anything needs fixing; nothing is made until"
+        " GitLab and the break-glass policy agree.",
+    )
+
+
+def form_again(
+    form: dict[str, Any], submitted: Mapping[str, Any], problems: Mapping[str, str]
+) -> dict[str, Any]:
+    return refilled(form, submitted, problems, again="Make it now")
+
+
+def made_modal(request: TokenRequest) -> dict[str, Any]:
+    """The confirmation: the token is being made, and where it and the news of it go."""
+    kind = PROFILES[request.draft.token_type].title
+    what = f"{kind} {t.code(request.draft.name, _SHOWN)}"
+    return done_view(
+        callback_id=ids.BREAKGLASS_SUBMIT,
+        title=TITLE,
+        markup=f":rotating_light: *Breaking glass.* tokenbot makes the {what} on"
+        f" {t.code(request.draft.target, _SHOWN)} now; it is shown to you once, in a direct"
+        " message. The approvals channel is told, and an approver reviews it afterwards.",
+    )
+
+
 def refused_modal(words: str) -> dict[str, Any]:
     """In place of the form, for someone the policy does not allow: no submit button."""
     return _notice_modal(":no_entry: " + t.prose(words, t.SECTION_TEXT - 20))
@@ -92,7 +123,7 @@ def _notice_modal(markup: str) -> dict[str, Any]:
     view = View(
         type="modal",
         callback_id=ids.BREAKGLASS_SUBMIT,
-        title="Break glass",
+        title=TITLE,
         close="Close",
         blocks=[parts.section(markup)],
     )

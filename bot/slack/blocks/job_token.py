@@ -5,7 +5,7 @@ Paths, reasons and GitLab's refusals are untrusted: they go through `bot.slack.t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -32,8 +32,10 @@ from bot.domain.job_token_policies import UNCONTROLLED, JobResource, Need, choic
 from bot.slack import ids
 from bot.slack import text as t
 from bot.slack.blocks import parts
+from bot.slack.blocks.submitted import checking_view, done_view, refilled
 
 _SHOWN_PATH = 300
+TITLE = "Job token access"
 KIND_LABELS = {
     SourceKind.PROJECT: "The jobs of one project",
     SourceKind.GROUP: "The jobs of every project in a group",
@@ -78,12 +80,32 @@ def job_access_modal(fine_grained: Verdict) -> dict[str, Any]:
     view = View(
         type="modal",
         callback_id=ids.JOB_ACCESS_SUBMIT,
-        title="Job token access",
+        title=TITLE,
         submit="Request",
         close="Cancel",
         blocks=blocks,
     )
     return view.to_dict()
+
+
+def job_access_checking_modal() -> dict[str, Any]:
+    return checking_view(
+        callback_id=ids.JOB_ACCESS_SUBMIT,
+        title=TITLE,
+        words="The form comes back here if anything needs fixing. Nothing goes to the"
+        " approvers until GitLab agrees.",
+    )
+
+
+def job_access_form_again(
+    fine_grained: Verdict, submitted: Mapping[str, Any], problems: Mapping[str, str]
+) -> dict[str, Any]:
+    return refilled(job_access_modal(fine_grained), submitted, problems, again="Request")
+
+
+def job_access_sent_modal(access: JobTokenAccess) -> dict[str, Any]:
+    """The confirmation: the requester's note, which they also get by direct message."""
+    return done_view(callback_id=ids.JOB_ACCESS_SUBMIT, title=TITLE, markup=job_access_note(access))
 
 
 def _resources(fine_grained: Verdict) -> Block:

@@ -173,11 +173,14 @@ def _expiry_inputs(
     return [_input("expires_on", "Expires on", picker, hint=hint)]
 
 
+DENY_TITLE = "Deny the request"
+
+
 def deny_modal(request_id: str) -> dict[str, Any]:
     view = View(
         type="modal",
         callback_id=ids.DENY_SUBMIT,
-        title="Deny the request",
+        title=DENY_TITLE,
         submit="Deny",
         close="Cancel",
         private_metadata=request_id,

@@ -12,9 +12,9 @@ from bot.domain.requests import TokenRequest
 from bot.slack import ids
 from bot.slack import text as t
 from bot.slack.blocks import parts
+from bot.slack.blocks.submitted import checking_view
 
 TITLE = "Request a GitLab token"
-CHECKING = "Checking with GitLab…"
 NOTHING_TO_REQUEST = (
     "Nothing can be requested here: the request policy (TOKENBOT_POLICY) allows no token type"
     " that this GitLab can make. Ask the people who run tokenbot; `tokenbot check` lists what"
@@ -38,20 +38,13 @@ def nothing_to_request_modal() -> dict[str, Any]:
 def checking_modal(metadata: str) -> dict[str, Any]:
     """What the submit's ack shows while GitLab is asked: the form comes back if anything
     needs fixing, or this becomes the confirmation. `metadata` is kept for that form."""
-    view = View(
-        type="modal",
+    return checking_view(
         callback_id=ids.REQUEST_SUBMIT,
         title=TITLE,
-        close="Close",
-        private_metadata=metadata or None,
-        blocks=[
-            parts.section(
-                f"*{CHECKING}*\nThe form comes back here if anything needs fixing. Nothing"
-                " is sent to the approvers until GitLab agrees."
-            )
-        ],
+        words="The form comes back here if anything needs fixing. Nothing is sent to the"
+        " approvers until GitLab agrees.",
+        metadata=metadata,
     )
-    return view.to_dict()
 
 
 def sent_modal(request: TokenRequest, channel: str | None) -> dict[str, Any]:

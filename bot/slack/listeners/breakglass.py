@@ -12,17 +12,19 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.domain.breakglass import BreakGlassReview, ReviewError
-from bot.domain.requests import RequestError, TokenRequest
+from bot.domain.requests import RequestDraft, RequestError, TokenRequest
 from bot.services.breakglass import (
     acknowledge_review,
     attach_review_card,
+    known_problems,
     may_break_glass,
     review_of,
-    submit_break_glass,
 )
 from bot.services.gitlab_errors import GitLabError
 from bot.services.identity import IdentityError
+from bot.services.people import NotAllowedError
 from bot.services.request_deps import RequestRejected, load_request
+from bot.services.submissions import break_glass_once
 from bot.slack import ids
 from bot.slack.after_ack import after_ack, queue
 from bot.slack.blocks import breakglass as blocks
@@ -30,7 +32,9 @@ from bot.slack.blocks import notices
 from bot.slack.breakglass_form import breakglass_form, field_errors, read_breakglass_draft
 from bot.slack.flow import RequestFlow, person, tell
 from bot.slack.listeners.delivery import clicked, provision_and_deliver
-from bot.slack.parse import subcommand, trigger_id, user_id
+from bot.slack.listeners.request_form import submission_key
+from bot.slack.parse import subcommand, trigger_id, user_id, view_of
+from bot.slack.submits import ack_then_check, by_field, show
 from bot.slack.work import WorkQueue
 
 log = logging.getLogger(__name__)
@@ -66,22 +70,24 @@ def register(app: App, flow: RequestFlow, work: WorkQueue) -> None:
         ack: Ack, body: Mapping[str, Any], client: WebClient, context: BoltContext
     ) -> None:
         try:
-            draft = read_breakglass_draft(body["view"])
-            who = person(flow, client, user_id(body))
-            request = submit_break_glass(who, draft, deps=flow.deps)
+            draft = read_breakglass_draft(view_of(body))
         except RequestRejected as exc:
             ack(response_action="errors", errors=field_errors(exc.problems))
             return
-        except (RequestError, IdentityError, GitLabError) as exc:  # NotAllowedError too
-            ack(response_action="errors", errors={"target": str(exc)[:150]})
-            return
-        ack()
 
-        def provision(body: Mapping[str, Any], client: WebClient, context: BoltContext) -> None:
-            done = provision_and_deliver(flow, client, request.id)
-            announce(flow, client, done or load_request(request.id, flow.deps))
+        def check(body: Mapping[str, Any], client: WebClient, _: BoltContext) -> None:
+            _break_glass(flow, client, body, draft)
 
-        queue(work, provision, body, client, context)
+        ack_then_check(
+            ack,
+            body,
+            client,
+            context,
+            work,
+            problems=field_errors(known_problems(draft, deps=flow.deps)),
+            checking=blocks.submit_checking_modal(),
+            check=check,
+        )
 
     @app.action(ids.BREAKGLASS_ACKNOWLEDGE)
     @after_ack(work)
@@ -93,6 +99,40 @@ def register(app: App, flow: RequestFlow, work: WorkQueue) -> None:
             tell(client, body, f"Not acknowledged: {exc}")
             return
         refresh_review_card(client, flow, request_id)
+
+
+def _break_glass(
+    flow: RequestFlow, client: WebClient, body: Mapping[str, Any], draft: RequestDraft
+) -> None:
+    """After the ack: the gate and GitLab, then the token made and announced; the form again
+    with its problems, or the refusal for someone the policy does not allow. The same submit
+    again breaks glass once (`break_glass_once`)."""
+    try:
+        who = person(flow, client, user_id(body))
+        request, new = break_glass_once(who, draft, deps=flow.deps, submission=submission_key(body))
+    except NotAllowedError as exc:
+        words = f"No break-glass: {exc}"
+        show(client, body, blocks.refused_modal(words), otherwise=words)
+        return
+    except RequestRejected as exc:
+        _form_again(flow, client, body, by_field(exc.problems))
+        return
+    except (RequestError, IdentityError, GitLabError) as exc:
+        _form_again(flow, client, body, {"target": str(exc)})
+        return
+    show(client, body, blocks.made_modal(request), otherwise="")
+    if new:
+        done = provision_and_deliver(flow, client, request.id)
+        announce(flow, client, done or load_request(request.id, flow.deps))
+
+
+def _form_again(
+    flow: RequestFlow, client: WebClient, body: Mapping[str, Any], problems: dict[str, str]
+) -> None:
+    form = breakglass_form(flow.deps.offered(), hours=flow.deps.breakglass.hours)
+    again = blocks.form_again(form, view_of(body), problems)
+    listed = "; ".join(problems.values())
+    show(client, body, again, otherwise=f"No break-glass: {listed}")
 
 
 def _offer_form(

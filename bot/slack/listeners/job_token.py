@@ -14,6 +14,7 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.domain import job_token_access as jta
 from bot.domain.job_token_access import JobAccessDraft, JobTokenAccess, SourceKind
 from bot.domain.request_policy import Problem
 from bot.domain.requests import MessageRef, RequestError
@@ -26,22 +27,27 @@ from bot.services.job_token_access import (
     fine_grained_verdict,
     job_access_for,
     remove_job_access,
-    submit_job_access,
     withdraw_job_access,
 )
 from bot.services.request_deps import RequestRejected
+from bot.services.submissions import job_access_once
 from bot.slack import ids
 from bot.slack.after_ack import after_ack
 from bot.slack.blocks import notices
 from bot.slack.blocks.job_token import (
     job_access_card,
+    job_access_checking_modal,
+    job_access_form_again,
     job_access_list,
     job_access_modal,
     job_access_note,
+    job_access_sent_modal,
 )
 from bot.slack.flow import RequestFlow, person, tell
 from bot.slack.listeners.delivery import clicked
-from bot.slack.parse import form_value, subcommand, trigger_id, user_id
+from bot.slack.listeners.request_form import submission_key
+from bot.slack.parse import form_value, subcommand, trigger_id, user_id, view_of
+from bot.slack.submits import ack_then_check, by_field, field_errors, show
 from bot.slack.work import WorkQueue
 
 log = logging.getLogger(__name__)
@@ -56,20 +62,30 @@ def register(app: App, flow: RequestFlow, work: WorkQueue) -> None:
         client.views_open(trigger_id=trigger_id(body), view=view)
 
     @app.view(ids.JOB_ACCESS_SUBMIT)
-    def handle_job_access_submit(ack: Ack, body: Mapping[str, Any], client: WebClient) -> None:
-        requester = user_id(body)
+    def handle_job_access_submit(
+        ack: Ack, body: Mapping[str, Any], client: WebClient, context: BoltContext
+    ) -> None:
         try:
-            draft = _draft(body["view"])
-            access = submit_job_access(person(flow, client, requester), draft, deps=flow.deps)
+            draft = _draft(view_of(body))
         except RequestRejected as exc:
-            ack(response_action="errors", errors={p.field: p.message[:150] for p in exc.problems})
+            ack(
+                response_action="errors", errors=field_errors(by_field(exc.problems), view_of(body))
+            )
             return
-        except (IdentityError, GitLabError) as exc:
-            ack(response_action="errors", errors={"target": str(exc)[:150]})
-            return
-        ack()
-        access = _post_card(flow, client, access)
-        client.chat_postMessage(channel=requester, text=job_access_note(access))
+
+        def check(body: Mapping[str, Any], client: WebClient, _: BoltContext) -> None:
+            _submit(flow, client, body, draft)
+
+        ack_then_check(
+            ack,
+            body,
+            client,
+            context,
+            work,
+            problems=jta.draft_problems(draft),
+            checking=job_access_checking_modal(),
+            check=check,
+        )
 
     @app.action(ids.JOB_ACCESS_APPROVE)
     @after_ack(work)
@@ -125,6 +141,38 @@ def register(app: App, flow: RequestFlow, work: WorkQueue) -> None:
             return
         blocks, text = job_access_list(entries)
         respond(text=text, blocks=blocks)
+
+
+def _submit(
+    flow: RequestFlow, client: WebClient, body: Mapping[str, Any], draft: JobAccessDraft
+) -> None:
+    """After the ack: GitLab and the gate, then the card and the confirmation, or the form
+    again with its problems. The same submit again finds its request (`job_access_once`)."""
+    try:
+        someone = person(flow, client, user_id(body))
+        access, new = job_access_once(
+            someone, draft, deps=flow.deps, submission=submission_key(body)
+        )
+    except RequestRejected as exc:
+        _form_again(flow, client, body, by_field(exc.problems))
+        return
+    except (IdentityError, GitLabError) as exc:
+        _form_again(flow, client, body, {"target": str(exc)})
+        return
+    if new:
+        access = _post_card(flow, client, access)
+    note = job_access_note(access)
+    show(client, body, job_access_sent_modal(access), otherwise="")
+    if new:
+        client.chat_postMessage(channel=access.requester, text=note)
+
+
+def _form_again(
+    flow: RequestFlow, client: WebClient, body: Mapping[str, Any], problems: dict[str, str]
+) -> None:
+    again = job_access_form_again(fine_grained_verdict(flow.deps), view_of(body), problems)
+    listed = "; ".join(problems.values())
+    show(client, body, again, otherwise=f"Your job token access request was not sent: {listed}")
 
 
 def _draft(view: Mapping[str, Any]) -> JobAccessDraft:

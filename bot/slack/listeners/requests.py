@@ -10,7 +10,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bot.domain.requests import RequestError, RequestState, TokenRequest
+from bot.domain.requests import RequestError, RequestState, TokenRequest, deny_reason_problem
 from bot.services.gitlab_errors import GitLabError
 from bot.services.identity import IdentityError
 from bot.services.token_requests import (
@@ -24,6 +24,7 @@ from bot.slack.after_ack import after_ack
 from bot.slack.approvals import SlackApprovals
 from bot.slack.blocks import notices
 from bot.slack.blocks.approvals import nobody_can
+from bot.slack.blocks.denials import denied_modal, deny_checking_modal, deny_form_again
 from bot.slack.blocks.requests import deny_modal
 from bot.slack.flow import RequestFlow, person, tell
 from bot.slack.listeners import delivery, orphans, request_form
@@ -33,11 +34,8 @@ from bot.slack.listeners.delivery import (
     provision_and_deliver,
     replace_clicked_message,
 )
-from bot.slack.parse import (
-    form_value,
-    trigger_id,
-    user_id,
-)
+from bot.slack.parse import form_value, trigger_id, user_id, view_of
+from bot.slack.submits import ack_then_check, show
 from bot.slack.work import WorkQueue
 
 log = logging.getLogger(__name__)
@@ -118,25 +116,31 @@ def _register_decisions(app: App, flow: RequestFlow, work: WorkQueue) -> None:
         client.views_open(trigger_id=trigger_id(body), view=deny_modal(request_id))
 
     @app.view(ids.DENY_SUBMIT)
-    def handle_deny_submit(ack: Ack, body: Mapping[str, Any], client: WebClient) -> None:
-        request_id = str(body["view"]["private_metadata"])
-        user = user_id(body)
-        reason = form_value(body["view"], "deny_reason")
-        try:
-            request = deny_request(
-                request_id, person(flow, client, user), str(reason or ""), deps=flow.deps
-            )
-        except (RequestError, IdentityError, GitLabError) as exc:
-            ack(response_action="errors", errors={"deny_reason": str(exc)[:150]})
-            return
-        ack()
-        approvals = SlackApprovals(client, flow)
-        approvals.redraw(request)
-        approvals.tell_requester(request, notices.denied(request, user))
+    def handle_deny_submit(
+        ack: Ack, body: Mapping[str, Any], client: WebClient, context: BoltContext
+    ) -> None:
+        request_id = str(view_of(body).get("private_metadata") or "")
+        reason = form_value(view_of(body), "deny_reason")
+        typed = reason if isinstance(reason, str) else ""
+        problem = deny_reason_problem(typed)
+
+        def check(body: Mapping[str, Any], client: WebClient, _: BoltContext) -> None:
+            _deny(flow, client, body, request_id, typed)
+
+        ack_then_check(
+            ack,
+            body,
+            client,
+            context,
+            work,
+            problems={"deny_reason": problem} if problem else {},
+            checking=deny_checking_modal(request_id),
+            check=check,
+        )
 
     @app.action(ids.REQUEST_CANCEL)
-    def handle_cancel(ack: Ack, body: Mapping[str, Any], client: WebClient) -> None:
-        ack()
+    @after_ack(work)
+    def handle_cancel(body: Mapping[str, Any], client: WebClient, _: BoltContext) -> None:
         request_id, user = clicked(body)
         try:
             request = cancel_request(request_id, user, deps=flow.deps)
@@ -148,3 +152,35 @@ def _register_decisions(app: App, flow: RequestFlow, work: WorkQueue) -> None:
         if not replace_clicked_message(client, body, note):
             client.chat_postMessage(channel=user, text=note)
         after_click(flow, client, body)
+
+
+def _deny(
+    flow: RequestFlow, client: WebClient, body: Mapping[str, Any], request_id: str, reason: str
+) -> None:
+    """After the ack: the gate, then the denial; the form again when it is refused. A second
+    arrival of the same denial finds the request denied by this person: the state machine
+    denies once, and it is shown the outcome without telling anyone twice."""
+    user = user_id(body)
+    try:
+        request = deny_request(request_id, person(flow, client, user), reason, deps=flow.deps)
+    except (RequestError, IdentityError, GitLabError) as exc:
+        done = _denied_by(flow, request_id, user)
+        if done is not None:
+            show(client, body, denied_modal(done), otherwise=f"Denied: {exc}")
+            return
+        again = deny_form_again(request_id, view_of(body), {"deny_reason": str(exc)})
+        show(client, body, again, otherwise=f"Not denied: {exc}")
+        return
+    show(client, body, denied_modal(request), otherwise="Denied; the requester is told why.")
+    approvals = SlackApprovals(client, flow)
+    approvals.redraw(request)
+    approvals.tell_requester(request, notices.denied(request, user))
+
+
+def _denied_by(flow: RequestFlow, request_id: str, user: str) -> TokenRequest | None:
+    """The request, when `user` denied it already."""
+    with flow.deps.uow() as uow:
+        request = uow.requests.get(request_id)
+    if request is None or request.state is not RequestState.DENIED:
+        return None
+    return request if request.decided_by == user else None
