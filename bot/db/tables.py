@@ -310,3 +310,17 @@ class ApproverMessageRow(SQLModel, table=True):
     approver: str = Field(primary_key=True, max_length=64)
     channel: str = Field(max_length=64)
     ts: str = Field(max_length=64)
+
+
+class HygieneDigestRow(SQLModel, table=True):
+    """One weekly hygiene digest for one channel: the unique key makes it once a week."""
+
+    __tablename__ = "hygiene_digests"
+    __table_args__ = (sa.UniqueConstraint("week_start", "channel", name="uq_hygiene_digest_once"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    week_start: date  # the Monday of the week, in the reminder time zone
+    channel: str = Field(max_length=64)
+    state: str = Field(max_length=16)  # claimed, posted
+    claimed_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
+    ts: str | None = Field(default=None, max_length=64)
