@@ -38,6 +38,7 @@ from bot.services.reminder_actions import ActionDeps
 from bot.services.renewals import RenewApproval
 from bot.services.token_requests import RequestDeps
 from bot.sign_in_wiring import link_deps
+from bot.hygiene_wiring import hygiene_flow
 from bot.slack.app import create_app, create_client
 from bot.slack.flow import ReminderFlow, RequestFlow
 from bot.slack.work import WorkLimits, WorkQueue
@@ -129,12 +130,14 @@ def slack_app(
             f"SLACK_API_URL {settings.slack_api_url} cannot be reached: {exc.__class__.__name__}"
         ) from None
     secret = settings.slack_signing_secret
+    reminders = reminder_flow(settings, container, flow)
     return create_app(
         client=client,
         signing_secret=secret.get_secret_value() if secret else "",
         deps=container.conversations,
         requests=flow,
-        reminders=reminder_flow(settings, container, flow),
+        reminders=reminders,
+        hygiene=hygiene_flow(settings, container, reminders, flow),
         listener_threads=settings.tokenbot_slack_ack_threads,
         work=WorkQueue(
             WorkLimits(

@@ -11,14 +11,16 @@ digest posted, saying so.
 
 from __future__ import annotations
 
+import heapq
 import logging
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from bot.domain.hygiene_report import HygieneReport
+from bot.domain.hygiene_report import HygieneReport, WeekBar, worst_first
 from bot.services.ports import Clock, UnitOfWorkFactory
 from bot.services.reminders import PostError
 
@@ -130,3 +132,32 @@ def _distinct(targets: Sequence[DigestTarget]) -> list[DigestTarget]:
     for target in targets:
         seen.setdefault(target.channel, target)
     return list(seen.values())
+
+
+def combined(reports: Sequence[HygieneReport], *, worst: int) -> HygieneReport:
+    """One digest for a channel that serves several teams: their reports added up (a
+    credential falls under one team only, so nothing is counted twice)."""
+    if len(reports) == 1:
+        return reports[0]
+    counts: Counter[object] = Counter()
+    bars: dict[date, tuple[Counter[str], list[int]]] = {}
+    stacks: Counter[str] = Counter()
+    for report in reports:
+        counts.update(dict(report.counts))
+        stacks.update(dict(report.by_stack))
+        for bar in report.weeks:
+            into, flagged = bars.setdefault(bar.week_start, (Counter(), [0]))
+            into.update(dict(bar.counts))
+            flagged[0] += bar.flagged
+    first = reports[0]
+    every = [item for report in reports for item in report.worst]
+    return HygieneReport(
+        generated_at=first.generated_at,
+        total=sum(r.total for r in reports),
+        counts={kind: counts[kind] for kind in first.counts},
+        worst=tuple(heapq.nsmallest(worst, every, key=worst_first)),
+        weeks=tuple(WeekBar(day, dict(c), f[0]) for day, (c, f) in sorted(bars.items())),
+        flagged=sum(r.flagged for r in reports),
+        horizon_days=first.horizon_days,
+        by_stack=dict(stacks.most_common()),
+    )

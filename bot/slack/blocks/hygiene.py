@@ -33,7 +33,7 @@ from bot.slack.blocks import parts
 from bot.slack.blocks.reminders import owner_text, where
 
 MESSAGE_BLOCKS = 50  # Slack's most blocks in one message
-HOME_ITEMS = 8  # flagged credentials on the Home tab (which holds 100 blocks in all)
+HOME_ITEMS = 6  # flagged credentials on the Home tab (which holds 100 blocks in all)
 DIGEST_ITEMS = 20  # two blocks each, within MESSAGE_BLOCKS with the summary around them
 KEEP_REASON_MAX = 500
 _NAME = 120
