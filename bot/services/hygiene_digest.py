@@ -79,7 +79,12 @@ def send_hygiene_digests(*, deps: HygieneDigestDeps) -> DigestRun:
     failed: list[str] = []
     bare: list[str] = []
     for target in _distinct(deps.targets):
-        report = deps.report_for(target)  # before the claim: a failure here loses no week
+        try:  # before the claim: a report that fails loses no week
+            report = deps.report_for(target)
+        except Exception as exc:  # one team's report must not hold up the other channels
+            log.exception("hygiene report for %s failed", target.channel)
+            failed.append(f"{target.channel}: the report failed ({exc.__class__.__name__})")
+            continue
         with deps.uow() as uow:
             won = uow.hygiene_digests.claim(week, target.channel, now)
             uow.commit()
