@@ -38,7 +38,6 @@ from bot.services.reminder_actions import ActionDeps
 from bot.services.renewals import RenewApproval
 from bot.services.token_requests import RequestDeps
 from bot.sign_in_wiring import link_deps
-from bot.hygiene_wiring import hygiene_flow
 from bot.slack.app import create_app, create_client
 from bot.slack.flow import ReminderFlow, RequestFlow
 from bot.slack.work import WorkLimits, WorkQueue
@@ -130,6 +129,8 @@ def slack_app(
             f"SLACK_API_URL {settings.slack_api_url} cannot be reached: {exc.__class__.__name__}"
         ) from None
     secret = settings.slack_signing_secret
+    from bot.hygiene_slack_wiring import hygiene_flow  # it imports this module (Container)
+
     reminders = reminder_flow(settings, container, flow)
     return create_app(
         client=client,

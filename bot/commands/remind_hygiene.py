@@ -8,7 +8,7 @@ from datetime import timedelta
 from bot.bootstrap import bootstrap, slack_app
 from bot.commands import EXIT_FAILED, EXIT_OK
 from bot.config import Settings
-from bot.hygiene_wiring import hygiene_digest_deps
+from bot.hygiene_slack_wiring import hygiene_digest_deps
 from bot.services.hygiene_digest import send_hygiene_digests
 from bot.services.leases import run_exclusively
 from bot.slack.hygiene_digest import SlackHygieneDigestPoster

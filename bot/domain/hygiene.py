@@ -14,7 +14,9 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from bot.domain.credentials import NamespaceKind
+from bot.domain.policy import LifetimePolicy
 from bot.domain.reminders import TrackedToken
+from bot.domain.request_policy import RequestPolicy
 from bot.domain.tokens import AccessLevel, Scope, TokenType
 
 DEFAULT_UNUSED_DAYS = 30
@@ -32,6 +34,19 @@ WRITE_SCOPES = frozenset(READ_INSTEAD) | {Scope.MANAGE_RUNNER, Scope.CREATE_RUNN
 HIGH_ROLES = frozenset({AccessLevel.MAINTAINER, AccessLevel.OWNER})
 # Credentials that reach every project of the group they belong to.
 GROUP_WIDE = frozenset({TokenType.GROUP_ACCESS_TOKEN, TokenType.DEPLOY_TOKEN})
+# Credentials whose GitLab record names the person behind them: a personal access token its
+# user, a pipeline trigger its owner (GitLab shows no creator for the other kinds).
+NAMED_CREATOR = frozenset({TokenType.PERSONAL_ACCESS_TOKEN, TokenType.PIPELINE_TRIGGER_TOKEN})
+# Lifetimes the policy judges although people cannot request them through tokenbot.
+_DATED = (
+    TokenType.PROJECT_ACCESS_TOKEN,
+    TokenType.GROUP_ACCESS_TOKEN,
+    TokenType.SERVICE_ACCOUNT_PAT,
+    TokenType.BOT_USER_PAT,
+    TokenType.PERSONAL_ACCESS_TOKEN,
+    TokenType.DEPLOY_TOKEN,
+    TokenType.DEPLOY_KEY,
+)
 
 
 class FindingKind(StrEnum):
@@ -70,6 +85,30 @@ class CredentialFacts:
     created_at: datetime | None = None  # unknown: the unused rule waits for a known age
     group_projects: int | None = None  # projects of the group a group-wide token reaches
     creator_known: bool = False  # tokenbot made it, or GitLab names a creator still there
+
+
+def hygiene_rules(
+    policy: RequestPolicy,
+    lifetime: LifetimePolicy,
+    *,
+    unused_days: int = DEFAULT_UNUSED_DAYS,
+    large_group_projects: int = DEFAULT_LARGE_GROUP_PROJECTS,
+) -> HygieneRules:
+    """The rules from the request policy's lifetimes per type (the lifetime policy for types
+    it has no rule for, such as people's own tokens and deploy keys) and the two settings."""
+    default = dict.fromkeys(_DATED, lifetime.default_days)
+    maximum = dict.fromkeys(_DATED, lifetime.max_days)
+    for token_type, rule in policy.rules.items():
+        default[token_type] = rule.lifetime_default
+        maximum[token_type] = rule.max_lifetime_days
+    return HygieneRules(unused_days, large_group_projects, default, maximum)
+
+
+def creator_known(token: TrackedToken) -> bool:
+    """tokenbot made it (a request), or GitLab still names the person behind it."""
+    if token.request_id is not None:
+        return True
+    return token.token_type in NAMED_CREATOR and token.user_id is not None
 
 
 def findings(facts: CredentialFacts, rules: HygieneRules, now: datetime) -> tuple[Finding, ...]:

@@ -20,6 +20,7 @@ from bot.domain.minted import MintedCredential
 from bot.domain.reminders import Reminder, TrackedToken
 from bot.domain.requests import MessageRef, TokenRequest
 from bot.domain.tokens import TokenType
+from bot.services.hygiene_ports import HygieneStore
 
 Clock = Callable[[], datetime]
 
@@ -335,6 +336,9 @@ class UnitOfWork(Protocol):
 
     @property
     def hygiene_digests(self) -> HygieneDigestLog: ...
+
+    @property
+    def hygiene(self) -> HygieneStore: ...
 
     def __enter__(self) -> Self: ...
 

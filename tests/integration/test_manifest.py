@@ -313,7 +313,7 @@ SCOPES_OF_EVENT: dict[str, set[str]] = {
     "message.groups": {"groups:history"},
     "message.mpim": {"mpim:history"},
 }
-_CALL = re.compile(r"\.([a-z]+_[A-Za-z]+)\(")
+_CALL = re.compile(r"\.([a-z]+_[A-Za-z0-9_]+)\(")  # files_upload_v2 has a digit
 
 
 def web_api_methods_called() -> set[str]:

@@ -68,11 +68,11 @@ def _buttons(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def test_a_digest_with_ten_thousand_findings_stays_within_one_message() -> None:
-    blocks, text = digest_message(_report(10_000))
+    blocks, text = digest_message(_report(10_000, shown=10))
     assert len(blocks) <= MESSAGE_BLOCKS
     assert "10000 of 10003" in text
-    shown = json.dumps(blocks)
-    assert "… and 9990 more" in shown
+    shown = json.dumps(blocks, ensure_ascii=False)
+    assert "… and 9990 more not shown here" in shown
     assert "Can write: 10000" in shown
 
 
@@ -80,7 +80,7 @@ def test_a_digest_that_is_handed_every_flagged_credential_shows_a_message_of_the
     blocks, _ = digest_message(_report(10_000, shown=10_000))
     assert len(blocks) <= MESSAGE_BLOCKS
     assert len(_buttons(blocks)) == 3 * DIGEST_ITEMS
-    assert f"… and {10_000 - DIGEST_ITEMS} more" in json.dumps(blocks)
+    assert f"… and {10_000 - DIGEST_ITEMS} more not shown" in json.dumps(blocks, ensure_ascii=False)
 
 
 def test_each_flagged_credential_offers_revoke_replace_and_keep_with_plain_labels() -> None:
@@ -111,7 +111,7 @@ def test_names_and_findings_from_gitlab_cannot_mention_link_or_format() -> None:
     item = _flagged(1, name=HOSTILE, why=f"It is called {HOSTILE}.")
     report = HygieneReport(NOW, 1, {FindingKind.BROAD_SCOPE: 1}, (item,), (), flagged=1)
     blocks, text = digest_message(report, team=HOSTILE)
-    rendered = json.dumps(blocks)
+    rendered = json.dumps(blocks, ensure_ascii=False)
     assert "<!channel>" not in rendered and "<https://evil.test" not in rendered
     assert "<!channel>" not in text
     assert "&lt;!channel&gt;" in rendered
@@ -164,6 +164,7 @@ def test_the_home_tab_stays_within_a_hundred_blocks_when_everything_is_full(
             state=RequestState.PROVISIONED if n % 2 else RequestState.PENDING,
             created_at=NOW,
             pending_until=NOW,
+            required_approvals=1,
         )
         for n in range(60)
     ]
@@ -172,7 +173,7 @@ def test_the_home_tab_stays_within_a_hundred_blocks_when_everything_is_full(
         requests=mine, waiting=mine, today=NOW.date(), findings=items, findings_total=findings
     )
     assert len(view["blocks"]) <= 100
-    shown = json.dumps(view["blocks"])
+    shown = json.dumps(view["blocks"], ensure_ascii=False)
     assert "Your credentials' findings" in shown
     if findings > 6:
         assert f"… and {findings - 6} more" in shown

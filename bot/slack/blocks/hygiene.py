@@ -100,8 +100,7 @@ def digest_message(
     if report.flagged_count > len(shown):
         blocks.append(
             parts.context(
-                f"… and {report.flagged_count - len(shown)} more;"
-                " `tokenbot hygiene` lists them all."
+                f"… and {report.flagged_count - len(shown)} more not shown here."
             )
         )
     if note:
@@ -119,7 +118,7 @@ def home_findings(items: Sequence[FlaggedCredential], *, total: int | None = Non
         blocks += flagged_blocks(item)
     hidden = (total if total is not None else len(items)) - min(len(items), HOME_ITEMS)
     if hidden > 0:
-        blocks.append(parts.context(f"… and {hidden} more; `tokenbot hygiene` lists them all."))
+        blocks.append(parts.context(f"… and {hidden} more not shown here."))
     return blocks
 
 

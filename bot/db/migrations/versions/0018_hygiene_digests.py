@@ -13,7 +13,7 @@ from alembic import op
 from bot.db.types import UTCDateTime
 
 revision = "0018"
-down_revision = "0015"  # TODO(16slack): 0017 once issue16-data is merged
+down_revision = "0016"  # 16data holds 0017 too: the lead chains them at merge
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,28 @@
+"""The storage port of token hygiene: what the inventory knows for the findings, and silences."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Protocol
+
+from bot.domain.hygiene import CredentialFacts
+from bot.domain.hygiene_silences import Silence
+
+
+class HygieneStore(Protocol):
+    def facts(self, *, today: date, owner: str | None = None) -> list[CredentialFacts]:
+        """Every live tracked credential (active, not expired by `today`, not tokenbot's own
+        token) with its age and its group's size, in one query; only `owner`'s if given."""
+        ...
+
+    def facts_of(self, key: str) -> CredentialFacts | None:
+        """One tracked credential's facts, whatever its state."""
+        ...
+
+    def silences(self, keys: list[str] | None = None) -> list[Silence]:
+        """The silences kept (of these token keys, if given)."""
+        ...
+
+    def keep(self, silence: Silence) -> None:
+        """Store a silence, replacing the one for the same token and finding."""
+        ...
