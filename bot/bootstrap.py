@@ -129,7 +129,8 @@ def slack_app(
             f"SLACK_API_URL {settings.slack_api_url} cannot be reached: {exc.__class__.__name__}"
         ) from None
     secret = settings.slack_signing_secret
-    from bot.hygiene_slack_wiring import hygiene_flow  # it imports this module (Container)
+    # It needs this module's Container (through bot.hygiene_wiring): imported once it exists.
+    from bot.hygiene_slack_wiring import hygiene_flow  # noqa: PLC0415
 
     reminders = reminder_flow(settings, container, flow)
     return create_app(

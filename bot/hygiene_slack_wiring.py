@@ -13,6 +13,7 @@ from slack_sdk import WebClient
 from bot.config import Settings
 from bot.domain.hygiene_report import DEFAULT_WORST, HygieneReport
 from bot.hygiene_wiring import hygiene_deps
+from bot.scheduler import Job, hygiene_digest_job
 from bot.services.hygiene import hygiene_report
 from bot.services.hygiene_digest import (
     DigestTarget,
@@ -20,7 +21,6 @@ from bot.services.hygiene_digest import (
     HygieneDigestPoster,
     combined,
 )
-from bot.scheduler import Job, hygiene_digest_job
 from bot.slack.flow import ReminderFlow, RequestFlow
 from bot.slack.hygiene_digest import SlackHygieneDigestPoster
 from bot.slack.hygiene_flow import HygieneFlow
@@ -56,14 +56,17 @@ def digest_enabled(settings: Settings) -> bool:
 def hygiene_digest_deps(
     settings: Settings, container: Container, poster: HygieneDigestPoster
 ) -> HygieneDigestDeps:
-    from bot.reports.chart import render_chart  # matplotlib: loaded only when a digest runs
+    # matplotlib takes a while to load: only commands that post digests pay for it.
+    from bot.reports.chart import render_chart  # noqa: PLC0415
 
     deps = hygiene_deps(settings, container)
 
     def report_for(target: DigestTarget) -> HygieneReport:
         if not target.teams:
             return hygiene_report(deps=deps, worst=DEFAULT_WORST)
-        reports = [hygiene_report(deps=deps, team=team, worst=DEFAULT_WORST) for team in target.teams]
+        reports = [
+            hygiene_report(deps=deps, team=team, worst=DEFAULT_WORST) for team in target.teams
+        ]
         return combined(reports, worst=DEFAULT_WORST)
 
     return HygieneDigestDeps(

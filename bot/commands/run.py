@@ -22,8 +22,8 @@ from bot.bootstrap import (
 )
 from bot.commands import EXIT_OK
 from bot.config import Settings
-from bot.observability.metrics import MetricsService, start_metrics
 from bot.hygiene_slack_wiring import hygiene_jobs
+from bot.observability.metrics import MetricsService, start_metrics
 from bot.reminder_wiring import reminder_deps
 from bot.scheduler import Job, platform_job, reminder_jobs, request_jobs, start_scheduler
 from bot.services.handoffs import HandoffDeps

@@ -20,6 +20,7 @@ from datetime import date, datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from bot.domain.hygiene import FindingKind
 from bot.domain.hygiene_report import HygieneReport, WeekBar, worst_first
 from bot.services.ports import Clock, UnitOfWorkFactory
 from bot.services.reminders import PostError
@@ -144,7 +145,7 @@ def combined(reports: Sequence[HygieneReport], *, worst: int) -> HygieneReport:
     credential falls under one team only, so nothing is counted twice)."""
     if len(reports) == 1:
         return reports[0]
-    counts: Counter[object] = Counter()
+    counts: Counter[FindingKind] = Counter()
     bars: dict[date, tuple[Counter[str], list[int]]] = {}
     stacks: Counter[str] = Counter()
     for report in reports:

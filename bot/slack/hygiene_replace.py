@@ -16,7 +16,6 @@ from bot.slack.flow import RequestFlow
 from bot.slack.request_form import FormState, state_form
 
 
-
 def replacement_form(flow: RequestFlow, token: TrackedToken, person: Person) -> dict[str, Any]:
     """The request modal filled in for a narrower successor of `token` (GitLab is asked what
     the person may do there, so the roles offered fit)."""

@@ -52,7 +52,8 @@ def _seed(sim: GitlabSimulator) -> None:
     state: SandboxState = sim.state
     api = state.project_by_full_path("acme/platform/api")
     payments = state.group_by_full_path("acme/payments")
-    assert api is not None and payments is not None
+    assert api is not None
+    assert payments is not None
     for name in NAMES:
         level = AccessLevel.MAINTAINER if name == "replace-me" else AccessLevel.DEVELOPER
         add_resource_token(
@@ -146,8 +147,10 @@ def test_the_chart_is_uploaded_as_a_png_into_the_digests_thread(
     world: World, digest: dict[str, Any]
 ) -> None:
     (chart,) = world.slack.shared_files(REMINDERS)
-    assert chart.data is not None and chart.data.startswith(PNG_SIGNATURE)
-    assert chart.filename.endswith(".png") and chart.alt_txt
+    assert chart.data is not None
+    assert chart.data.startswith(PNG_SIGNATURE)
+    assert chart.filename.endswith(".png")
+    assert chart.alt_txt
     assert chart.shared_to[0]["thread_ts"] == digest["ts"]
     assert world.slack.calls_to("files.completeUploadExternal")
 
@@ -157,7 +160,8 @@ def test_the_digest_is_posted_once_a_week_even_by_two_processes_at_once(
 ) -> None:
     later = _digest_now(world, WEEK_1 + timedelta(days=2))
     assert later.returncode == 0, later.stderr
-    assert "0 posted" in later.stdout and "2 posted already" in later.stdout
+    assert "0 posted" in later.stdout
+    assert "2 posted already" in later.stdout
     assert len(_digests(world)) == 1
     week_2 = WEEK_1 + timedelta(days=7)
     results: list[subprocess.CompletedProcess[str]] = []
@@ -169,7 +173,8 @@ def test_the_digest_is_posted_once_a_week_even_by_two_processes_at_once(
         run.start()
     for run in runs:
         run.join()
-    assert len(_digests(world)) == 2 and len(_digests(world, TEAM)) == 2
+    assert len(_digests(world)) == 2
+    assert len(_digests(world, TEAM)) == 2
     assert any("2 posted" in r.stdout for r in results), [r.stdout for r in results]
 
 
@@ -208,10 +213,11 @@ VERDICTS = [
 ]
 
 
-@pytest.mark.parametrize(("action", "actor", "name", "expected"), VERDICTS)
+@pytest.mark.parametrize("cell", VERDICTS, ids=lambda c: "-".join(c[:3]))
 def test_the_digests_buttons_act_only_as_the_gate_allows(
-    world: World, digest: dict[str, Any], action: str, actor: str, name: str, expected: str
+    world: World, digest: dict[str, Any], cell: tuple[str, str, str, str]
 ) -> None:
+    action, actor, name, expected = cell
     key = _key(world, name)
     outcome = {"revoke": _revoke, "replace": _replace, "keep": _keep}[action](
         world, digest, actor, key
@@ -242,7 +248,8 @@ def _revoke(world: World, digest: dict[str, Any], actor: str, key: str) -> str:
     if note.startswith("Nothing changed"):
         assert live, "refused, yet revoked"
         return REFUSED
-    assert note.startswith("Revoked") and not live
+    assert note.startswith("Revoked")
+    assert not live
     return DONE
 
 

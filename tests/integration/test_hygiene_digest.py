@@ -60,7 +60,7 @@ class RecordingPoster:
 
 
 def _report() -> HygieneReport:
-    counts = {kind: 0 for kind in FindingKind}
+    counts = dict.fromkeys(FindingKind, 0)
     return HygieneReport(utc_now(), 3, counts, (), (), flagged=0)
 
 
@@ -93,7 +93,8 @@ def test_the_digest_is_posted_once_a_week_per_channel(
     with freeze_time(MONDAY + timedelta(days=7)):
         next_week = send_hygiene_digests(deps=deps)
     assert first.posted == ("C0REMINDERS", "C0PAYMENTS")
-    assert again.posted == () and again.already == ("C0REMINDERS", "C0PAYMENTS")
+    assert again.posted == ()
+    assert again.already == ("C0REMINDERS", "C0PAYMENTS")
     assert sunday.posted == ()
     assert next_week.posted == ("C0REMINDERS", "C0PAYMENTS")
     assert next_week.week_start == date(2026, 12, 14)

@@ -28,7 +28,7 @@ def slack() -> Iterator[SlackRecorder]:
 
 
 def _client(slack: SlackRecorder) -> WebClient:
-    return WebClient(token="xoxb-test", base_url=slack.url)  # noqa: S106 - not a secret
+    return WebClient(token="xoxb-test", base_url=slack.url)
 
 
 def test_files_upload_v2_uploads_the_bytes_and_shares_them_in_the_thread(
@@ -44,8 +44,10 @@ def test_files_upload_v2_uploads_the_bytes_and_shares_them_in_the_thread(
         initial_comment="The chart",
     )
     (upload,) = slack.shared_files("C0REMINDERS")
-    assert upload.data == PNG and upload.length == len(PNG)
-    assert upload.filename == "token-hygiene.png" and upload.title == "Token hygiene by week"
+    assert upload.data == PNG
+    assert upload.length == len(PNG)
+    assert upload.filename == "token-hygiene.png"
+    assert upload.title == "Token hygiene by week"
     assert upload.alt_txt == "A bar chart"
     assert upload.shared_to == [
         {

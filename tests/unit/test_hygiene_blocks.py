@@ -58,7 +58,7 @@ def _flagged(n: int, name: str = "ci", why: str = "It can write (api).") -> Flag
 
 def _report(flagged: int, shown: int | None = None) -> HygieneReport:
     worst = tuple(_flagged(n) for n in range(shown if shown is not None else flagged))
-    counts = {kind: 0 for kind in FindingKind}
+    counts = dict.fromkeys(FindingKind, 0)
     counts[FindingKind.BROAD_SCOPE] = flagged
     return HygieneReport(NOW, flagged + 3, counts, worst, (), flagged=flagged)
 
@@ -112,7 +112,8 @@ def test_names_and_findings_from_gitlab_cannot_mention_link_or_format() -> None:
     report = HygieneReport(NOW, 1, {FindingKind.BROAD_SCOPE: 1}, (item,), (), flagged=1)
     blocks, text = digest_message(report, team=HOSTILE)
     rendered = json.dumps(blocks, ensure_ascii=False)
-    assert "<!channel>" not in rendered and "<https://evil.test" not in rendered
+    assert "<!channel>" not in rendered
+    assert "<https://evil.test" not in rendered
     assert "<!channel>" not in text
     assert "&lt;!channel&gt;" in rendered
     home = json.dumps([b.to_dict() for b in home_findings([item])])
@@ -148,7 +149,8 @@ def test_the_keep_form_asks_which_finding_and_a_required_reason() -> None:
     assert [o["value"] for o in kind["element"]["options"]] == ["broad_scope", "high_role"]
     assert reason["element"]["min_length"] == 1
     assert not reason.get("optional", False)
-    assert kind["label"]["text"] and reason["label"]["text"] == "Why it is right"
+    assert kind["label"]["text"]
+    assert reason["label"]["text"] == "Why it is right"
 
 
 @pytest.mark.parametrize("findings", [0, 3, 500])

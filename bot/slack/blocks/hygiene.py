@@ -99,9 +99,7 @@ def digest_message(
         blocks += flagged_blocks(item)
     if report.flagged_count > len(shown):
         blocks.append(
-            parts.context(
-                f"… and {report.flagged_count - len(shown)} more not shown here."
-            )
+            parts.context(f"… and {report.flagged_count - len(shown)} more not shown here.")
         )
     if note:
         blocks.append(parts.context(note))
