@@ -16,12 +16,12 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bot.domain.access import Action
 from bot.domain.requests import RequestError
 from bot.services.gitlab_errors import GitLabError
 from bot.services.hygiene import flagged_credential, keep_finding
+from bot.services.hygiene_replacement import check_may_replace
 from bot.services.identity import IdentityError
-from bot.services.reminder_actions import check_may_act, load_tracked, revoke_now
+from bot.services.reminder_actions import revoke_now
 from bot.slack import ids
 from bot.slack.after_ack import after_ack, queue
 from bot.slack.blocks import notices
@@ -89,8 +89,7 @@ def _replace(flow: HygieneFlow, body: Mapping[str, Any], client: WebClient, view
         if requests is None:
             raise RequestError("token requests are not set up in this workspace")
         person = flow.reminders.person(client, user_id(body))
-        token = load_tracked(key, flow.actions)
-        check_may_act(Action.ROTATE, token, person, flow.actions)
+        token = check_may_replace(key, person, deps=flow.actions)
         view = replacement_form(requests, token, person)
     except _REFUSED as exc:
         client.views_update(view_id=view_id, view=refused_view("Replace", f"Not replaced: {exc}"))
