@@ -29,10 +29,14 @@ from bot.sandbox.state import SandboxState
 from tests.cli_runner import run_tokenbot
 from tests.support.request_world import (
     ALICE,
+    ANSWERS,
     DAN,
+    OLGA,
     REMINDERS,
     USER_MAP,
     World,
+    card_in,
+    dm_with_button,
     start_world,
 )
 from tests.support.slack_api import Call
@@ -301,3 +305,30 @@ def test_keep_needs_a_reason(world: World, digest: dict[str, Any]) -> None:
         "response_action": "errors",
         "errors": {"reason": "say why it is right"},
     }
+
+
+def test_a_replacement_once_made_hands_the_old_token_off(
+    world: World, digest: dict[str, Any]
+) -> None:
+    key = _key(world, "replace-me")
+    view = _replace_view(world, digest, ALICE, key)
+    before = len(world.slack.calls_to("views.update"))
+    answers = {
+        **ANSWERS,
+        "target": "acme/platform/api",
+        "name": "replace-me",
+        "scopes": ["read_api"],
+        "role": str(int(AccessLevel.DEVELOPER)),
+        "reason": "the export only reads",
+    }
+    assert submit(world.driver, ALICE, view, answers).status_code == 200
+    sent = world.slack.wait_for("views.update", before + 1)[-1]
+    assert "Request sent" in json.dumps(sent.args["view"]), sent.args["view"]
+    card = card_in(world)
+    assert world.driver.click(OLGA, card, "request.approve").status_code == 200
+    handoff = dm_with_button(world, ALICE, "handoff.revoke_old")
+    assert "Hand-off under way" in json.dumps(handoff["blocks"])
+    live = [t for t in world.sim.state.tokens.values() if t.name == "replace-me" and not t.revoked]
+    assert len(live) == 2  # the old one works until the new one is used, or the deadline
+    (new,) = [t for t in live if key != f"project_access_token:{t.id}"]
+    assert list(new.scopes) == ["read_api"]

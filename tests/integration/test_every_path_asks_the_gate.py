@@ -290,6 +290,10 @@ def test_the_world_would_allow_every_path_without_the_blind_gate(world: World) -
     replacing = replacement_of(LISTED, OWNER, _draft("nightly-export"), deps=world.actions)
     assert replacing is not None
     assert replacing.handoff
+    wider = replace(_draft("nightly-export"), scopes=(Scope.API,))  # not narrower: no hand-off
+    assert replacement_of(LISTED, OWNER, wider, deps=world.actions) is None
+    elsewhere = replace(_draft("nightly-export"), target="acme/other")
+    assert replacement_of(LISTED, OWNER, elsewhere, deps=world.actions) is None
     assert claim_token(LISTED, OWNER, deps=world.actions).owner == OWNER.chat_id
     request = rotate_tracked_token(LISTED, OWNER, deps=RenewDeps(world.actions, world.requests))
     assert request.state is RequestState.APPROVED
