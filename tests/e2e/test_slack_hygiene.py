@@ -118,8 +118,9 @@ def _message(call: Call) -> dict[str, Any]:
 
 
 def _key(world: World, name: str) -> str:
-    (token,) = [t for t in world.sim.state.tokens.values() if t.name == name]
-    return f"project_access_token:{token.id}"
+    """The seeded token's key (a replacement made later has the same name, a later id)."""
+    first = min(t.id for t in world.sim.state.tokens.values() if t.name == name)
+    return f"project_access_token:{first}"
 
 
 @pytest.fixture(scope="module")
@@ -332,3 +333,35 @@ def test_a_replacement_once_made_hands_the_old_token_off(
     assert len(live) == 2  # the old one works until the new one is used, or the deadline
     (new,) = [t for t in live if key != f"project_access_token:{t.id}"]
     assert list(new.scopes) == ["read_api"]
+
+
+def _home(world: World, user: str) -> dict[str, Any]:
+    before = len(world.slack.calls_to("views.publish"))
+    assert world.driver.home_opened(user).status_code == 200
+    for _ in range(200):
+        published = [
+            c for c in world.slack.calls_to("views.publish")[before:] if c.args["user_id"] == user
+        ]
+        if published and "Your credentials' findings" in json.dumps(published[-1].args):
+            return dict(published[-1].args["view"])
+        threading.Event().wait(0.05)
+    raise AssertionError(f"no Home tab with findings for {user}")
+
+
+def test_the_home_tab_shows_my_own_findings_with_the_same_buttons(
+    world: World, digest: dict[str, Any]
+) -> None:
+    mine = _home(world, DAN)  # dan owns acme/platform/api's tokens (TOKENBOT_OWNERS)
+    text = json.dumps(mine)
+    assert "replace-me" in text
+    assert "Can write" in text
+    assert len(mine["blocks"]) <= 100
+    key = _key(world, "replace-me")
+    before_open = len(world.slack.calls_to("views.open"))
+    before = len(world.slack.calls_to("views.update"))
+    value = f"broad_scope {key}"
+    assert world.driver.click_in_view(DAN, mine, "hygiene.replace", value=value).status_code == 200
+    world.slack.wait_for("views.open", before_open + 1)
+    form = world.slack.wait_for("views.update", before + 1)[-1].args["view"]
+    assert form["callback_id"] == "request.submit"
+    assert "Nothing to fix" in json.dumps(_home(world, ERIN))  # erin owns nothing
