@@ -136,8 +136,11 @@ def _unused(facts: CredentialFacts, rules: HygieneRules, now: datetime) -> list[
     used = facts.token.last_used_at
     if used is not None and used >= threshold:
         return []
-    when = "never used" if used is None else f"last used on {used.date().isoformat()}"
-    why = f"It was {when}, more than {rules.unused_days} days ago or never, though it is older."
+    days = rules.unused_days
+    if used is None:
+        why = f"It was never used, though it is more than {days} days old."
+    else:
+        why = f"It was last used on {used.date().isoformat()}, more than {days} days ago."
     return [Finding(FindingKind.UNUSED, why, "Revoke it; request a new one when it is needed.")]
 
 
