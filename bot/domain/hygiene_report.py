@@ -86,7 +86,7 @@ def build_report(
     """The report over `credentials` at `now` (see the module text for the rules)."""
     today = now.astimezone(UTC).date()
     first, last = today + timedelta(days=1), today + timedelta(days=horizon_days)
-    counts: Counter[FindingKind] = Counter()
+    counts = dict.fromkeys(FindingKind, 0)
     stacks: dict[date, Counter[str]] = {start: Counter() for start in week_starts(first, last)}
     marked: Counter[date] = Counter()
     flagged: list[FlaggedCredential] = []
@@ -95,7 +95,8 @@ def build_report(
         total += 1
         if credential.findings:
             flagged.append(credential)
-            counts.update({f.kind for f in credential.findings})
+            for finding in credential.findings:  # at most one of each kind per credential
+                counts[finding.kind] += 1
         expires = credential.token.expires_on
         if expires is not None and first <= expires <= last:
             start = monday_of(expires)
@@ -108,7 +109,7 @@ def build_report(
     return HygieneReport(
         generated_at=now,
         total=total,
-        counts={kind: counts[kind] for kind in FindingKind},
+        counts=counts,
         worst=tuple(heapq.nsmallest(max(worst, 0), flagged, key=worst_first)),
         weeks=weeks,
         flagged=len(flagged),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from bot.domain.access import Action, Subject
@@ -57,7 +57,19 @@ def hygiene_report(
     if team is not None:
         wanted = team.strip("/").casefold()
         flagged = (c for c in flagged if c.team is not None and c.team.casefold() == wanted)
-    return build_report(flagged, now=now, worst=worst)
+    report = build_report(flagged, now=now, worst=worst)
+    return replace(report, worst=_complete(report.worst, deps))
+
+
+def _complete(
+    shown: tuple[FlaggedCredential, ...], deps: HygieneDeps
+) -> tuple[FlaggedCredential, ...]:
+    """The worst credentials with their whole tokens (the bulk read left some fields out)."""
+    if not shown:
+        return shown
+    with deps.uow() as uow:
+        whole = uow.hygiene.tokens([c.token.key for c in shown])
+    return tuple(replace(c, token=whole.get(c.token.key, c.token)) for c in shown)
 
 
 def flagged_credential(key: str, *, deps: HygieneDeps) -> FlaggedCredential | None:
@@ -116,9 +128,12 @@ def _flagged(
     now: datetime,
 ) -> Iterator[FlaggedCredential]:
     rules, routes = deps.rules, deps.routes
+    nothing_kept: dict[FindingKind, Silence] = {}
     for fact in facts:
         token = fact.token
-        found = unsilenced(findings(fact, rules, now), token, kept.get(token.key, {}))
+        found = findings(fact, rules, now)
+        if kept:
+            found = unsilenced(found, token, kept.get(token.key, nothing_kept))
         team = route_for(token.namespace.path, routes) if routes else None
         yield FlaggedCredential(token, found, team)
 

@@ -266,3 +266,30 @@ def test_dates_of_the_unused_rule_survive_the_database(sql_uow: Uow) -> None:
     assert fact is not None
     assert fact.created_at == created
     assert fact.token.expires_on == date.fromordinal(TODAY.toordinal() + 30)
+
+
+def test_the_worst_credentials_come_with_their_whole_tokens(sql_uow: Uow) -> None:
+    """The bulk read leaves out what no finding reads; the report's own rows have it all."""
+    web = replace(WEB, web_url="https://gitlab.example.com/acme/web/shop")
+    pat = _record(
+        1,
+        web,
+        token_type=TokenType.PERSONAL_ACCESS_TOKEN,
+        scopes=("api",),
+        account="alice",
+        last_used_ips=("203.0.113.7",),
+        user_id=7,
+    )
+    _save(sql_uow, PlaceTokens(web, (pat,)))
+    (worst,) = hygiene_report(deps=_deps(sql_uow)).worst
+    assert worst.token.namespace.web_url == "https://gitlab.example.com/acme/web/shop"
+    assert (worst.token.account, worst.token.last_used_ips) == ("alice", ("203.0.113.7",))
+    with sql_uow() as uow:
+        (bulk,) = uow.hygiene.facts(today=TODAY)
+        single = uow.hygiene.facts_of(worst.token.key)
+    assert single is not None
+    assert single.token == worst.token
+    assert bulk.token.scopes == worst.token.scopes
+    assert bulk.token.last_used_at == worst.token.last_used_at
+    assert bulk.creator_known
+    assert single.creator_known
