@@ -365,3 +365,16 @@ def test_the_home_tab_shows_my_own_findings_with_the_same_buttons(
     form = world.slack.wait_for("views.update", before + 1)[-1].args["view"]
     assert form["callback_id"] == "request.submit"
     assert "Nothing to fix" in json.dumps(_home(world, ERIN))  # erin owns nothing
+    # Revoke from the Home tab: dan owns it but it acts as Maintainer, above him, so the gate
+    # refuses; the answer comes by DM (a Home tab has no channel to answer beside).
+    dms = len([c for c in world.slack.calls_to("chat.postMessage") if c.args["channel"] == DAN])
+    assert world.driver.click_in_view(DAN, mine, "hygiene.revoke", value=key).status_code == 200
+    for _ in range(200):
+        to_dan = [c for c in world.slack.calls_to("chat.postMessage") if c.args["channel"] == DAN]
+        if len(to_dan) > dms:
+            break
+        threading.Event().wait(0.05)
+    assert to_dan[-1].args["text"].startswith("Nothing changed: to act on it you must own")
+    tokens = world.sim.state.tokens.values()
+    old = next(t for t in tokens if key == f"project_access_token:{t.id}")
+    assert not old.revoked

@@ -30,6 +30,7 @@ from bot.slack.blocks.hygiene_views import checking_view, kept_view, refused_vie
 from bot.slack.flow import tell
 from bot.slack.hygiene_flow import HygieneFlow
 from bot.slack.hygiene_replace import replacement_form
+from bot.slack.listeners.home import publish_home
 from bot.slack.parse import action_value, form_value, trigger_id, user_id, view_of
 from bot.slack.work import WorkQueue
 
@@ -48,6 +49,8 @@ def register(app: App, flow: HygieneFlow, work: WorkQueue) -> None:
             return
         tell(client, body, f"Revoked {token.name} in {token.namespace.path}.")
         _thread_note(client, body, notices.revoked_by(user))
+        if (body.get("container") or {}).get("type") == "view":  # the Home tab: redraw it
+            publish_home(flow.requests, client, user, findings=flow.own_findings)
 
     @app.action(ids.HYGIENE_REPLACE)
     def handle_hygiene_replace(
