@@ -129,12 +129,17 @@ def slack_app(
             f"SLACK_API_URL {settings.slack_api_url} cannot be reached: {exc.__class__.__name__}"
         ) from None
     secret = settings.slack_signing_secret
+    # It needs this module's Container (through bot.hygiene_wiring): imported once it exists.
+    from bot.hygiene_slack_wiring import hygiene_flow  # noqa: PLC0415
+
+    reminders = reminder_flow(settings, container, flow)
     return create_app(
         client=client,
         signing_secret=secret.get_secret_value() if secret else "",
         deps=container.conversations,
         requests=flow,
-        reminders=reminder_flow(settings, container, flow),
+        reminders=reminders,
+        hygiene=hygiene_flow(settings, container, reminders, flow),
         listener_threads=settings.tokenbot_slack_ack_threads,
         work=WorkQueue(
             WorkLimits(

@@ -27,6 +27,7 @@ from bot.commands.breakglass import add_breakglass_parser, run_breakglass_sweep
 from bot.commands.inventory import add_inventory_parser, add_sync_parser, run_inventory, run_sync
 from bot.commands.manifest import add_manifest_parser, run_manifest
 from bot.commands.remind import add_remind_parser, run_remind
+from bot.commands.report import add_report_parser, run_report
 from bot.commands.run import add_run_parser, run_bot
 from bot.commands.sandbox import add_sandbox_parser, run_sandbox
 from bot.commands.shell import add_shell_parser, run_shell
@@ -62,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_inventory_parser(commands)
     add_sync_parser(commands)
     add_remind_parser(commands)
+    add_report_parser(commands)
     add_breakglass_parser(commands)
     add_sandbox_parser(commands)
     add_audit_parser(commands)
@@ -118,6 +120,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         "reconcile": run_reconcile,
         "sync": run_sync,
         "remind": run_remind,
+        "report": run_report,
         "breakglass-sweep": run_breakglass_sweep,
         "users": run_users,
         "manifest": run_manifest,

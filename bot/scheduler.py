@@ -16,6 +16,7 @@ from bot.domain.requests import TokenRequest
 from bot.services.approval_nudges import SendNudge, nudge_waiting
 from bot.services.breakglass_sweep import BreakGlassNotifier, SweepReport, sweep_break_glass
 from bot.services.handoffs import HandoffDeps, advance_handoffs
+from bot.services.hygiene_digest import HygieneDigestDeps, send_hygiene_digests
 from bot.services.inventory_sync import SyncDeps, sync_inventory
 from bot.services.job_token_access import expire_job_access, settle_job_access
 from bot.services.known_platform import REFRESH_SECONDS, KnownPlatform
@@ -38,6 +39,7 @@ class Job:
     at: str | None = None  # "HH:MM": once a day at that time in `timezone`
     timezone: str = "UTC"
     first_after: float | None = None  # seconds after start of the first run (else one interval)
+    weekday: str | None = None  # with `at`: once a week on that day ("monday"), not daily
 
 
 def request_jobs(
@@ -177,6 +179,25 @@ def reminder_jobs(
     return jobs
 
 
+def hygiene_digest_job(deps: HygieneDigestDeps, *, day: str, at: str, timezone: str) -> Job:
+    """The weekly hygiene digest; the lease keeps two replicas from building it at once, and
+    each (week, channel) is claimed in the database, so posted once whatever runs it."""
+    return Job(
+        "hygiene-digest",
+        0,
+        lambda: run_exclusively(
+            "hygiene-digest",
+            lambda: send_hygiene_digests(deps=deps),
+            uow=deps.uow,
+            clock=deps.clock,
+            longest=timedelta(hours=1),
+        ),
+        at=at,
+        timezone=timezone,
+        weekday=day,
+    )
+
+
 def platform_job(known: KnownPlatform, read_version_text: Callable[[], str]) -> Job:
     """Learn GitLab's version at once on start-up and again every few hours."""
     return Job(
@@ -193,7 +214,10 @@ def start_scheduler(jobs: list[Job]) -> BackgroundScheduler:
         trigger: BaseTrigger
         if job.at is not None:
             hour, minute = job.at.split(":")
-            trigger = CronTrigger(hour=int(hour), minute=int(minute), timezone=job.timezone)
+            day = job.weekday[:3] if job.weekday else "*"  # APScheduler's "mon"..."sun"
+            trigger = CronTrigger(
+                day_of_week=day, hour=int(hour), minute=int(minute), timezone=job.timezone
+            )
         else:
             trigger = IntervalTrigger(seconds=job.every_seconds)
         first = (

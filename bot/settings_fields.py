@@ -136,6 +136,25 @@ class SettingsFields(BaseSettings):
         description="When a sweep has more reminders than this for one channel, it posts"
         " one digest grouped by days left instead.",
     )
+    tokenbot_hygiene_digest_day: Literal[
+        "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "off"
+    ] = Field(
+        "monday",
+        description="Weekday of the weekly token hygiene digest, posted at TOKENBOT_REMINDER_TIME"
+        " (TOKENBOT_REMINDER_TIMEZONE) to the reminders channel and each channel of"
+        " TOKENBOT_REMINDERS_ROUTES; `off`: no digest. See docs/hygiene.md.",
+    )
+    tokenbot_unused_days: Annotated[int, Field(ge=1, le=3650)] = Field(
+        30,
+        description="Token hygiene: a credential older than this many days that was not used"
+        " in that time (or never) is reported as unused. See docs/hygiene.md.",
+    )
+    tokenbot_large_group_projects: Annotated[int, Field(ge=1, le=1_000_000)] = Field(
+        20,
+        description="Token hygiene: a group access token or group deploy token on a group"
+        " with more projects than this (its subgroups' included) is reported as reaching"
+        " too far. See docs/hygiene.md.",
+    )
     tokenbot_sync_interval_hours: Annotated[float, Field(gt=0, le=168)] = Field(
         6.0, description="How often `tokenbot run` syncs the watched groups' inventory."
     )

@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 
 from bot.bootstrap import Container, bootstrap, missing_for_requests, request_flow, slack_app
 from bot.commands import EXIT_FAILED, EXIT_OK
+from bot.commands.remind_hygiene import run_hygiene_digest
 from bot.config import Settings
 from bot.domain.approval_notices import Nudge
 from bot.domain.reminders import Reminder
@@ -33,9 +34,16 @@ def add_remind_parser(commands: argparse._SubParsersAction[argparse.ArgumentPars
         " posts nothing. Run `tokenbot sync` first so the inventory is current.",
     )
     remind_cmd.add_argument("--dry-run", action="store_true", help="list what is due; post nothing")
+    remind_cmd.add_argument(
+        "--hygiene",
+        action="store_true",
+        help="post this week's token hygiene digest now instead (once a week per channel)",
+    )
 
 
 def run_remind(args: argparse.Namespace, settings: Settings) -> int:
+    if args.hygiene:
+        return run_hygiene_digest(settings)
     container = bootstrap(settings)
     try:
         # Without a channel nothing is ever due: say so instead of "nothing is due today".

@@ -22,6 +22,7 @@ from bot.bootstrap import (
 )
 from bot.commands import EXIT_OK
 from bot.config import Settings
+from bot.hygiene_slack_wiring import hygiene_jobs
 from bot.observability.metrics import MetricsService, start_metrics
 from bot.reminder_wiring import reminder_deps
 from bot.scheduler import Job, platform_job, reminder_jobs, request_jobs, start_scheduler
@@ -103,6 +104,7 @@ def run_bot(args: argparse.Namespace, settings: Settings) -> int:
             )
         poster = SlackReminderPoster(app.client, renewals=flow is not None)
         jobs += _reminder_jobs(settings, container, poster, app.client)
+        jobs += hygiene_jobs(settings, container, app.client)
         hooks = webhook_service(settings, container, poster, SlackHandoffNotifier(app.client))
         jobs += _platform_jobs(settings, container)
         if jobs:

@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from bot.db.group_sizes import save_group_size
 from bot.db.inventory_owners import account_holders, creators, lives_elsewhere
 from bot.db.tables import SyncPlaceRow, SyncRunRow, TrackedTokenRow
 from bot.db.tracked_token_rows import TOKEN_FIELDS, TOKENS, set_owner, synced_values, token_of
@@ -55,6 +56,7 @@ class SqlInventory:
     ) -> PlaceChange:
         """Write what changed in one place; tokens it no longer lists are gone."""
         self._session.add(SyncPlaceRow(run_id=run_id, place_key=place.key, readable=place.readable))
+        save_group_size(self._session, place, now)
         if not place.readable:
             self._session.flush()
             return PlaceChange()

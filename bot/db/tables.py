@@ -89,7 +89,10 @@ class TrackedTokenRow(SQLModel, table=True):
     """A credential in a watched group, as the last sync saw it; never its secret."""
 
     __tablename__ = "tracked_tokens"
-    __table_args__ = (sa.Index("ix_tracked_tokens_due", "status", "expires_on"),)
+    __table_args__ = (
+        sa.Index("ix_tracked_tokens_due", "status", "expires_on"),
+        sa.Index("ix_tracked_tokens_owner", "owner"),  # a person's findings (the Home tab)
+    )
 
     key: str = Field(primary_key=True, max_length=96)
     token_type: str = Field(max_length=64)
@@ -114,6 +117,7 @@ class TrackedTokenRow(SQLModel, table=True):
     updated_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
     account: str = Field(default="", max_length=255)  # username behind a person's PAT
     last_used_ips: list[str] | None = Field(default=None, sa_column=sa.Column(sa.JSON))
+    created_at: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime))
 
 
 class SyncRunRow(SQLModel, table=True):
@@ -310,3 +314,17 @@ class ApproverMessageRow(SQLModel, table=True):
     approver: str = Field(primary_key=True, max_length=64)
     channel: str = Field(max_length=64)
     ts: str = Field(max_length=64)
+
+
+class HygieneDigestRow(SQLModel, table=True):
+    """One weekly hygiene digest for one channel: the unique key makes it once a week."""
+
+    __tablename__ = "hygiene_digests"
+    __table_args__ = (sa.UniqueConstraint("week_start", "channel", name="uq_hygiene_digest_once"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    week_start: date  # the Monday of the week, in the reminder time zone
+    channel: str = Field(max_length=64)
+    state: str = Field(max_length=16)  # claimed, posted
+    claimed_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
+    ts: str | None = Field(default=None, max_length=64)

@@ -28,6 +28,7 @@ _SYNCED = (
     "status",
     "account",
     "last_used_ips",
+    "created_at",
 )
 
 
@@ -71,6 +72,7 @@ def synced_values(record: TokenRecord, where: Namespace) -> dict[str, Any]:
         "status": status.value,
         "account": record.account,
         "last_used_ips": list(record.last_used_ips) or None,
+        "created_at": record.created_at,
     }
 
 

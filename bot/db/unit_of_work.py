@@ -11,6 +11,8 @@ from sqlmodel import Session
 from bot.db.approval_notice_repositories import SqlApprovalNotices
 from bot.db.breakglass_repositories import SqlBreakGlassReviews
 from bot.db.handoff_repositories import SqlHandoffs
+from bot.db.hygiene_digest_repositories import SqlHygieneDigestLog
+from bot.db.hygiene_repositories import SqlHygiene
 from bot.db.inventory_repositories import SqlInventory
 from bot.db.job_token_repositories import SqlJobTokenAccess
 from bot.db.lease_repositories import SqlJobLeases
@@ -36,6 +38,8 @@ class SqlUnitOfWork:
     job_access: SqlJobTokenAccess
     reviews: SqlBreakGlassReviews
     approval_notices: SqlApprovalNotices
+    hygiene_digests: SqlHygieneDigestLog
+    hygiene: SqlHygiene
 
     def __init__(self, engine: Engine, box: FernetBox | None = None) -> None:
         self._engine = engine
@@ -58,6 +62,8 @@ class SqlUnitOfWork:
         self.job_access = SqlJobTokenAccess(session)
         self.reviews = SqlBreakGlassReviews(session)
         self.approval_notices = SqlApprovalNotices(session)
+        self.hygiene_digests = SqlHygieneDigestLog(session)
+        self.hygiene = SqlHygiene(session)
         return self
 
     def __exit__(

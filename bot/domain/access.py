@@ -62,6 +62,7 @@ class Action(StrEnum):
     GRANT_JOB_TOKEN = "grant_job_token"  # noqa: S105 - an action name, not a secret
     BREAK_GLASS = "break_glass"  # a short-lived credential at once, reviewed afterwards
     ACKNOWLEDGE = "acknowledge"  # acknowledge someone's break-glass review
+    KEEP = "keep"  # "keep, it is right": silence a hygiene finding on a tracked credential
 
 
 class Outcome(StrEnum):
@@ -305,4 +306,6 @@ _RULES = {
     Action.BREAK_GLASS: _break_glass,
     # Acknowledging a review is deciding on the request after the fact: the same people.
     Action.ACKNOWLEDGE: _approve,
+    # Silencing a finding is silencing a reminder: whoever may let the token expire.
+    Action.KEEP: _let_expire,
 }

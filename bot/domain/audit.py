@@ -27,6 +27,7 @@ class AuditAction(StrEnum):
     CLAIMED = "claimed"
     LET_EXPIRE = "let_expire"
     REVOKED_NOW = "revoked"
+    HYGIENE_KEPT = "hygiene_kept"  # a finding silenced: "keep, it is right" (with the reason)
     SECRET_DISCARDED = "secret_discarded"  # not revealed in time
     # Exactly once (bot/services/minting.py, reconciler.py):
     ADOPTED = "adopted"  # a credential GitLab made although its answer was lost, taken over

@@ -144,6 +144,8 @@ class PlaceTokens:
     # A listing of its own about this namespace (e.g. "personal": its members' PATs),
     # remembered and marked gone apart from the namespace's own credentials.
     part: str = ""
+    # A group's projects, its subgroups' included, as the walk found them (None: not counted)
+    projects: int | None = None
 
     @property
     def key(self) -> str:

@@ -5,6 +5,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 
+def route_for(path: str, routes: Mapping[str, str]) -> str | None:
+    """The route (as configured, without slashes around it) that `channel_for` would pick."""
+    by_name = {route.strip("/").casefold(): route.strip("/") for route in routes}
+    parts = path.strip("/").casefold().split("/")
+    for size in range(len(parts), 0, -1):
+        route = by_name.get("/".join(parts[:size]))
+        if route is not None:
+            return route
+    return None
+
+
 def channel_for(path: str, routes: Mapping[str, str], default: str) -> str:
     """The channel of the longest route that is `path` or one of its parent namespaces.
 

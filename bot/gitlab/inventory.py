@@ -16,9 +16,10 @@ only resetting the token (`POST /runners/:id/reset_authentication_token`) return
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
 
@@ -54,6 +55,7 @@ class _Place:
     top: bool = False  # a watched group: service accounts live there
     root_id: int = 0  # the watched group it was found under
     root_is_top_level: bool = False  # that group has no parent (the manage API's reach)
+    projects: int | None = None  # a group's projects, its subgroups' included
 
 
 def walk_inventory(
@@ -174,7 +176,22 @@ def _places(caller: Caller, gl: gitlab.Gitlab, groups: Sequence[str]) -> list[_P
         ]:
             ns = mapping.namespace(item.attributes, kind)
             seen.setdefault((kind, ns.id), _Place(ns, False, top.id, top_level))
-    return list(seen.values())
+    return _with_project_counts(list(seen.values()))
+
+
+def _with_project_counts(places: list[_Place]) -> list[_Place]:
+    """Each group with the number of projects under it (what a group-wide token reaches)."""
+    under: Counter[str] = Counter()
+    for place in places:
+        if place.namespace.kind is NamespaceKind.PROJECT:
+            parts = place.namespace.path.split("/")
+            under.update("/".join(parts[:size]) for size in range(1, len(parts)))
+    return [
+        replace(place, projects=under[place.namespace.path])
+        if place.namespace.kind is NamespaceKind.GROUP
+        else place
+        for place in places
+    ]
 
 
 class _Lister:
@@ -203,7 +220,7 @@ def _credentials_of(
         records += _project_records(gl, ns, listed, reach, wide=wide)
     else:
         records += _group_records(gl, place, listed, wide=wide)
-    return PlaceTokens(ns, tuple(records), listed.readable)
+    return PlaceTokens(ns, tuple(records), listed.readable, projects=place.projects)
 
 
 def _project_records(

@@ -146,7 +146,8 @@ def _machines(state: SandboxState, tree: _Tree, today: date) -> None:
     add_deploy_token(state, platform, name="helm-charts", scopes=["read_package_registry"])
     people = {u.username: u for u in state.users.values()}
     add_trigger(state, ledger, people["dave"], description="nightly reconciliation")
-    add_trigger(state, etl, people["niaj"], description="upstream trigger")
+    upstream = add_trigger(state, etl, people["niaj"], description="upstream trigger")
+    upstream.created_at = upstream.updated_at = state.now() - timedelta(days=200)  # never used
     add_variable(state, checkout, "DEPLOY_REGION", "eu-west-1")
     add_variable(
         state, checkout, "REGISTRY_PASSWORD", "s3cr3t-Registry-Pw", masked=True, protected=True
@@ -163,13 +164,14 @@ def _people_credentials(state: SandboxState, tree: _Tree, today: date) -> None:
     )
     laptop.last_used_at = state.now() - timedelta(hours=20)
     laptop.last_used_ips = ["203.0.113.7"]
-    add_personal_token(  # never used
+    old_script, _ = add_personal_token(  # made months ago and never used
         state,
         people["carol"],
         name="carol-old-script",
         scopes=["read_api"],
         expires_at=today + timedelta(days=20),
     )
+    old_script.created_at = state.now() - timedelta(days=120)
     midnight = datetime.combine(today, time(), tzinfo=UTC)
     add_deploy_key(
         state,

@@ -20,6 +20,7 @@ from bot.domain.minted import MintedCredential
 from bot.domain.reminders import Reminder, TrackedToken
 from bot.domain.requests import MessageRef, TokenRequest
 from bot.domain.tokens import TokenType
+from bot.services.hygiene_ports import HygieneStore
 
 Clock = Callable[[], datetime]
 
@@ -280,6 +281,19 @@ class ApprovalNotices(Protocol):
     def messages(self, request_id: str) -> dict[str, MessageRef]: ...
 
 
+class HygieneDigestLog(Protocol):
+    """Which channel got which week's hygiene digest: at most once per week and channel."""
+
+    def claim(self, week_start: date, channel: str, now: datetime) -> bool:
+        """True for the one process that may post this digest; the database refuses others."""
+
+    def posted(self, week_start: date, channel: str, ts: str) -> None: ...
+
+    def release(self, week_start: date, channel: str) -> None: ...
+
+    def posted_ts(self, week_start: date, channel: str) -> str | None: ...
+
+
 class UnitOfWork(Protocol):
     @property
     def conversations(self) -> ConversationRepository: ...
@@ -319,6 +333,12 @@ class UnitOfWork(Protocol):
 
     @property
     def approval_notices(self) -> ApprovalNotices: ...
+
+    @property
+    def hygiene_digests(self) -> HygieneDigestLog: ...
+
+    @property
+    def hygiene(self) -> HygieneStore: ...
 
     def __enter__(self) -> Self: ...
 

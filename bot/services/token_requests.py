@@ -11,6 +11,7 @@ from bot.domain.audit import AuditAction
 from bot.domain.handoff import HandoffState
 from bot.domain.requests import (
     MessageRef,
+    Renewal,
     RequestDraft,
     RequestError,
     RequestState,
@@ -38,12 +39,19 @@ def submit_request(requester: Person, draft: RequestDraft, *, deps: RequestDeps)
 
 
 def submit_once(
-    requester: Person, draft: RequestDraft, *, deps: RequestDeps, submission: str | None = None
+    requester: Person,
+    draft: RequestDraft,
+    *,
+    deps: RequestDeps,
+    submission: str | None = None,
+    replaces: Renewal | None = None,
 ) -> tuple[TokenRequest, bool]:
     """As `submit_request`, once per `submission` (a key the front end gives each submit,
     the same when the same submit arrives again): the request, and whether this call stored
     it. The request's id comes from the key, so the database's primary key keeps a second
-    arrival, even one checked at the same moment in another process, from storing another."""
+    arrival, even one checked at the same moment in another process, from storing another.
+    `replaces`: the token the new one takes over from by hand-off once it is made (Replace
+    with a narrower token, bot/services/hygiene_replacement.py)."""
     keyed = submission_id(submission) if submission else None
     stored = _stored(keyed, deps) if keyed else None
     if stored is not None:
@@ -51,7 +59,7 @@ def submit_once(
     draft, problems = review_draft(requester, draft, deps, request_id=keyed)
     if problems:
         raise RequestRejected(problems)
-    request = _pending(keyed or deps.new_id(), requester, draft, deps)
+    request = _pending(keyed or deps.new_id(), requester, draft, deps, replaces)
     try:
         _store(request, requester, deps)
     except ConcurrentUpdateError:
@@ -73,7 +81,11 @@ def _stored(request_id: str, deps: RequestDeps) -> TokenRequest | None:
 
 
 def _pending(
-    request_id: str, requester: Person, draft: RequestDraft, deps: RequestDeps
+    request_id: str,
+    requester: Person,
+    draft: RequestDraft,
+    deps: RequestDeps,
+    replaces: Renewal | None = None,
 ) -> TokenRequest:
     now = deps.clock()
     flags = deps.policy.risk_flags(draft, today=now.astimezone(UTC).date())
@@ -87,6 +99,7 @@ def _pending(
         pending_until=now + timedelta(days=deps.policy.pending_days),
         required_approvals=deps.policy.required_approvals(flags, draft.token_type),
         risk_flags=flags,
+        renews=replaces,
     )
 
 

@@ -18,8 +18,10 @@ from bot.observability.slack import instrument_app
 from bot.services.conversations import ConversationDeps
 from bot.slack.errors import install_error_handler
 from bot.slack.flow import ReminderFlow, RequestFlow
+from bot.slack.hygiene_flow import HygieneFlow
 from bot.slack.listeners import advisor, handoffs, home, links, messages
 from bot.slack.listeners import breakglass as breakglass_listeners
+from bot.slack.listeners import hygiene as hygiene_listeners
 from bot.slack.listeners import job_token as job_token_listeners
 from bot.slack.listeners import reminders as reminder_listeners
 from bot.slack.listeners import requests as request_listeners
@@ -59,6 +61,7 @@ def create_app(
     deps: ConversationDeps,
     requests: RequestFlow | None = None,
     reminders: ReminderFlow | None = None,
+    hygiene: HygieneFlow | None = None,
     listener_threads: int = 32,
     work: WorkQueue | None = None,
     app_class: type[App] = App,
@@ -90,9 +93,12 @@ def create_app(
         handoffs.register(app, requests, work)
         job_token_listeners.register(app, requests, work)
         breakglass_listeners.register(app, requests, work)
-    home.register(app, deps, requests, work)  # also before the generic /token listener
+    findings = hygiene.own_findings if hygiene is not None else None
+    home.register(app, deps, requests, work, findings)  # also before the generic /token one
     if reminders is not None:
         reminder_listeners.register(app, reminders, work)
+    if hygiene is not None:
+        hygiene_listeners.register(app, hygiene, work)
     advisor.register(app, deps, can_request=requests is not None)
     messages.register(app, deps)
     return app

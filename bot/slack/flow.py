@@ -36,9 +36,12 @@ class RequestFlow:
 
     def renew_deps(self) -> RenewDeps:
         """Rotate on a requested token is a renewal request, as on a reminder."""
+        return RenewDeps(self.actions(), self.deps, self.renew_approval)
+
+    def actions(self) -> ActionDeps:
+        """What acting on a tracked token needs (Replace with a narrower token checks it)."""
         deps = self.deps
-        actions = ActionDeps(deps.uow, deps.gitlab, deps.clock, gate=deps.gate)
-        return RenewDeps(actions, deps, self.renew_approval)
+        return ActionDeps(deps.uow, deps.gitlab, deps.clock, gate=deps.gate)
 
     def channel_for(self, target: str) -> str:
         """The approvals channel of the target's namespace (TOKENBOT_APPROVALS_ROUTES)."""

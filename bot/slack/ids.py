@@ -51,3 +51,9 @@ JOB_ACCESS_COMMAND = "job-access"  # `/token job-access` lists them
 BREAKGLASS_COMMAND = "breakglass"  # `/token breakglass` opens the form
 BREAKGLASS_SUBMIT = "breakglass.submit"  # the form's callback id
 BREAKGLASS_ACKNOWLEDGE = "breakglass.acknowledge"  # on the review card
+# Token hygiene (bot/slack/listeners/hygiene.py): buttons on the weekly digest and the Home
+# tab. Revoke carries the token's key; Replace and Keep "<finding id> <token key>".
+HYGIENE_REVOKE = "hygiene.revoke"
+HYGIENE_REPLACE = "hygiene.replace"  # opens the request form with the narrower choice
+HYGIENE_KEEP = "hygiene.keep"  # opens the Keep form
+HYGIENE_KEEP_SUBMIT = "hygiene.keep_submit"  # the Keep form's callback id

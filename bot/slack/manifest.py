@@ -51,6 +51,7 @@ BOT_SCOPES: dict[str, str] = {
     "channels:read": "tokenbot check: is the bot in a public channel (conversations.info)",
     "chat:write": "post and update messages, cards and ephemeral notes",
     "commands": "the /token command",
+    "files:write": "upload the weekly hygiene digest's chart (files.getUploadURLExternal)",
     "groups:read": "tokenbot check: ... and in a private one",
     "im:history": "the message.im event",
     "im:write": "conversations.open, to start a direct message",

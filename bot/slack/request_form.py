@@ -35,6 +35,7 @@ class FormState:
     values: FormValues = field(default_factory=FormValues)
     facts: TargetFacts | None = None
     problems: Mapping[str, str] | None = None
+    replaces: str | None = None  # the tracked token's key, for Replace with a narrower token
 
 
 def policy_form(
@@ -90,7 +91,7 @@ def state_form(
         with_role=with_role,
         values=state.values,
         problems=problems,
-        metadata=encode_facts(facts),
+        metadata=encode_facts(facts, replaces=state.replaces),
     )
 
 

@@ -92,6 +92,8 @@ def deployment(
                 "TOKENBOT_SYNC_INTERVAL_HOURS": SYNC_EVERY_HOURS,
                 "TOKENBOT_REMINDER_TIME": f"{sweep_at:%H:%M}",
                 "TOKENBOT_REMINDER_TIMEZONE": "UTC",
+                # The weekly hygiene digest fires with the sweep: today is its day.
+                "TOKENBOT_HYGIENE_DIGEST_DAY": f"{sweep_at:%A}".lower(),
             }
             with replicas_of_one_deployment(
                 base / f"start-{attempt}", database_url=database_url, settings=settings
@@ -345,7 +347,11 @@ def test_both_schedulers_sweep_at_the_same_minute_and_each_reminder_is_posted_on
     sweeps = {r.name: _results(r, "reminder-sweep") for r in replicas}
     assert all(len(results) == 1 for results in sweeps.values()), sweeps  # each fired once
     assert FAILED not in [results[0] for results in sweeps.values()], _tracebacks(replicas)
-    posts = [c for c in slack.calls_to("chat.postMessage") if c.args["channel"] == REMINDERS]
+    posts = [
+        c
+        for c in slack.calls_to("chat.postMessage")
+        if c.args["channel"] == REMINDERS and not _is_hygiene_digest(c)
+    ]
     about = [c for c in posts if "nightly-export" in json.dumps(c.args["blocks"])]
     assert len(about) == 1, sweeps
     # Every reminder claimed in the database was posted, in one message (or one digest), and
@@ -363,7 +369,38 @@ def test_both_schedulers_sweep_at_the_same_minute_and_each_reminder_is_posted_on
     assert sum(posted) == len(claims)
 
 
+def test_both_schedulers_run_the_weekly_hygiene_digest_and_it_is_posted_once(
+    deployment: Deployment,
+) -> None:
+    replicas = deployment.replicas.replicas
+    slack = deployment.replicas.slack
+    seconds_left = (deployment.sweep_at - datetime.now(UTC)).total_seconds()
+    wait_until(
+        lambda: all(_fired(r, "hygiene-digest") for r in replicas),
+        f"both replicas to run the hygiene digest at {deployment.sweep_at:%H:%M} UTC",
+        timeout=max(seconds_left, 0) + 60,
+    )
+    _settle()
+    runs = {r.name: _results(r, "hygiene-digest") for r in replicas}
+    assert FAILED not in [results[0] for results in runs.values()], _tracebacks(replicas)
+    digests = [c for c in slack.calls_to("chat.postMessage") if _is_hygiene_digest(c)]
+    assert [c.args["channel"] for c in digests] == [REMINDERS], runs
+    with deployment.db.connect() as conn:
+        rows = conn.execute(sa.text("SELECT channel, state, ts FROM hygiene_digests")).all()
+    assert [(r.channel, r.state, r.ts) for r in rows] == [
+        (REMINDERS, "posted", digests[0].answer["ts"])
+    ]
+    (chart,) = slack.shared_files(REMINDERS)  # its chart, into the digest's thread
+    assert chart.data is not None
+    assert chart.data.startswith(b"\x89PNG\r\n\x1a\n")
+    assert chart.shared_to[0]["thread_ts"] == digests[0].answer["ts"]
+
+
 # ---------------------------------------------------------------- helpers
+
+
+def _is_hygiene_digest(call: Call) -> bool:
+    return "Token hygiene this week" in json.dumps(call.args.get("blocks"))
 
 
 def _minute_from(moment: datetime) -> datetime:

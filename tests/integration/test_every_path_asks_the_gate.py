@@ -29,6 +29,7 @@ from bot.services.breakglass import acknowledge_review, submit_break_glass
 from bot.services.gate import BotIdentitySource, Gate
 from bot.services.handoff_cancel import cancel_handoff
 from bot.services.handoffs import HandoffDeps, revoke_old_now
+from bot.services.hygiene_replacement import replacement_of
 from bot.services.inventory_sync import SyncDeps, sync_inventory
 from bot.services.job_token_access import (
     approve_job_access,
@@ -220,6 +221,9 @@ PATHS: dict[str, Path] = {
     "claim": lambda w: claim_token(LISTED, OWNER, deps=w.blind_actions),
     "let it expire": lambda w: let_expire(LISTED, OWNER, deps=w.blind_actions),
     "revoke": lambda w: revoke_now(LISTED, OWNER, deps=w.blind_actions),
+    "replace with a narrower token": lambda w: replacement_of(
+        LISTED, OWNER, _draft("nightly-export"), deps=w.blind_actions
+    ),
     "request job token access": lambda w: submit_job_access(
         DEV, replace(JOB_DRAFT, source="acme/api", target="acme/web"), deps=w.blind
     ),
@@ -283,6 +287,13 @@ def test_the_world_would_allow_every_path_without_the_blind_gate(world: World) -
     """The control: with the real gate the same people may, so the refusals above are the
     gate's and nothing else's."""
     assert approve_request(world.pending, MAINTAINER, deps=world.requests)
+    replacing = replacement_of(LISTED, OWNER, _draft("nightly-export"), deps=world.actions)
+    assert replacing is not None
+    assert replacing.handoff
+    wider = replace(_draft("nightly-export"), scopes=(Scope.API,))  # not narrower: no hand-off
+    assert replacement_of(LISTED, OWNER, wider, deps=world.actions) is None
+    elsewhere = replace(_draft("nightly-export"), target="acme/other")
+    assert replacement_of(LISTED, OWNER, elsewhere, deps=world.actions) is None
     assert claim_token(LISTED, OWNER, deps=world.actions).owner == OWNER.chat_id
     request = rotate_tracked_token(LISTED, OWNER, deps=RenewDeps(world.actions, world.requests))
     assert request.state is RequestState.APPROVED

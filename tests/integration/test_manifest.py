@@ -294,6 +294,12 @@ SCOPES_OF_METHOD: dict[str, set[str]] = {
     # The code reads the person's e-mail from users.info: that takes users:read.email too.
     "users.info": {"users:read", "users:read.email"},
     "users.lookupByEmail": {"users:read", "users:read.email"},
+    # slack_sdk's files_upload_v2 calls files.getUploadURLExternal and
+    # files.completeUploadExternal, each of which takes files:write
+    # (https://docs.slack.dev/reference/methods/files.getUploadURLExternal).
+    "files.upload_v2": {"files:write"},
+    "files.getUploadURLExternal": {"files:write"},
+    "files.completeUploadExternal": {"files:write"},
     "views.open": set(),
     "views.publish": set(),
     "views.update": set(),
@@ -307,7 +313,7 @@ SCOPES_OF_EVENT: dict[str, set[str]] = {
     "message.groups": {"groups:history"},
     "message.mpim": {"mpim:history"},
 }
-_CALL = re.compile(r"\.([a-z]+_[A-Za-z]+)\(")
+_CALL = re.compile(r"\.([a-z]+_[A-Za-z0-9_]+)\(")  # files_upload_v2 has a digit
 
 
 def web_api_methods_called() -> set[str]:

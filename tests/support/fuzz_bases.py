@@ -48,6 +48,9 @@ ACTIONS = (
     ids.JOB_ACCESS_DENY,
     ids.JOB_ACCESS_REMOVE,
     ids.BREAKGLASS_ACKNOWLEDGE,
+    ids.HYGIENE_REVOKE,
+    ids.HYGIENE_REPLACE,
+    ids.HYGIENE_KEEP,
     "value",  # the request form's token type select (block "token_type")
 )
 CALLBACKS = (
@@ -56,6 +59,7 @@ CALLBACKS = (
     ids.REMINDER_RENEW_SUBMIT,
     ids.JOB_ACCESS_SUBMIT,
     ids.BREAKGLASS_SUBMIT,
+    ids.HYGIENE_KEEP_SUBMIT,
 )
 SUBCOMMANDS = (
     "which",

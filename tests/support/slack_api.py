@@ -20,6 +20,7 @@ from urllib.parse import parse_qs
 
 TEAM_ID = "T0TOKENBOT"
 BOT_USER_ID = "U0TOKENBOT"
+ALT_TXT_MAX = 1000  # files.getUploadURLExternal: alt_txt_too_large past this
 
 
 @dataclass
@@ -54,6 +55,23 @@ class SlackPerson:
 
 
 @dataclass
+class Upload:
+    """One file of Slack's external upload flow, as far as it got.
+
+    files.getUploadURLExternal gives an id and a URL (here on the recorder itself), the file's
+    bytes are POSTed there, and files.completeUploadExternal shares it (`shared_to`).
+    """
+
+    file_id: str
+    filename: str
+    length: int
+    alt_txt: str | None = None
+    data: bytes | None = None  # None until the bytes are POSTed to the upload URL
+    title: str | None = None
+    shared_to: list[dict[str, Any]] = field(default_factory=list)  # channel_id, thread_ts, ...
+
+
+@dataclass
 class _Fault:
     method: str
     status: int
@@ -70,6 +88,8 @@ class SlackRecorder:
         self.socket_mode_url: str | None = None
         self.latency_s = 0.0  # how long every call takes to answer (benchmarks)
         self._faults: list[_Fault] = []
+        self.uploads: dict[str, Upload] = {}  # by file id: Slack's external upload flow
+        self._file_ids = itertools.count(1)
         self._lock = threading.Lock()
         self._ts = itertools.count(1)
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -91,6 +111,15 @@ class SlackRecorder:
     def __exit__(self, *exc: object) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+    def shared_files(self, channel: str) -> list[Upload]:
+        """Files completeUploadExternal shared to `channel`, in the order they were shared."""
+        with self._lock:
+            return [
+                u
+                for u in self.uploads.values()
+                if any(share.get("channel_id") == channel for share in u.shared_to)
+            ]
 
     def fail_next(
         self,
@@ -199,6 +228,8 @@ class SlackRecorder:
             },
             "users.info": lambda: self._user_info(str(args.get("user", ""))),
             "apps.connections.open": self._connections_open,
+            "files.getUploadURLExternal": lambda: self._upload_url(args),
+            "files.completeUploadExternal": lambda: self._complete_upload(args),
         }
         return 200, answers.get(method, lambda: {"ok": True})(), {}
 
@@ -207,6 +238,64 @@ class SlackRecorder:
         if person is None:
             return {"ok": False, "error": "user_not_found"}
         return {"ok": True, "user": person.user_object(user_id)}
+
+    def _upload_url(self, args: dict[str, Any]) -> dict[str, Any]:
+        """files.getUploadURLExternal: `filename` and a positive `length` are required
+        (https://docs.slack.dev/reference/methods/files.getUploadURLExternal: `missing_argument`
+        "typically only occurs when the length provided is 0"; `alt_txt_too_large` past 1,000
+        characters); the URL points back at this recorder."""
+        filename, length = str(args.get("filename") or ""), str(args.get("length") or "")
+        if not filename or not length.isdigit() or int(length) <= 0:
+            return {"ok": False, "error": "missing_argument"}
+        alt_txt = args.get("alt_txt")
+        if isinstance(alt_txt, str) and len(alt_txt) > ALT_TXT_MAX:
+            return {"ok": False, "error": "alt_txt_too_large"}
+        with self._lock:
+            file_id = f"F0UPLOAD{next(self._file_ids):04d}"
+            self.uploads[file_id] = Upload(file_id, filename, int(length), alt_txt)
+        port = self._server.server_address[1]
+        return {
+            "ok": True,
+            "upload_url": f"http://127.0.0.1:{port}/upload/v1/{file_id}",
+            "file_id": file_id,
+        }
+
+    def _receive_upload(self, path: str, data: bytes) -> tuple[int, bytes]:
+        """The POST of a file's bytes to its upload URL: Slack answers 200 `OK - <length>`."""
+        file_id = path.rsplit("/", 1)[-1]
+        with self._lock:
+            upload = self.uploads.get(file_id)
+            if upload is None or upload.data is not None:
+                return 404, b"unknown upload"
+            upload.data = data
+        return 200, f"OK - {len(data)}".encode()
+
+    def _complete_upload(self, args: dict[str, Any]) -> dict[str, Any]:
+        """files.completeUploadExternal: `files` is a JSON array of {"id", "title"}; each must
+        have been uploaded (https://docs.slack.dev/reference/methods/files.completeUploadExternal).
+        The share is recorded with `channel_id`, `thread_ts`, `initial_comment` and `blocks`
+        (which Slack ignores when `initial_comment` is given)."""
+        try:
+            listed = json.loads(str(args.get("files") or ""))
+        except ValueError:
+            return {"ok": False, "error": "invalid_arguments"}
+        if not isinstance(listed, list) or not listed:
+            return {"ok": False, "error": "invalid_arguments"}
+        share = {
+            name: args[name]
+            for name in ("channel_id", "thread_ts", "initial_comment", "blocks")
+            if args.get(name) is not None
+        }
+        done: list[dict[str, Any]] = []
+        with self._lock:
+            for item in listed:
+                upload = self.uploads.get(str(item.get("id"))) if isinstance(item, dict) else None
+                if upload is None or upload.data is None or len(upload.data) != upload.length:
+                    return {"ok": False, "error": "file_not_found"}
+                upload.title = str(item.get("title") or upload.filename)
+                upload.shared_to.append(share)
+                done.append({"id": upload.file_id, "name": upload.filename, "title": upload.title})
+        return {"ok": True, "files": done}
 
     def _connections_open(self) -> dict[str, Any]:
         if self.socket_mode_url is None:  # no Socket Mode stand-in is attached
@@ -219,7 +308,16 @@ class SlackRecorder:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length).decode()
+                data = self.rfile.read(length)
+                if self.path.startswith("/upload/"):  # a file's bytes: not a Web API call
+                    status, answer = recorder._receive_upload(self.path, data)
+                    self.send_response(status)
+                    self.send_header("Content-Type", "text/plain")
+                    self.send_header("Content-Length", str(len(answer)))
+                    self.end_headers()
+                    self.wfile.write(answer)
+                    return
+                raw = data.decode()
                 hook = self.path.startswith("/hooks/")
                 method = "response_url" if hook else self.path.removeprefix("/api/")
                 args = _parse(raw, self.headers.get("Content-Type", ""))

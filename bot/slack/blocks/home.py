@@ -19,16 +19,19 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.domain.expiry import days_left, shown_expiry
+from bot.domain.hygiene_report import FlaggedCredential
 from bot.domain.profiles import PROFILES
 from bot.domain.requests import RequestState, TokenRequest
 from bot.slack import ids
 from bot.slack import text as t
 from bot.slack.blocks import parts
 from bot.slack.blocks.handoffs import rotate_button
+from bot.slack.blocks.hygiene import home_findings
 from bot.slack.blocks.links import WHY, link_button
 
 # A Home tab holds at most 100 blocks; each list is cut well before that.
 MAX_ITEMS = 12
+HOME_BLOCKS = 100  # Slack's most blocks in a Home tab
 _SHOWN_NAME = 300  # a name or path: GitLab's 255 characters and some entities
 _SHOWN_REASON = 1200  # a reason in a list item, which also names the token and the target
 _SHOWN_FAILURE = 600
@@ -62,8 +65,11 @@ def home_view(
     today: date,
     can_request: bool = True,
     link_url: str | None = None,
+    findings: Sequence[FlaggedCredential] | None = None,
+    findings_total: int | None = None,
 ) -> dict[str, Any]:
-    """The Home tab: start buttons, my tokens, my requests, requests waiting for me.
+    """The Home tab: start buttons, my tokens, my requests, requests waiting for me, and
+    (`findings`, with how many in all) the hygiene findings of my credentials.
 
     `waiting` is a message instead of a list when it cannot be worked out (no GitLab link);
     it is plain words (an error's text, say) and is escaped here. `link_url` adds the
@@ -109,7 +115,9 @@ def home_view(
                 ]
             )
         )
-    view = View(type="home", blocks=blocks)
+    if findings is not None:
+        blocks += home_findings(findings, total=findings_total)
+    view = View(type="home", blocks=blocks[:HOME_BLOCKS])
     return view.to_dict()
 
 

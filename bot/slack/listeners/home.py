@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
+from bot.domain.hygiene_report import FlaggedCredential
 from bot.services.conversations import ConversationDeps
 from bot.services.gitlab_errors import GitLabError
 from bot.services.identity import IdentityError, NotLinkedError
@@ -27,6 +28,10 @@ from bot.slack.work import Job, WorkQueue
 log = logging.getLogger(__name__)
 
 
+# A person's own flagged credentials (at most a Home tab's worth) and how many in all.
+Findings = Callable[[str], tuple[Sequence[FlaggedCredential], int]]
+
+
 def publish_home(
     flow: RequestFlow | None,
     client: WebClient,
@@ -34,15 +39,24 @@ def publish_home(
     *,
     today: date | None = None,
     job: Job | None = None,
+    findings: Findings | None = None,
 ) -> None:
     """Build and publish one person's Home tab from the database and live GitLab.
 
     With `job` (on the work queue) the last publish goes through it, so a "still asking
     GitLab" view published meanwhile can never replace the finished one.
     """
+    mine, total = findings(user) if findings is not None else (None, None)
     if flow is None:
         day = today or datetime.now(UTC).date()
-        view = home_view(requests=(), waiting=(), today=day, can_request=False)
+        view = home_view(
+            requests=(),
+            waiting=(),
+            today=day,
+            can_request=False,
+            findings=mine,
+            findings_total=total,
+        )
         client.views_publish(user_id=user, view=view)
         return
     waiting: list[Any] | str
@@ -61,6 +75,8 @@ def publish_home(
         waiting=waiting,
         today=flow.today(),
         link_url=link,
+        findings=mine,
+        findings_total=total,
     )
     if job is None:
         client.views_publish(user_id=user, view=view)
@@ -95,7 +111,15 @@ def _link_for(flow: RequestFlow, client: WebClient, user: str, exc: NotLinkedErr
     return link_url(client, user, flow.linking)
 
 
-def register(app: App, deps: ConversationDeps, flow: RequestFlow | None, work: WorkQueue) -> None:
+def register(
+    app: App,
+    deps: ConversationDeps,
+    flow: RequestFlow | None,
+    work: WorkQueue,
+    findings: Findings | None = None,
+) -> None:
+    """`findings`: the Home tab shows the person's own hygiene findings (with their buttons)."""
+
     @app.event("app_home_opened")
     def handle_home_opened(ack: Ack, event: Mapping[str, Any], client: WebClient) -> None:
         ack()  # at once: Bolt would ack the event only when this returns (acked_dispatch.py)
@@ -103,10 +127,12 @@ def register(app: App, deps: ConversationDeps, flow: RequestFlow | None, work: W
             return
         user = str(event["user"])
         if flow is None:  # nothing to ask GitLab
-            publish_home(None, client, user, today=deps.clock().astimezone(UTC).date())
+            day = deps.clock().astimezone(UTC).date()
+            publish_home(None, client, user, today=day, findings=findings)
             return
         work.submit(
-            lambda job: publish_home(flow, client, user, job=job), HomeNotices(flow, client, user)
+            lambda job: publish_home(flow, client, user, job=job, findings=findings),
+            HomeNotices(flow, client, user),
         )
 
     @app.action(ids.HOME_ADVISE)

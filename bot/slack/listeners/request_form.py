@@ -19,10 +19,11 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.domain.request_policy import REQUESTABLE, Problem
-from bot.domain.requests import RequestDraft, TokenRequest
+from bot.domain.requests import RequestDraft, RequestError, TokenRequest
 from bot.domain.tokens import AccessLevel, Scope, TokenType
 from bot.services.form_facts import TargetFacts, known_problems, learn_target, typed_path
 from bot.services.gitlab_errors import GitLabError
+from bot.services.hygiene_replacement import replacement_of
 from bot.services.identity import IdentityError
 from bot.services.request_checks import platform_problems
 from bot.services.token_requests import RequestRejected, submit_once
@@ -33,7 +34,7 @@ from bot.slack.blocks.request_forms import FIELD_LABELS
 from bot.slack.blocks.request_status import checking_modal, sent_modal
 from bot.slack.blocks.requests import waiting_message
 from bot.slack.flow import RequestFlow, known_person, person, tell
-from bot.slack.form_metadata import decode_facts
+from bot.slack.form_metadata import decode_facts, decode_replaces
 from bot.slack.parse import action_value, form_value, subcommand, trigger_id, user_id, view_of
 from bot.slack.request_form import (
     FormState,
@@ -144,11 +145,15 @@ def _check_and_send(
     view_id = str(view.get("id") or "")
     try:
         someone = person(flow, client, user_id(body))
-        request, new = submit_once(someone, draft, deps=flow.deps, submission=submission_key(body))
+        replaced = decode_replaces(view)
+        renews = replacement_of(replaced, someone, draft, deps=flow.actions()) if replaced else None
+        request, new = submit_once(
+            someone, draft, deps=flow.deps, submission=submission_key(body), replaces=renews
+        )
     except RequestRejected as exc:
         _show_problems(flow, client, body, exc.problems)
         return
-    except (IdentityError, GitLabError) as exc:
+    except (IdentityError, GitLabError, RequestError) as exc:
         _show_problems(flow, client, body, [Problem("target", f"not sent: {exc}")])
         return
     if not new:  # the same submit again: its request and card exist already
@@ -201,6 +206,7 @@ def _redrawn(
         values=form_values(view),
         facts=facts,
         problems=problem_map(problems or []),
+        replaces=decode_replaces(view),
     )
     offered = flow.deps.offered()
     return state_form(offered, today=flow.today(), default_days=flow.lifetime_days, state=state)

@@ -1,0 +1,35 @@
+"""Hygiene digests: which channel got the weekly hygiene digest of which week (once each).
+
+Revision ID: 0018
+Revises: 0017
+Create Date: 2026-12-07
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+from bot.db.types import UTCDateTime
+
+revision = "0018"
+down_revision = "0016"  # 16data holds 0017 too: the lead chains them at merge
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "hygiene_digests",
+        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+        sa.Column("week_start", sa.Date(), nullable=False),
+        sa.Column("channel", sa.String(64), nullable=False),
+        sa.Column("state", sa.String(16), nullable=False),
+        sa.Column("claimed_at", UTCDateTime(), nullable=False),
+        sa.Column("ts", sa.String(64), nullable=True),
+        sa.UniqueConstraint("week_start", "channel", name="uq_hygiene_digest_once"),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("hygiene_digests")

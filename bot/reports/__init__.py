@@ -1,0 +1,1 @@
+"""Reports drawn for people: the hygiene chart (matplotlib, offline, no display)."""
