@@ -131,12 +131,28 @@ class _Reader:
         self._places: dict[tuple[str, int, str], Namespace] = {}
 
     def facts(self, row: Any) -> CredentialFacts:  # a driver's row of `_select()`
-        (key, kind_id, gitlab_id, name, place_kind, place_id, path, scopes, level) = row[:9]
-        (expires_on, used, user_id, owner, request_id, created, projects) = row[9:]
-        place = self._places.get((place_kind, place_id, path))
+        (
+            key,
+            kind_id,
+            gitlab_id,
+            name,
+            place_kind,
+            place_id,
+            path,
+            scopes,
+            level,
+            expires_on,
+            used,
+            user_id,
+            owner,
+            request_id,
+            created,
+            projects,
+        ) = row
+        where = (place_kind, place_id, path)
+        place = self._places.get(where)
         if place is None:
-            place = Namespace(NamespaceKind(place_kind), place_id, path)
-            self._places[(place_kind, place_id, path)] = place
+            place = self._places[where] = Namespace(NamespaceKind(place_kind), place_id, path)
         token_type = _TYPES[kind_id]
         token = TrackedToken(
             key,
@@ -146,14 +162,16 @@ class _Reader:
             place,
             self._scopes_of(scopes),
             _LEVELS[level] if level else None,
-            _day(expires_on),
-            _moment(used),
+            None if expires_on is None else _day(expires_on),
+            None if used is None else _moment(used),
             user_id,
             owner=owner,
             request_id=request_id,
         )
         known = request_id is not None or (token_type in NAMED_CREATOR and user_id is not None)
-        return CredentialFacts(token, _moment(created), projects, known)
+        return CredentialFacts(
+            token, None if created is None else _moment(created), projects, known
+        )
 
     def _scopes_of(self, value: object) -> tuple[str, ...]:
         if value is None:
@@ -166,19 +184,15 @@ class _Reader:
         return known
 
 
-def _moment(value: object) -> datetime | None:
-    """A UTC column as an aware UTC datetime, from SQLite's text or a driver's datetime."""
-    if value is None:
-        return None
+def _moment(value: object) -> datetime:
+    """A UTC column's text (or a driver's datetime) as an aware UTC datetime."""
     moment = datetime.fromisoformat(value) if isinstance(value, str) else value
     assert isinstance(moment, datetime)  # noqa: S101 - the column's type
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-def _day(value: object) -> date | None:
-    if value is None or isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
+def _day(value: object) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
 _TYPES = {t.value: t for t in TokenType}

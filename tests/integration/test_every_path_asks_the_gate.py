@@ -20,6 +20,7 @@ from bot.db.secret_box import FernetBox
 from bot.db.unit_of_work import SqlUnitOfWork
 from bot.domain.breakglass import BreakGlassPolicy
 from bot.domain.credentials import Namespace, TokenRecord
+from bot.domain.hygiene import FindingKind
 from bot.domain.job_token_access import JobAccessDraft, JobAccessState, SourceKind
 from bot.domain.reminders import token_key
 from bot.domain.request_policy import RequestPolicy
@@ -29,6 +30,7 @@ from bot.services.breakglass import acknowledge_review, submit_break_glass
 from bot.services.gate import BotIdentitySource, Gate
 from bot.services.handoff_cancel import cancel_handoff
 from bot.services.handoffs import HandoffDeps, revoke_old_now
+from bot.services.hygiene import HygieneDeps, keep_finding
 from bot.services.hygiene_replacement import replacement_of
 from bot.services.inventory_sync import SyncDeps, sync_inventory
 from bot.services.job_token_access import (
@@ -236,7 +238,15 @@ PATHS: dict[str, Path] = {
     "acknowledge a break-glass review": lambda w: acknowledge_review(
         w.breakglass, MAINTAINER, deps=w.blind
     ),
+    "keep a hygiene finding": lambda w: keep_finding(
+        LISTED, FindingKind.UNOWNED, "the export team owns it", OWNER, deps=_hygiene(w, blind=True)
+    ),
 }
+
+
+def _hygiene(world: World, *, blind: bool) -> HygieneDeps:
+    actions = world.blind_actions if blind else world.actions
+    return HygieneDeps(world.requests.uow, lambda: NOW, gate=actions.gate)
 
 
 @pytest.mark.parametrize("path", list(PATHS))
@@ -265,6 +275,7 @@ def test_a_path_that_skips_the_gate_would_reach_gitlab(world: World, path: str) 
         review = uow.reviews.get(world.breakglass)
         assert review is not None
         assert review.acknowledged_at is None
+        assert uow.hygiene.silences() == []  # no finding kept
         assert [
             r for r in uow.requests.of_requester(DEV.chat_id) if r.draft.name == "glass-again"
         ] == []
@@ -294,6 +305,7 @@ def test_the_world_would_allow_every_path_without_the_blind_gate(world: World) -
     assert replacement_of(LISTED, OWNER, wider, deps=world.actions) is None
     elsewhere = replace(_draft("nightly-export"), target="acme/other")
     assert replacement_of(LISTED, OWNER, elsewhere, deps=world.actions) is None
+    keep_finding(LISTED, FindingKind.UNOWNED, "kept", OWNER, deps=_hygiene(world, blind=False))
     assert claim_token(LISTED, OWNER, deps=world.actions).owner == OWNER.chat_id
     request = rotate_tracked_token(LISTED, OWNER, deps=RenewDeps(world.actions, world.requests))
     assert request.state is RequestState.APPROVED

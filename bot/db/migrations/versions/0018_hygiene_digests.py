@@ -13,7 +13,7 @@ from alembic import op
 from bot.db.types import UTCDateTime
 
 revision = "0018"
-down_revision = "0016"  # 16data holds 0017 too: the lead chains them at merge
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
