@@ -1,6 +1,6 @@
 """Hygiene digests: which channel got the weekly hygiene digest of which week (once each).
 
-Revision ID: 0018
+Revision ID: 0017
 Revises: 0017
 Create Date: 2026-12-07
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 from bot.db.types import UTCDateTime
 
-revision = "0018"
+revision = "0017"
 down_revision = "0016"
 branch_labels = None
 depends_on = None
