@@ -1,7 +1,7 @@
 """Hygiene digests: which channel got the weekly hygiene digest of which week (once each).
 
 Revision ID: 0017
-Revises: 0017
+Revises: 0016
 Create Date: 2026-12-07
 """
 
