@@ -26,8 +26,15 @@ from tests.e2e.test_slack_job_token_access import (
     _project,
     _wait,
 )
-from tests.support.request_world import DAN, OLGA, PAYMENTS, World, card_in, start_world
-from tests.support.slack_requests import submit
+from tests.support.request_world import (
+    DAN,
+    OLGA,
+    PAYMENTS,
+    World,
+    card_in,
+    send_form,
+    start_world,
+)
 
 CHOSEN = ["packages:read", "releases:read", "releases:write"]
 LEAST = (False, ("ADMIN_RELEASES", "READ_PACKAGES"))  # read and write releases: admin only
@@ -68,7 +75,7 @@ def test_chosen_resources_end_as_exactly_the_least_policies_in_gitlab(world: Wor
     view = _open_form_from_advice(world, DAN)
     [resources] = [b for b in view["blocks"] if b.get("block_id") == "resources"]
     assert resources["label"]["text"] == "Resources the jobs need"
-    assert submit(world.driver, DAN, view, {**ANSWERS, "resources": CHOSEN}).text == ""
+    assert send_form(world, DAN, view, {**ANSWERS, "resources": CHOSEN}).sent
     card = card_in(world, channel=PAYMENTS)
     said = json.dumps(card["blocks"])
     assert "Releases: read and write (ADMIN_RELEASES)" in said
@@ -93,19 +100,18 @@ def test_a_forged_resource_is_refused_by_field_and_stores_nothing(world: World) 
     forged = {
         "resources": {"value": {"type": "multi_static_select", "selected_options": [forged_option]}}
     }
-    answer = submit(world.driver, DAN, view, ANSWERS, forged=forged)
-    errors = json.loads(answer.text)["errors"]
-    assert "not a resource tokenbot offers" in errors["resources"]
+    refused = send_form(world, DAN, view, ANSWERS, forged=forged)
+    assert "not a resource tokenbot offers" in refused.errors["resources"]
     typed = {"resources": {"value": {"type": "plain_text_input", "value": "packages:read"}}}
-    answer = submit(world.driver, DAN, view, ANSWERS, forged=typed)
-    assert "from the list" in json.loads(answer.text)["errors"]["resources"]
+    refused = send_form(world, DAN, view, ANSWERS, forged=typed)
+    assert "from the list" in refused.errors["resources"]
     assert _tracked(world) == []
     assert _audit_actions(world) == []
 
 
 def test_a_lost_graphql_answer_after_the_add_is_settled_once_and_tracked(world: World) -> None:
     view = _open_form_from_advice(world, DAN)
-    assert submit(world.driver, DAN, view, {**ANSWERS, "resources": CHOSEN}).text == ""
+    assert send_form(world, DAN, view, {**ANSWERS, "resources": CHOSEN}).sent
     card = card_in(world, channel=PAYMENTS)
     # GitLab adds the entry, and the answer to the mutation is lost (a 502 after the work)
     world.sim.faults.error(502, method="POST", path="/api/graphql", after=True)
