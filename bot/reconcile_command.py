@@ -19,6 +19,7 @@ from bot.bootstrap import (
     request_flow,
 )
 from bot.config import Settings, SettingsError
+from bot.services.job_token_access import settle_job_access
 from bot.services.reconciler import ReconcileNotifier, Reconciliation, reconcile_exclusively
 from bot.slack.app import create_client
 from bot.slack.reconcile_notices import SlackReconcileNotifier
@@ -34,8 +35,9 @@ DESCRIPTION = (
     " longer works); and checks GitLab for"
     " credentials bearing a request's mark that no request holds (revoked when nobody can have"
     " their secret, else reported in the approvals channel). With SLACK_BOT_TOKEN set, people"
-    " are told in Slack as `tokenbot run` would tell them. Exit code 1 when a revoke is still"
-    " pending or GitLab could not be asked."
+    " are told in Slack as `tokenbot run` would tell them. It also settles each CI/CD job"
+    " token allowlist entry whose add or removal GitLab did not answer, from what GitLab's"
+    " allowlist holds. Exit code 1 when a revoke is still pending or GitLab could not be asked."
 )
 
 
@@ -60,6 +62,7 @@ def run_reconcile(args: argparse.Namespace, settings: Settings) -> int:
         deps = reconcile_deps(settings, container, _notifier(settings, container))
         assert deps is not None  # noqa: S101 - missing_for_requests() was empty
         result = reconcile_exclusively(deps=deps)
+        entries = [] if result is None else settle_job_access(deps=deps.requests)
     finally:
         container.close()
     if result is None:
@@ -67,7 +70,11 @@ def run_reconcile(args: argparse.Namespace, settings: Settings) -> int:
             "tokenbot: another process is reconciling right now; try again later", file=sys.stderr
         )
         return EXIT_FAILED
-    print(json.dumps(_as_dict(result)) if args.json else _as_text(result))
+    settled_entries = len(entries)
+    if args.json:
+        print(json.dumps({**_as_dict(result), "job_token_entries_settled": settled_entries}))
+    else:
+        print(f"{_as_text(result)}; {settled_entries} job token allowlist entries settled")
     for error in result.errors:
         print(f"not checked: {error}", file=sys.stderr)
     return EXIT_FAILED if result.errors or result.revokes_pending else EXIT_OK

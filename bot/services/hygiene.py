@@ -129,13 +129,16 @@ def _flagged(
 ) -> Iterator[FlaggedCredential]:
     rules, routes = deps.rules, deps.routes
     nothing_kept: dict[FindingKind, Silence] = {}
+    teams: dict[str, str | None] = {}  # per path: an inventory has few places, many tokens
     for fact in facts:
         token = fact.token
         found = findings(fact, rules, now)
         if kept:
             found = unsilenced(found, token, kept.get(token.key, nothing_kept))
-        team = route_for(token.namespace.path, routes) if routes else None
-        yield FlaggedCredential(token, found, team)
+        path = token.namespace.path
+        if path not in teams:
+            teams[path] = route_for(path, routes) if routes else None
+        yield FlaggedCredential(token, found, teams[path])
 
 
 def _by_key(silences: list[Silence]) -> dict[str, dict[FindingKind, Silence]]:

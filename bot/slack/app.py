@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 
 from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
@@ -88,6 +89,8 @@ def create_app(
     app.use(_one_read_memo_per_interaction)
     install_error_handler(app)  # a listener that fails acks at once, with a reference id
     links.register(app, requests.linking if requests is not None else None)
+    if requests is not None and hygiene is not None:
+        requests = replace(requests, home_findings=hygiene.own_findings)
     if requests is not None:
         request_listeners.register(app, requests, work)  # before the generic /token listener
         handoffs.register(app, requests, work)

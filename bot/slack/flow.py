@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date
 from typing import Any
 
 from slack_sdk import WebClient
 
+from bot.domain.hygiene_report import FlaggedCredential
 from bot.domain.routing import channel_for
 from bot.services.linking import LinkDeps
 from bot.services.reminder_actions import ActionDeps
@@ -18,6 +19,9 @@ from bot.services.token_requests import Person, RequestDeps
 from bot.slack.blocks import notices
 from bot.slack.identity import identify
 from bot.slack.parse import user_id
+
+# A person's own flagged credentials (at most a Home tab's worth) and how many in all.
+Findings = Callable[[str], tuple[Sequence[FlaggedCredential], int]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +37,7 @@ class RequestFlow:
     fallback_approvers: tuple[str, ...] = ()  # TOKENBOT_FALLBACK_APPROVERS
     approver_groups: Mapping[str, str] = field(default_factory=dict)  # path -> user group
     reminder_hours: int = 24  # TOKENBOT_APPROVAL_REMINDER_HOURS
+    home_findings: Findings | None = None  # what every Home tab it redraws shows (hygiene)
 
     def renew_deps(self) -> RenewDeps:
         """Rotate on a requested token is a renewal request, as on a reminder."""

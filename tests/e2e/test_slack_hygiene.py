@@ -37,6 +37,7 @@ from tests.support.request_world import (
     World,
     card_in,
     dm_with_button,
+    request_token,
     start_world,
 )
 from tests.support.slack_api import Call
@@ -378,3 +379,27 @@ def test_the_home_tab_shows_my_own_findings_with_the_same_buttons(
     tokens = world.sim.state.tokens.values()
     old = next(t for t in tokens if key == f"project_access_token:{t.id}")
     assert not old.revoked
+
+
+def test_a_home_tab_redrawn_after_a_click_keeps_my_findings(
+    world: World, digest: dict[str, Any]
+) -> None:
+    """A click on the Home tab (here Cancel on a waiting request) publishes it again; that
+    view still carries the findings, not only the requests."""
+    sent = request_token(world, DAN, target="acme/platform/api", name="dan-reader", role="20")
+    assert sent.sent, sent.errors
+    mine = _home(world, DAN)
+    assert "dan-reader" in json.dumps(mine)
+    before = len(world.slack.calls_to("views.publish"))
+    request_id = next(
+        block["accessory"]["value"]
+        for block in mine["blocks"]
+        if (block.get("accessory") or {}).get("action_id") == "request.cancel"
+    )
+    clicked = world.driver.click_in_view(DAN, mine, "request.cancel", value=request_id)
+    assert clicked.status_code == 200
+    redrawn = world.slack.wait_for("views.publish", before + 1)[-1].args
+    assert redrawn["user_id"] == DAN
+    text = json.dumps(redrawn["view"])
+    assert "Your credentials' findings" in text
+    assert "replace-me" in text

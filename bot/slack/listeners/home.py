@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot.domain.hygiene_report import FlaggedCredential
 from bot.services.conversations import ConversationDeps
 from bot.services.gitlab_errors import GitLabError
 from bot.services.identity import IdentityError, NotLinkedError
@@ -19,17 +18,13 @@ from bot.slack import ids
 from bot.slack.after_ack import BUSY, after_ack, queue
 from bot.slack.blocks import notices
 from bot.slack.blocks.home import home_view, mine_message, pending_message
-from bot.slack.flow import RequestFlow, known_person, person
+from bot.slack.flow import Findings, RequestFlow, known_person, person
 from bot.slack.identity import link_url
 from bot.slack.listeners.advisor import begin_advice
 from bot.slack.parse import MalformedPayload, subcommand, user_id
 from bot.slack.work import Job, WorkQueue
 
 log = logging.getLogger(__name__)
-
-
-# A person's own flagged credentials (at most a Home tab's worth) and how many in all.
-Findings = Callable[[str], tuple[Sequence[FlaggedCredential], int]]
 
 
 def publish_home(
@@ -46,6 +41,8 @@ def publish_home(
     With `job` (on the work queue) the last publish goes through it, so a "still asking
     GitLab" view published meanwhile can never replace the finished one.
     """
+    if findings is None and flow is not None:
+        findings = flow.home_findings  # a redraw after a click shows them too
     mine, total = findings(user) if findings is not None else (None, None)
     if flow is None:
         day = today or datetime.now(UTC).date()
