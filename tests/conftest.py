@@ -2,6 +2,12 @@
 
 The database is SQLite by default; with TEST_DATABASE_URL (a PostgreSQL server URL) each run
 creates its own throw-away database there and drops it at the end.
+
+The PostgreSQL pass of `.ci/run` runs only the tests that reach the server: those that use a
+database fixture (`database_url`, `migrated_engine`, `db`, `sql_uow`) and those whose module
+names TEST_DATABASE_URL or `database_url` in its text (an end-to-end test that hands the
+server to the bot it starts). The others keep no data there, so they would only repeat the
+SQLite pass; most e2e tests start a bot whose database is SQLite in its own data directory.
 """
 
 from __future__ import annotations
@@ -20,8 +26,29 @@ from bot.db.engine import create_db_engine, normalise_url
 from bot.db.migrate import upgrade
 from bot.db.unit_of_work import SqlUnitOfWork
 
+_DATABASE_FIXTURES = frozenset({"database_url", "migrated_engine", "db", "sql_uow"})
+_NAMES_THE_SERVER = ("TEST_DATABASE_URL", "database_url")
+_REPLAYED = "replayed in the SQLite pass: this test keeps no data in TEST_DATABASE_URL's server"
 _SCRUBBED_PREFIXES = ("SLACK_", "GITLAB_", "TOKENBOT_")
 _SCRUBBED = {"DATABASE_URL", "HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not os.environ.get("TEST_DATABASE_URL"):
+        return
+    named: dict[Path, bool] = {}
+    for item in items:
+        if _DATABASE_FIXTURES.isdisjoint(getattr(item, "fixturenames", ())) and not _names_server(
+            Path(str(item.path)), named
+        ):
+            item.add_marker(pytest.mark.skip(reason=_REPLAYED))
+
+
+def _names_server(path: Path, seen: dict[Path, bool]) -> bool:
+    if path not in seen:
+        text = path.read_text(encoding="utf-8")
+        seen[path] = any(name in text for name in _NAMES_THE_SERVER)
+    return seen[path]
 
 
 @pytest.fixture(autouse=True)
