@@ -63,6 +63,7 @@ class Action(StrEnum):
     BREAK_GLASS = "break_glass"  # a short-lived credential at once, reviewed afterwards
     ACKNOWLEDGE = "acknowledge"  # acknowledge someone's break-glass review
     KEEP = "keep"  # "keep, it is right": silence a hygiene finding on a tracked credential
+    REPLACE = "replace"  # "replace with a narrower token": a new request that retires this one
 
 
 class Outcome(StrEnum):
@@ -180,6 +181,20 @@ def _rotate(actor: Actor, subject: Subject) -> Verdict:
     if _holds(actor, power):
         return Verdict(Outcome.ALLOW)
     return Verdict(Outcome.APPROVAL, _above(actor, subject), approver_role=power.manager_role)
+
+
+def _replace(actor: Actor, subject: Subject) -> Verdict:
+    """Rotate's verdict, where the replacement's own approval covers it: a narrower token in
+    the same place is approved by that place's managers, so a token needing more senior
+    approvers (an Owner-level one in a project) is replaced only by someone who holds it."""
+    verdict = _rotate(actor, subject)
+    senior = verdict.approver_role
+    if verdict.outcome is Outcome.APPROVAL and senior and senior > _place_role(subject.power):
+        return _deny(
+            f"replacing it would end a token only {senior.label}s manage {subject.on}: ask one"
+            " of them, or Rotate it from its reminder (that waits for their approval)"
+        )
+    return verdict
 
 
 def _claim(actor: Actor, subject: Subject) -> Verdict:
@@ -308,4 +323,5 @@ _RULES = {
     Action.ACKNOWLEDGE: _approve,
     # Silencing a finding is silencing a reminder: whoever may let the token expire.
     Action.KEEP: _let_expire,
+    Action.REPLACE: _replace,
 }

@@ -1,8 +1,10 @@
 """Replace with a narrower token: the advisor's narrower choice for a flagged credential, and the
 hand-off of the old one to the new one once it is made.
 
-Who may replace a token is who may rotate it (the gate's ROTATE): the replacement retires the
-old token. The request itself is an ordinary request (policy, approvals); it hands the old
+Who may replace a token is decided by the gate's REPLACE: who may rotate it, except where
+rotating it would wait for more senior approvers than the narrower request gets (an
+Owner-level token in a project: only its Owners replace it), since the replacement retires
+the old token. The request itself is an ordinary request (policy, approvals); it hands the old
 token off only when it is a narrower token of the same kind in the same place (scopes among the
 old ones or their read counterparts, a role no higher), and the type can hand off. Anything
 wider, or elsewhere, is just a new request: the old token stays as it is.
@@ -45,7 +47,7 @@ def narrower_choice(token: TrackedToken) -> NarrowerChoice:
 def check_may_replace(key: str, person: Person, *, deps: ActionDeps) -> TrackedToken:
     """The token, if this person may replace it (NotAllowedError or RequestError if not)."""
     token = load_tracked(key, deps)
-    check_may_act(Action.ROTATE, token, person, deps)
+    check_may_act(Action.REPLACE, token, person, deps)
     if token.status is not TrackedStatus.ACTIVE:
         raise RequestError(f"this token is {token.status.value} already; nothing to replace")
     return token

@@ -51,6 +51,9 @@ MONDAY = datetime.combine(TODAY - timedelta(days=TODAY.weekday()), datetime.min.
 WEEK_1 = MONDAY + timedelta(days=7, hours=9, minutes=30)  # the next Monday, 09:30 UTC
 # Tokens that write; one per cell of the matrix that changes something.
 NAMES = ("revoke-a", "revoke-b", "keep-a", "keep-b", "replace-me")
+# Owner-level tokens there, one per action: above dan's and alice's roles (acme's Owners olga
+# and omar may act on them), as the authorization matrix's OWNER_API column.
+OWNER_LEVEL = ("owner-revoke", "owner-keep", "owner-kept-by-dan", "owner-replace")
 
 
 def _seed(sim: GitlabSimulator) -> None:
@@ -59,8 +62,9 @@ def _seed(sim: GitlabSimulator) -> None:
     payments = state.group_by_full_path("acme/payments")
     assert api is not None
     assert payments is not None
-    for name in NAMES:
+    for name in NAMES + OWNER_LEVEL:
         level = AccessLevel.MAINTAINER if name == "replace-me" else AccessLevel.DEVELOPER
+        level = AccessLevel.OWNER if name in OWNER_LEVEL else level
         add_resource_token(
             state,
             api,
@@ -139,7 +143,7 @@ def test_the_digest_counts_findings_and_lists_the_worst_with_buttons(
 ) -> None:
     text = json.dumps(digest["blocks"])
     assert "Can write:" in text
-    for name in NAMES:
+    for name in NAMES + OWNER_LEVEL:
         assert name in text
     labels = {
         e["text"]["text"] for b in digest["blocks"] if b["type"] == "actions" for e in b["elements"]
@@ -201,9 +205,24 @@ def test_a_chart_that_does_not_upload_leaves_the_digest_saying_so(
 # ------------------------------------------------------------------ the buttons, by the gate
 
 REFUSED, DONE = "refused", "done"
-# action x actor -> expected. The owner is dan (TOKENBOT_OWNERS), a Developer there like the
-# tokens; alice manages the project; erin is a Developer elsewhere; U0NOBODY is unknown.
+# action x actor x power -> expected. The owner is dan (TOKENBOT_OWNERS), a Developer there
+# like the first tokens; alice manages the project (Maintainer); olga is an Owner of acme;
+# erin is a Developer elsewhere; U0NOBODY is unknown. On an Owner-level token only an Owner
+# may revoke or replace it: owning it by configuration gives dan no more than his role, and a
+# replacement approved by Maintainers must not end it. Keeping a finding silences it, as
+# letting the token expire silences its reminders: its owner may. (Refusals come first on
+# each token: they change nothing.) Keep and Replace are Slack's buttons only: the shell has
+# no hygiene actions, and its revoke is the reminder's, in the authorization matrix.
 VERDICTS = [
+    ("revoke", DAN, "owner-revoke", REFUSED),
+    ("revoke", ALICE, "owner-revoke", REFUSED),
+    ("revoke", OLGA, "owner-revoke", DONE),
+    ("replace", DAN, "owner-replace", REFUSED),
+    ("replace", ALICE, "owner-replace", REFUSED),
+    ("replace", OLGA, "owner-replace", DONE),
+    ("keep", ALICE, "owner-keep", REFUSED),
+    ("keep", OLGA, "owner-keep", DONE),
+    ("keep", DAN, "owner-kept-by-dan", DONE),
     ("revoke", ERIN, "revoke-a", REFUSED),
     ("revoke", NOBODY, "revoke-a", REFUSED),
     ("revoke", ALICE, "revoke-a", DONE),

@@ -156,6 +156,9 @@ TABLE[Action.KEEP] = {
     "nonmember": (D, D, D, D, D),
     "unknown": (D, D, D, D, D),
 }
+# "Replace with a narrower token": as Rotate, but a Maintainer may not replace a project's
+# Owner-level token (the narrower request would need only Maintainers to end it).
+TABLE[Action.REPLACE] = {**TABLE[Action.ROTATE], "maintainer": (A, A, A, D, D)}
 # Acknowledging a break-glass review: whoever could have approved the request.
 TABLE[Action.ACKNOWLEDGE] = TABLE[Action.APPROVE]
 CELLS = [
@@ -275,3 +278,21 @@ def test_asking_for_job_token_access_needs_developer_on_the_source() -> None:
         actor = Actor("U0DEV", linked=True, role=role)
         verdict = decide(Action.REQUEST, actor, Subject(source, owner="U0DEV", place="acme/api"))
         assert verdict.outcome is expected
+
+
+@pytest.mark.parametrize(
+    ("where", "level", "expected"),
+    [
+        (PROJECT, R.MAINTAINER, N),  # the narrower request waits for Maintainers: enough
+        (PROJECT, R.OWNER, D),  # ending it would need Owners; the request only Maintainers
+        (GROUP, R.OWNER, N),  # group-wide: the narrower request waits for Owners too
+    ],
+)
+def test_an_owner_below_the_tokens_level_replaces_it_only_where_approval_covers_it(
+    where: NamespaceKind, level: AccessLevel, expected: Outcome
+) -> None:
+    """An owner by configuration (TOKENBOT_OWNERS) who is only a Developer there."""
+    kind = TokenType.PROJECT_ACCESS_TOKEN if where is PROJECT else TokenType.GROUP_ACCESS_TOKEN
+    subject = Subject(Power(kind, where, level, ("api",)), owner=OWNER_ID, place="acme/api")
+    owner = Actor(OWNER_ID, linked=True, role=R.DEVELOPER)
+    assert decide(Action.REPLACE, owner, subject).outcome is expected
